@@ -1,0 +1,2 @@
+/* being written */
+typedef int cairn_placeholder_cairn_conversation;

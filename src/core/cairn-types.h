@@ -1,0 +1,20 @@
+/* cairn-types.h — forward declarations shared by the core layer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef struct _CairnStore        CairnStore;
+typedef struct _CairnLocalStore   CairnLocalStore;
+typedef struct _CairnWorkspace    CairnWorkspace;
+typedef struct _CairnConversation CairnConversation;
+typedef struct _CairnMessage      CairnMessage;
+typedef struct _CairnPagedList    CairnPagedList;
+typedef struct _CairnQuery        CairnQuery;
+typedef struct _CairnPage         CairnPage;
+
+G_END_DECLS

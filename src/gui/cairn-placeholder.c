@@ -1,0 +1,1 @@
+typedef int cairn_placeholder;
