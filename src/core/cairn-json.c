@@ -1,0 +1,125 @@
+/* cairn-json.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cairn-json"
+
+#include "cairn-json.h"
+
+static JsonNode *
+get_value (JsonObject *object,
+           const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return NULL;
+
+  node = json_object_get_member (object, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? node : NULL;
+}
+
+/* The member as a string, or NULL when absent or of another type. */
+const char *
+cairn_json_get_string (JsonObject *object,
+                       const char *member)
+{
+  JsonNode *node = get_value (object, member);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+gboolean
+cairn_json_get_boolean (JsonObject *object,
+                        const char *member)
+{
+  JsonNode *node = get_value (object, member);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+
+  return json_node_get_boolean (node);
+}
+
+double
+cairn_json_get_number (JsonObject *object,
+                       const char *member)
+{
+  JsonNode *node = get_value (object, member);
+
+  if (node == NULL)
+    return 0;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_DOUBLE:
+      return json_node_get_double (node);
+    case G_TYPE_INT64:
+      return (double) json_node_get_int (node);
+    default:
+      return 0;
+    }
+}
+
+static int
+type_rank (JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return 0;
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return 4;
+
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64 || type == G_TYPE_DOUBLE)
+    return 1;
+  if (type == G_TYPE_BOOLEAN)
+    return 2;
+
+  return 3;
+}
+
+/**
+ * cairn_json_compare:
+ *
+ * Orders two scalar values the way the stores sort index fields: null,
+ * then numbers, then booleans (false before true), then strings by bytes.
+ */
+int
+cairn_json_compare (JsonNode *a,
+                    JsonNode *b)
+{
+  int ra = type_rank (a);
+  int rb = type_rank (b);
+
+  if (ra != rb)
+    return ra < rb ? -1 : 1;
+
+  switch (ra)
+    {
+    case 1:
+      {
+        double da = json_node_get_value_type (a) == G_TYPE_DOUBLE ? json_node_get_double (a) : json_node_get_int (a);
+        double db = json_node_get_value_type (b) == G_TYPE_DOUBLE ? json_node_get_double (b) : json_node_get_int (b);
+        return da < db ? -1 : da > db ? 1 : 0;
+      }
+    case 2:
+      return (int) json_node_get_boolean (a) - (int) json_node_get_boolean (b);
+    case 3:
+      return g_strcmp0 (json_node_get_string (a), json_node_get_string (b));
+    default:
+      return 0;
+    }
+}
+
+/* Wall-clock time in milliseconds, as Convex's Date.now() gives it. */
+double
+cairn_json_now_ms (void)
+{
+  return (double) (g_get_real_time () / 1000);
+}

@@ -1,0 +1,21 @@
+/* cairn-json.h — small typed readers for JSON documents
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+const char *cairn_json_get_string  (JsonObject *object,
+                                    const char *member);
+gboolean    cairn_json_get_boolean (JsonObject *object,
+                                    const char *member);
+double      cairn_json_get_number  (JsonObject *object,
+                                    const char *member);
+int         cairn_json_compare     (JsonNode   *a,
+                                    JsonNode   *b);
+double      cairn_json_now_ms      (void);
+
+G_END_DECLS

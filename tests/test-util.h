@@ -1,0 +1,21 @@
+/* test-util.h — helpers shared by Cairn's GTest suites
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* A GAsyncReadyCallback that stores a reference to the result in
+ * *(GAsyncResult **) user_data; pair it with test_util_wait_for_result(). */
+void test_util_result_cb       (GObject       *source,
+                                GAsyncResult  *result,
+                                gpointer       user_data);
+/* Iterates the thread-default main context until *result is set. */
+void test_util_wait_for_result (GAsyncResult **result);
+/* Deletes a directory made by g_dir_make_tmp() and everything in it. */
+void test_util_remove_tree     (const char    *path);
+
+G_END_DECLS
