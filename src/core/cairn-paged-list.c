@@ -235,13 +235,14 @@ add_page (CairnPagedList *self,
   if (fresh->len == 0)
     return;
 
-  /* a reversed list shows older pages above what it has */
-  if (self->reversed)
-    g_ptr_array_reverse (fresh);
+  /* a reversed list shows older pages, reversed, above what it has */
   position = self->reversed ? 0 : self->items->len;
-
   for (guint i = 0; i < fresh->len; i++)
-    g_ptr_array_insert (self->items, position + i, g_object_ref (g_ptr_array_index (fresh, i)));
+    {
+      guint from = self->reversed ? fresh->len - 1 - i : i;
+
+      g_ptr_array_insert (self->items, position + i, g_object_ref (g_ptr_array_index (fresh, from)));
+    }
 
   g_list_model_items_changed (G_LIST_MODEL (self), position, 0, fresh->len);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);

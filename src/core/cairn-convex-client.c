@@ -1,0 +1,894 @@
+/* cairn-convex-client.c
+ *
+ * Speaks the Convex HTTP API the way the official client does:
+ *
+ *   POST <url>/api/{query,mutation,action}
+ *   Content-Type: application/json
+ *   Convex-Client: cairn-<version>
+ *   Authorization: Convex <deploy key>
+ *   {"path": "module:function", "args": [{…}], "format": "convex_encoded_json"}
+ *
+ * and turns every way a call can fail into a classified CAIRN_ERROR. The
+ * deploy key lives only in this object's memory, is wiped when replaced or
+ * finalized, and is never part of a log line or an error message.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cairn-convex-client"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
+#include <math.h>
+#include <string.h>
+
+#include "cairn-convex-client.h"
+#include "cairn-error.h"
+
+#define READ_CHUNK 65536
+#define CONVEX_CLIENT_ID "cairn-" PACKAGE_VERSION
+
+struct _CairnConvexClient
+{
+  GObject      parent_instance;
+
+  char        *url;
+  char        *authorization;  /* "Convex <key>", wiped on free */
+  SoupSession *session;
+  guint        timeout_ms;
+  gsize        max_response_size;
+  guint64      next_request_id;
+};
+
+G_DEFINE_FINAL_TYPE (CairnConvexClient, cairn_convex_client, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_URL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct {
+  SoupMessage  *message;
+  GInputStream *stream;
+  GByteArray   *body;
+  GCancellable *cancellable;    /* ours: cancelled by the caller's or the timeout */
+  GCancellable *caller_cancellable;
+  gulong        caller_handler;
+  GSource      *timeout;
+  gboolean      timed_out;
+  guint         timeout_ms;
+  guint64       request_id;
+  char         *path;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  if (request->caller_handler != 0)
+    g_cancellable_disconnect (request->caller_cancellable, request->caller_handler);
+  if (request->timeout != NULL)
+    {
+      g_source_destroy (request->timeout);
+      g_source_unref (request->timeout);
+    }
+  g_clear_object (&request->caller_cancellable);
+  g_clear_object (&request->cancellable);
+  g_clear_object (&request->message);
+  g_clear_object (&request->stream);
+  g_clear_pointer (&request->body, g_byte_array_unref);
+  g_free (request->path);
+  g_free (request);
+}
+
+static void
+wipe_string (char **text)
+{
+  if (*text == NULL)
+    return;
+
+  explicit_bzero (*text, strlen (*text));
+  g_clear_pointer (text, g_free);
+}
+
+/* Encoding ------------------------------------------------------------------ */
+
+static JsonNode *encode_value (JsonNode *node, GError **error);
+
+static JsonNode *
+encode_float (double value)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *encoded = NULL;
+  guint8 bytes[8];
+
+  /* Convex's encoding of the doubles JSON cannot carry: 8 little-endian bytes */
+  memcpy (bytes, &value, sizeof bytes);
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  for (guint i = 0; i < 4; i++)
+    {
+      guint8 tmp = bytes[i];
+      bytes[i] = bytes[7 - i];
+      bytes[7 - i] = tmp;
+    }
+#endif
+  encoded = g_base64_encode (bytes, sizeof bytes);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "$float");
+  json_builder_add_string_value (builder, encoded);
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+static JsonNode *
+encode_object (JsonObject  *object,
+               GError     **error)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      JsonNode *encoded;
+
+      if (name[0] == '$')
+        {
+          g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                       _("The field name “%s” cannot start with “$”."), name);
+          return NULL;
+        }
+
+      encoded = encode_value (member, error);
+      if (encoded == NULL)
+        return NULL;
+      json_object_set_member (out, name, encoded);
+    }
+
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+static JsonNode *
+encode_value (JsonNode  *node,
+              GError   **error)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      return encode_object (json_node_get_object (node), error);
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        g_autoptr(JsonArray) out = json_array_new ();
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          {
+            JsonNode *encoded = encode_value (json_array_get_element (array, i), error);
+
+            if (encoded == NULL)
+              return NULL;
+            json_array_add_element (out, encoded);
+          }
+        return json_node_init_array (json_node_alloc (), out);
+      }
+
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
+        return encode_float (json_node_get_double (node));
+      return json_node_copy (node);
+
+    case JSON_NODE_NULL:
+    default:
+      return json_node_copy (node);
+    }
+}
+
+/* Decoding ------------------------------------------------------------------ */
+
+static gboolean
+decode_le64 (const char *base64,
+             guint8      out[8])
+{
+  g_autofree guchar *bytes = NULL;
+  gsize len = 0;
+
+  if (base64 == NULL)
+    return FALSE;
+
+  bytes = g_base64_decode (base64, &len);
+  if (len != 8)
+    return FALSE;
+
+  memcpy (out, bytes, 8);
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  for (guint i = 0; i < 4; i++)
+    {
+      guint8 tmp = out[i];
+      out[i] = out[7 - i];
+      out[7 - i] = tmp;
+    }
+#endif
+  return TRUE;
+}
+
+/* Replaces {"$integer": …} and {"$float": …} by plain numbers; {"$bytes": …}
+ * stays a base64 string. */
+static JsonNode *
+decode_value (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      g_autoptr(JsonObject) out = NULL;
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+      guint8 raw[8];
+
+      if (json_object_get_size (object) == 1)
+        {
+          if (json_object_has_member (object, "$integer") &&
+              decode_le64 (json_object_get_string_member_with_default (object, "$integer", NULL), raw))
+            {
+              gint64 value;
+
+              memcpy (&value, raw, 8);
+              return json_node_init_int (json_node_alloc (), value);
+            }
+          if (json_object_has_member (object, "$float") &&
+              decode_le64 (json_object_get_string_member_with_default (object, "$float", NULL), raw))
+            {
+              double value;
+
+              memcpy (&value, raw, 8);
+              return json_node_init_double (json_node_alloc (), value);
+            }
+          if (json_object_has_member (object, "$bytes"))
+            return json_node_copy (json_object_get_member (object, "$bytes"));
+        }
+
+      out = json_object_new ();
+      json_object_iter_init (&iter, object);
+      while (json_object_iter_next (&iter, &name, &member))
+        json_object_set_member (out, name, decode_value (member));
+
+      return json_node_init_object (json_node_alloc (), out);
+    }
+
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      g_autoptr(JsonArray) out = json_array_new ();
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        json_array_add_element (out, decode_value (json_array_get_element (array, i)));
+
+      return json_node_init_array (json_node_alloc (), out);
+    }
+
+  return json_node_copy (node);
+}
+
+/* Error classification --------------------------------------------------------- */
+
+static GError *
+transport_error (Request      *request,
+                 const GError *error)
+{
+  if (request->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_TIMEOUT,
+                        _("Your database did not answer within %.1f seconds."),
+                        request->timeout_ms / 1000.0);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (error);
+
+  /* the answer had begun: it was cut off or garbled, the deployment is there */
+  if (request->stream != NULL)
+    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                        _("The answer from your database was cut off: %s"), error->message);
+
+  if (error->domain == G_TLS_ERROR)
+    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_CONNECTIVITY,
+                        _("A secure connection to your database could not be made: %s"), error->message);
+
+  return g_error_new (CAIRN_ERROR, CAIRN_ERROR_CONNECTIVITY,
+                      _("Your database could not be reached: %s"), error->message);
+}
+
+/* "[Request ID: 1a2b] Server Error\nUncaught Error: boom\n    at …" → "boom" */
+static char *
+function_error_message (const char *raw)
+{
+  const char *text = raw != NULL ? raw : "";
+  const char *newline;
+  const char *uncaught;
+
+  if (g_str_has_prefix (text, "[Request ID:") && (newline = strchr (text, '\n')) != NULL)
+    text = newline + 1;
+  if ((uncaught = strstr (text, "Uncaught ")) == text && (newline = strstr (text, ": ")) != NULL)
+    text = newline + 2;
+
+  newline = strstr (text, "\n    at ");
+  return newline != NULL ? g_strndup (text, newline - text) : g_strdup (text);
+}
+
+/* The Cairn functions refuse bad input with ConvexError({code, message}),
+ * which reaches us as errorData; the code says whose fault it was. */
+static GError *
+cairn_function_error (JsonObject *data)
+{
+  const char *code = json_object_get_string_member_with_default (data, "code", "");
+  const char *message = json_object_get_string_member_with_default (data, "message", "");
+
+  if (g_str_equal (code, "NotFound"))
+    return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND, message);
+  if (g_str_has_prefix (code, "Invalid") || g_str_has_prefix (code, "Unknown"))
+    return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT, message);
+
+  return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_FUNCTION_FAILED, message);
+}
+
+static GError *
+function_error (JsonObject *response)
+{
+  const char *raw = json_object_get_string_member_with_default (response, "errorMessage", NULL);
+  JsonNode *data = json_object_get_member (response, "errorData");
+  g_autofree char *message = NULL;
+
+  if (data != NULL && JSON_NODE_HOLDS_OBJECT (data) &&
+      json_object_get_string_member_with_default (json_node_get_object (data), "message", NULL) != NULL)
+    return cairn_function_error (json_node_get_object (data));
+
+  message = function_error_message (raw);
+
+  /* What a deployment without the Cairn functions (or a caller without the
+   * key, to whom internal functions are invisible) answers. */
+  if (raw != NULL && (strstr (raw, "Could not find public function") != NULL ||
+                      strstr (raw, "Could not find function") != NULL))
+    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP,
+                        _("The Cairn functions are not deployed on your database (%s)."), message);
+
+  return g_error_new (CAIRN_ERROR, CAIRN_ERROR_FUNCTION_FAILED, "%s", message);
+}
+
+/* Pre-function failures come as {"code": "…", "message": "…"}. */
+static GError *
+http_error (guint         status,
+            JsonObject   *body)
+{
+  const char *code = body != NULL ? json_object_get_string_member_with_default (body, "code", "") : "";
+  const char *message = body != NULL ? json_object_get_string_member_with_default (body, "message", "") : "";
+
+  switch (status)
+    {
+    case SOUP_STATUS_UNAUTHORIZED:
+    case SOUP_STATUS_FORBIDDEN:
+      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_UNAUTHORIZED,
+                          _("Your database refused the deploy key (%s). Check the key in Preferences."),
+                          *code != '\0' ? code : soup_status_get_phrase (status));
+    case SOUP_STATUS_NOT_FOUND:
+      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP,
+                          _("This address does not answer like a Convex deployment (HTTP %u). Check the deployment URL."),
+                          status);
+    case 429: /* Too Many Requests */
+    case SOUP_STATUS_INTERNAL_SERVER_ERROR:
+    case SOUP_STATUS_BAD_GATEWAY:
+    case SOUP_STATUS_SERVICE_UNAVAILABLE:
+    case SOUP_STATUS_GATEWAY_TIMEOUT:
+      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_SERVER,
+                          _("Your database is having trouble (HTTP %u%s%s)."),
+                          status, *message != '\0' ? ": " : "", message);
+    default:
+      if (status >= 500)
+        return g_error_new (CAIRN_ERROR, CAIRN_ERROR_SERVER,
+                            _("Your database is having trouble (HTTP %u%s%s)."),
+                            status, *message != '\0' ? ": " : "", message);
+      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                          _("Your database refused the request (HTTP %u%s%s)."),
+                          status, *message != '\0' ? ": " : "", message);
+    }
+}
+
+static JsonObject *
+parse_body (GByteArray  *body,
+            GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) parse_error = NULL;
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, (const char *) body->data, body->len, &parse_error))
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                   _("Your database sent an answer that is not valid JSON: %s"), parse_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                   _("Your database sent an answer of the wrong shape."));
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* The whole answer has arrived: what does it say? */
+static void
+finish_request (GTask *task)
+{
+  Request *request = g_task_get_task_data (task);
+  guint status = soup_message_get_status (request->message);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) response = NULL;
+  const char *outcome;
+
+  response = parse_body (request->body, &error);
+
+  if (status != SOUP_STATUS_OK && status != 560)
+    {
+      g_task_return_error (task, http_error (status, response));
+      return;
+    }
+
+  if (response == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  outcome = json_object_get_string_member_with_default (response, "status", "");
+  if (g_str_equal (outcome, "success") && json_object_has_member (response, "value"))
+    g_task_return_pointer (task, decode_value (json_object_get_member (response, "value")),
+                           (GDestroyNotify) json_node_unref);
+  else if (g_str_equal (outcome, "error"))
+    g_task_return_error (task, function_error (response));
+  else
+    g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                             _("Your database sent an answer of the wrong shape."));
+}
+
+/* Callbacks ------------------------------------------------------------------ */
+
+static void
+fail_request (GTask        *task,
+              const GError *error)
+{
+  Request *request = g_task_get_task_data (task);
+
+  g_debug ("request %" G_GUINT64_FORMAT " (%s) failed: %s", request->request_id, request->path, error->message);
+  g_task_return_error (task, transport_error (request, error));
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = NULL;
+  CairnConvexClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  if (chunk == NULL)
+    {
+      fail_request (task, error);
+      return;
+    }
+
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      finish_request (task);
+      return;
+    }
+
+  if (request->body->len + g_bytes_get_size (chunk) > self->max_response_size)
+    {
+      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                               _("Your database sent an answer larger than %zu MiB."),
+                               self->max_response_size / (1024 * 1024));
+      return;
+    }
+
+  g_byte_array_append (request->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  g_input_stream_read_bytes_async (request->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   request->cancellable, read_cb, g_steal_pointer (&task));
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  CairnConvexClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  goffset length;
+
+  request->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (request->stream == NULL)
+    {
+      fail_request (task, error);
+      return;
+    }
+
+  length = soup_message_headers_get_content_length (soup_message_get_response_headers (request->message));
+  if (length > 0 && (gsize) length > self->max_response_size)
+    {
+      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                               _("Your database sent an answer larger than %zu MiB."),
+                               self->max_response_size / (1024 * 1024));
+      return;
+    }
+
+  g_input_stream_read_bytes_async (request->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   request->cancellable, read_cb, g_steal_pointer (&task));
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  Request *request = user_data;
+
+  request->timed_out = TRUE;
+  g_cancellable_cancel (request->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+caller_cancelled_cb (GCancellable *caller,
+                     GCancellable *ours)
+{
+  g_cancellable_cancel (ours);
+}
+
+/* GObject ------------------------------------------------------------------ */
+
+static void
+cairn_convex_client_dispose (GObject *object)
+{
+  CairnConvexClient *self = (CairnConvexClient *) object;
+
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (cairn_convex_client_parent_class)->dispose (object);
+}
+
+static void
+cairn_convex_client_finalize (GObject *object)
+{
+  CairnConvexClient *self = (CairnConvexClient *) object;
+
+  wipe_string (&self->authorization);
+  g_free (self->url);
+
+  G_OBJECT_CLASS (cairn_convex_client_parent_class)->finalize (object);
+}
+
+static void
+cairn_convex_client_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  CairnConvexClient *self = CAIRN_CONVEX_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_URL:
+      g_value_set_string (value, self->url);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_convex_client_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  CairnConvexClient *self = CAIRN_CONVEX_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_URL:
+      {
+        const char *url = g_value_get_string (value);
+        gsize len = url != NULL ? strlen (url) : 0;
+
+        /* one canonical form: no trailing slash */
+        while (len > 0 && url[len - 1] == '/')
+          len--;
+        self->url = g_strndup (url, len);
+      }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_convex_client_class_init (CairnConvexClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cairn_convex_client_dispose;
+  object_class->finalize = cairn_convex_client_finalize;
+  object_class->get_property = cairn_convex_client_get_property;
+  object_class->set_property = cairn_convex_client_set_property;
+
+  properties[PROP_URL] =
+    g_param_spec_string ("url", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cairn_convex_client_init (CairnConvexClient *self)
+{
+  /* Keep-alive connections, enough of them for a burst of parallel calls;
+   * the per-request timeout below bounds every call as a whole. */
+  self->session = soup_session_new_with_options ("max-conns-per-host", 16,
+                                                 "max-conns", 32,
+                                                 "user-agent", CONVEX_CLIENT_ID,
+                                                 NULL);
+  self->timeout_ms = CAIRN_CONVEX_DEFAULT_TIMEOUT_MS;
+  self->max_response_size = CAIRN_CONVEX_DEFAULT_MAX_RESPONSE_SIZE;
+}
+
+/* Public API ----------------------------------------------------------------- */
+
+static gboolean
+is_loopback_host (const char *host)
+{
+  return g_strcmp0 (host, "127.0.0.1") == 0 || g_strcmp0 (host, "localhost") == 0 ||
+         g_strcmp0 (host, "::1") == 0 || g_strcmp0 (host, "[::1]") == 0;
+}
+
+/**
+ * cairn_convex_check_url:
+ *
+ * A deployment URL Cairn will talk to: https, or http on loopback for a
+ * self-hosted deployment; the deployment itself, not its .convex.site
+ * address for HTTP actions; no credentials, query or fragment.
+ */
+gboolean
+cairn_convex_check_url (const char  *url,
+                        GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+  const char *host;
+  const char *path;
+
+  uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                   _("“%s” is not a web address. It looks like https://your-deployment.convex.cloud."),
+                   url != NULL ? url : "");
+      return FALSE;
+    }
+
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  path = g_uri_get_path (uri);
+
+  if (g_str_has_suffix (host, ".convex.site"))
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                   _("“%s” is the address for HTTP actions. Use the deployment URL ending in .convex.cloud instead."),
+                   host);
+      return FALSE;
+    }
+
+  if (g_strcmp0 (scheme, "https") != 0 && !(g_strcmp0 (scheme, "http") == 0 && is_loopback_host (host)))
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                   _("The deployment URL must start with https:// (plain http is only allowed for a deployment on this computer)."));
+      return FALSE;
+    }
+
+  if (g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL ||
+      (path != NULL && *path != '\0' && !g_str_equal (path, "/")))
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                   _("The deployment URL is only the address of the deployment, like https://your-deployment.convex.cloud."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+CairnConvexClient *
+cairn_convex_client_new (const char  *url,
+                         GError     **error)
+{
+  if (!cairn_convex_check_url (url, error))
+    return NULL;
+
+  return g_object_new (CAIRN_TYPE_CONVEX_CLIENT, "url", url, NULL);
+}
+
+const char *
+cairn_convex_client_get_url (CairnConvexClient *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONVEX_CLIENT (self), NULL);
+
+  return self->url;
+}
+
+/**
+ * cairn_convex_client_set_admin_key:
+ * @key: (nullable): the deploy key; the caller should wipe its own copy
+ */
+void
+cairn_convex_client_set_admin_key (CairnConvexClient *self,
+                                   const char        *key)
+{
+  g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
+
+  wipe_string (&self->authorization);
+  if (key != NULL && *key != '\0')
+    self->authorization = g_strconcat ("Convex ", key, NULL);
+}
+
+gboolean
+cairn_convex_client_has_admin_key (CairnConvexClient *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONVEX_CLIENT (self), FALSE);
+
+  return self->authorization != NULL;
+}
+
+void
+cairn_convex_client_set_timeout (CairnConvexClient *self,
+                                 guint              timeout_ms)
+{
+  g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  self->timeout_ms = timeout_ms;
+}
+
+static GBytes *
+request_body (const char  *path,
+              JsonObject  *args,
+              GError     **error)
+{
+  g_autoptr(JsonObject) empty = json_object_new ();
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(JsonArray) arg_list = json_array_new ();
+  g_autoptr(JsonNode) root = NULL;
+  JsonNode *encoded;
+  char *text;
+  gsize len;
+
+  encoded = encode_object (args != NULL ? args : empty, error);
+  if (encoded == NULL)
+    return NULL;
+
+  json_array_add_element (arg_list, encoded);
+  json_object_set_string_member (body, "path", path);
+  json_object_set_array_member (body, "args", g_steal_pointer (&arg_list));
+  json_object_set_string_member (body, "format", "convex_encoded_json");
+
+  root = json_node_init_object (json_node_alloc (), body);
+  text = json_to_string (root, FALSE);
+  len = strlen (text);
+
+  return g_bytes_new_take (text, len);
+}
+
+static const char *
+endpoint_for_kind (CairnConvexKind kind)
+{
+  switch (kind)
+    {
+    case CAIRN_CONVEX_QUERY:
+      return "query";
+    case CAIRN_CONVEX_MUTATION:
+      return "mutation";
+    case CAIRN_CONVEX_ACTION:
+      return "action";
+    default:
+      g_return_val_if_reached ("query");
+    }
+}
+
+void
+cairn_convex_client_call_async (CairnConvexClient   *self,
+                                CairnConvexKind      kind,
+                                const char          *path,
+                                JsonObject          *args,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = NULL;
+  SoupMessageHeaders *headers;
+  Request *request;
+
+  g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_convex_client_call_async);
+
+  body = request_body (path, args, &error);
+  if (body == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  uri = g_strdup_printf ("%s/api/%s", self->url, endpoint_for_kind (kind));
+
+  request = g_new0 (Request, 1);
+  request->request_id = ++self->next_request_id;
+  request->path = g_strdup (path);
+  request->timeout_ms = self->timeout_ms;
+  request->body = g_byte_array_new ();
+  request->cancellable = g_cancellable_new ();
+  request->message = soup_message_new ("POST", uri);
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+
+  if (cancellable != NULL)
+    {
+      request->caller_cancellable = g_object_ref (cancellable);
+      request->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                                                       request->cancellable, NULL);
+    }
+
+  request->timeout = g_timeout_source_new (self->timeout_ms);
+  g_source_set_callback (request->timeout, timeout_cb, request, NULL);
+  g_source_attach (request->timeout, g_main_context_get_thread_default ());
+
+  headers = soup_message_get_request_headers (request->message);
+  soup_message_headers_append (headers, "Convex-Client", CONVEX_CLIENT_ID);
+  if (self->authorization != NULL)
+    soup_message_headers_append (headers, "Authorization", self->authorization);
+  soup_message_set_request_body_from_bytes (request->message, "application/json", body);
+
+  g_debug ("request %" G_GUINT64_FORMAT ": %s %s", request->request_id, endpoint_for_kind (kind), path);
+
+  soup_session_send_async (self->session, request->message, G_PRIORITY_DEFAULT, request->cancellable,
+                           send_cb, g_steal_pointer (&task));
+}
+
+/**
+ * cairn_convex_client_call_finish:
+ *
+ * Returns: (transfer full): the function's value, decoded to plain JSON
+ */
+JsonNode *
+cairn_convex_client_call_finish (CairnConvexClient  *self,
+                                 GAsyncResult       *result,
+                                 GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,19 @@
+/* cairn-convex-store.h — CairnStore over the Cairn functions on a Convex deployment
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "cairn-convex-client.h"
+#include "cairn-store.h"
+
+G_BEGIN_DECLS
+
+#define CAIRN_TYPE_CONVEX_STORE (cairn_convex_store_get_type ())
+
+G_DECLARE_FINAL_TYPE (CairnConvexStore, cairn_convex_store, CAIRN, CONVEX_STORE, GObject)
+
+CairnConvexStore  *cairn_convex_store_new        (CairnConvexClient *client);
+CairnConvexClient *cairn_convex_store_get_client (CairnConvexStore  *self);
+
+G_END_DECLS

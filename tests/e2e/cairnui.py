@@ -1,0 +1,202 @@
+"""Drive the real Cairn binary as a person would: through AT-SPI and the keyboard.
+
+Used by the end-to-end tests. Needs an X display (Xvfb) and a D-Bus session
+bus, which tests/run-headless provides; run with the system Python
+(/usr/bin/python3), which has gi.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import gi
+
+gi.require_version("Atspi", "2.0")
+from gi.repository import Atspi  # noqa: E402
+
+DEFAULT_TIMEOUT = 20.0
+
+
+class TimeoutError_(AssertionError):
+    pass
+
+
+def wait_for(predicate, timeout=DEFAULT_TIMEOUT, what="condition", interval=0.1):
+    """Poll predicate until it returns something truthy; return that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError_(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def walk(node, depth=0, max_depth=60):
+    """Every accessible below node (node included), depth first."""
+    if node is None or depth > max_depth:
+        return
+    yield node
+    try:
+        count = node.get_child_count()
+    except gi.repository.GLib.Error:
+        return
+    for i in range(count):
+        try:
+            child = node.get_child_at_index(i)
+        except gi.repository.GLib.Error:
+            continue
+        yield from walk(child, depth + 1, max_depth)
+
+
+def role_name(node):
+    try:
+        return node.get_role_name()
+    except gi.repository.GLib.Error:
+        return ""
+
+
+def name_of(node):
+    try:
+        return node.get_name() or ""
+    except gi.repository.GLib.Error:
+        return ""
+
+
+class Cairn:
+    """One running Cairn process with its own HOME and data dirs."""
+
+    def __init__(self, binary, home=None, env=None):
+        self.binary = binary
+        self.own_home = home is None
+        self.home = home or tempfile.mkdtemp(prefix="cairn-e2e-")
+        self.extra_env = env or {}
+        self.proc = None
+        self.app = None
+
+    def environment(self):
+        env = dict(os.environ)
+        env.update({
+            "HOME": self.home,
+            "XDG_DATA_HOME": os.path.join(self.home, "data"),
+            "XDG_CONFIG_HOME": os.path.join(self.home, "config"),
+            "XDG_CACHE_HOME": os.path.join(self.home, "cache"),
+            "GDK_BACKEND": "x11",
+            "GSK_RENDERER": env.get("GSK_RENDERER", "cairo"),
+            "NO_AT_BRIDGE": "0",
+            "GTK_A11Y": "atspi",
+            # settings must outlive the process, as on a real desktop
+            "GSETTINGS_BACKEND": "keyfile",
+        })
+        env.pop("G_DEBUG", None)
+        env.update(self.extra_env)
+        return env
+
+    def start(self, *args):
+        self.proc = subprocess.Popen([self.binary, *args], env=self.environment())
+        self.app = wait_for(self._find_app, what="Cairn on the accessibility bus")
+        self.window = wait_for(lambda: self.find(role="frame"), what="the main window")
+        return self
+
+    def _find_app(self):
+        desktop = Atspi.get_desktop(0)
+        for i in range(desktop.get_child_count()):
+            app = desktop.get_child_at_index(i)
+            try:
+                if app is not None and app.get_process_id() == self.proc.pid:
+                    return app
+            except gi.repository.GLib.Error:
+                continue
+        if self.proc.poll() is not None:
+            raise AssertionError(f"cairn exited with {self.proc.returncode} before showing a window")
+        return None
+
+    def find_all(self, role=None, name=None, name_contains=None):
+        found = []
+        for node in walk(self.app):
+            if role is not None and role_name(node) != role:
+                continue
+            n = name_of(node)
+            if name is not None and n != name:
+                continue
+            if name_contains is not None and name_contains not in n:
+                continue
+            found.append(node)
+        return found
+
+    def find(self, role=None, name=None, name_contains=None):
+        nodes = self.find_all(role, name, name_contains)
+        return nodes[0] if nodes else None
+
+    def wait(self, role=None, name=None, name_contains=None, timeout=DEFAULT_TIMEOUT):
+        what = f"{role or 'widget'} {name or name_contains or ''}".strip()
+        return wait_for(lambda: self.find(role, name, name_contains), timeout=timeout, what=what)
+
+    def wait_gone(self, role=None, name=None, name_contains=None, timeout=DEFAULT_TIMEOUT):
+        what = f"{role or 'widget'} {name or name_contains or ''} to go away"
+        return wait_for(lambda: self.find(role, name, name_contains) is None, timeout=timeout, what=what)
+
+    def click(self, node):
+        action = node.get_action_iface()
+        assert action is not None, f"{name_of(node)} has no actions"
+        for i in range(action.get_n_actions()):
+            if action.get_action_name(i) in ("click", "activate", "press"):
+                action.do_action(i)
+                return
+        action.do_action(0)
+
+    def focus(self, node):
+        component = node.get_component_iface()
+        assert component is not None and component.grab_focus(), f"could not focus {name_of(node)}"
+
+    def type_text(self, text):
+        window_id = self.x_window()
+        subprocess.run(["xdotool", "type", "--window", window_id, "--delay", "5", text], check=True)
+
+    def key(self, *keys):
+        window_id = self.x_window()
+        subprocess.run(["xdotool", "key", "--window", window_id, *keys], check=True)
+
+    def x_window(self):
+        ids = wait_for(lambda: subprocess.run(["xdotool", "search", "--pid", str(self.proc.pid)],
+                                              capture_output=True, text=True).stdout.split(),
+                       what="the X window")
+        window_id = ids[-1]
+        subprocess.run(["xdotool", "windowactivate", "--sync", window_id], capture_output=True)
+        return window_id
+
+    def text_of(self, node):
+        text = node.get_text_iface()
+        if text is None:
+            return name_of(node)
+        return text.get_text(0, text.get_character_count())
+
+    def screenshot(self, path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        subprocess.run(["import", "-window", "root", path], check=True)
+        return path
+
+    def quit(self, timeout=10):
+        """Ctrl+Q, as a person would; then wait for the process to end."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.key("ctrl+q")
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=timeout)
+            raise AssertionError("Ctrl+Q did not quit Cairn")
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def cleanup(self):
+        self.kill()
+        if self.own_home:
+            shutil.rmtree(self.home, ignore_errors=True)
