@@ -207,6 +207,14 @@ count_cb (gpointer  instance,
 }
 
 static void
+count_notify_cb (gpointer    instance,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+static void
 test_routing_data_lands (Fixture       *f,
                          gconstpointer  data)
 {
@@ -220,7 +228,7 @@ test_routing_data_lands (Fixture       *f,
   guint byod_notified = 0;
 
   g_signal_connect (f->workspace, "storage-changed", G_CALLBACK (count_cb), &storage_changed);
-  g_signal_connect (f->workspace, "notify::byod-enabled", G_CALLBACK (count_cb), &byod_notified);
+  g_signal_connect (f->workspace, "notify::byod-enabled", G_CALLBACK (count_notify_cb), &byod_notified);
 
   local = create_conversation (f->workspace, "On this computer");
   g_assert_cmpuint (store_count (f->main_store, "conversations", "by_updatedAt"), ==, 1);

@@ -341,6 +341,7 @@ save_draft_patch_cb (GObject      *object,
   g_autoptr(JsonObject) document = NULL;
   CairnWorkspace *self = CAIRN_WORKSPACE (object);
   JsonObject *draft = g_task_get_task_data (task);
+  GCancellable *cancellable;
 
   document = cairn_workspace_patch_finish (self, result, &error);
   if (document != NULL)
@@ -355,7 +356,8 @@ save_draft_patch_cb (GObject      *object,
       return;
     }
 
-  cairn_workspace_insert_async (self, "drafts", draft, g_task_get_cancellable (task),
+  cancellable = g_task_get_cancellable (task);
+  cairn_workspace_insert_async (self, "drafts", draft, cancellable,
                                 save_draft_insert_cb, g_steal_pointer (&task));
 }
 

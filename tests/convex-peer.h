@@ -1,0 +1,31 @@
+/* convex-peer.h — run tests/peer/convex-peer.mjs, a Convex-protocol server, for a test
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _ConvexPeer ConvexPeer;
+
+/* Starts the peer on a free loopback port; @state_file may be NULL. */
+ConvexPeer *convex_peer_start     (const char *admin_key,
+                                   const char *state_file);
+const char *convex_peer_get_url   (ConvexPeer *self);
+/* POST /_peer/<what> with @json_body; asserts a 2xx answer. */
+void        convex_peer_control   (ConvexPeer *self,
+                                   const char *what,
+                                   const char *json_body);
+/* GET /_peer/state: {"tables": {"conversations": [...], …}} */
+JsonObject *convex_peer_get_state (ConvexPeer *self);
+guint       convex_peer_count     (ConvexPeer *self,
+                                   const char *table);
+/* SIGTERM (the peer saves its --state file) and wait for it to exit. */
+void        convex_peer_stop      (ConvexPeer *self);
+void        convex_peer_free      (ConvexPeer *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConvexPeer, convex_peer_free)
+
+G_END_DECLS
