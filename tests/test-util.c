@@ -27,6 +27,58 @@ test_util_wait_for_result (GAsyncResult **result)
 }
 
 void
+test_util_wait_for_zero (guint *count)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  while (*count > 0)
+    g_main_context_iteration (context, TRUE);
+}
+
+/* Hands each structured message to g_log(), where the expected messages are
+ * matched; g_log() comes back here once, then goes to the default writer.
+ * Messages that came from g_log() in the first place went through that
+ * matching already. */
+static GLogWriterOutput
+route_to_g_log (GLogLevelFlags   log_level,
+                const GLogField *fields,
+                gsize            n_fields,
+                gpointer         user_data)
+{
+  static GPrivate rerouting;
+  const char *domain = NULL;
+  const char *message = NULL;
+
+  if (g_private_get (&rerouting) != NULL)
+    return g_log_writer_default (log_level, fields, n_fields, user_data);
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
+        domain = fields[i].value;
+      else if (g_str_equal (fields[i].key, "MESSAGE"))
+        message = fields[i].value;
+      else if (g_str_equal (fields[i].key, "GLIB_OLD_LOG_API"))
+        return g_log_writer_default (log_level, fields, n_fields, user_data);
+    }
+
+  if (message == NULL)
+    return g_log_writer_default (log_level, fields, n_fields, user_data);
+
+  g_private_set (&rerouting, GINT_TO_POINTER (TRUE));
+  g_log (domain, log_level & G_LOG_LEVEL_MASK, "%s", message);
+  g_private_set (&rerouting, NULL);
+
+  return G_LOG_WRITER_HANDLED;
+}
+
+void
+test_util_route_structured_logs (void)
+{
+  g_log_set_writer_func (route_to_g_log, NULL, NULL);
+}
+
+void
 test_util_remove_tree (const char *path)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);

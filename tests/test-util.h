@@ -15,6 +15,12 @@ void test_util_result_cb       (GObject       *source,
                                 gpointer       user_data);
 /* Iterates the thread-default main context until *result is set. */
 void test_util_wait_for_result (GAsyncResult **result);
+/* Iterates the thread-default main context until *count drops to zero:
+ * for a batch of calls in flight whose callbacks each decrement it. */
+void test_util_wait_for_zero   (guint         *count);
+/* Call once after g_test_init(): lets g_test_expect_message() see messages
+ * logged with G_LOG_USE_STRUCTURED, which GLib 2.74 only matches for g_log(). */
+void test_util_route_structured_logs (void);
 /* Deletes a directory made by g_dir_make_tmp() and everything in it. */
 void test_util_remove_tree     (const char    *path);
 

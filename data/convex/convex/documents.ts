@@ -1,0 +1,206 @@
+// Content access for Cairn: list, get, insert, patch, remove on the content
+// tables, every document named by its client-generated clientId (a UUID).
+//
+// All functions are internal: only a caller holding the deployment's deploy
+// key (Authorization: Convex <key>) can reach them through the HTTP API.
+import {
+  makeFunctionReference,
+  paginationOptsValidator,
+  type GenericDatabaseWriter,
+  type GenericDataModel,
+} from "convex/server";
+import { v, type GenericValidator } from "convex/values";
+import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
+import {
+  checkChange,
+  checkClientId,
+  checkDocument,
+  checkTable,
+  fail,
+  fits,
+} from "./checks";
+import { CONTENT_TABLES, type ContentTable } from "./tables";
+
+/** How many child rows (messages of a conversation) one transaction removes. */
+export const CASCADE_BATCH = 1000;
+
+/** The largest page `documents:list` returns (CAIRN_QUERY_MAX_PAGE_SIZE). */
+export const MAX_PAGE_SIZE = 1000;
+
+// The table is chosen at run time (and checked by checkTable), so the
+// functions talk to the database without per-table static types.
+type Db = GenericDatabaseWriter<GenericDataModel>;
+type Row = Record<string, unknown> & { _id: string; _creationTime: number };
+
+function db(ctx: { db: unknown }): Db {
+  return ctx.db as Db;
+}
+
+/** A stored row as Cairn sees it: the schema fields, without _id and _creationTime. */
+function strip(row: Row): Record<string, unknown> {
+  const { _id, _creationTime, ...document } = row;
+  return document;
+}
+
+async function findRow(ctx: { db: unknown }, table: ContentTable, clientId: string) {
+  return (await db(ctx)
+    .query(table)
+    .withIndex("by_clientId", (q) => q.eq("clientId", clientId))
+    .unique()) as Row | null;
+}
+
+const bound = v.object({ value: v.any(), inclusive: v.boolean() });
+
+export const list = internalQuery({
+  args: {
+    table: v.string(),
+    index: v.string(),
+    equal: v.array(v.any()),
+    lower: v.optional(bound),
+    upper: v.optional(bound),
+    order: v.union(v.literal("asc"), v.literal("desc")),
+    paginationOpts: paginationOptsValidator,
+  },
+  handler: async (ctx, args) => {
+    const table = checkTable(args.table);
+    const spec = CONTENT_TABLES[table];
+    const fields = (spec.indexes as Record<string, readonly string[]>)[args.index];
+    if (fields === undefined) {
+      fail(
+        "UnknownIndex",
+        `The table “${table}” has no index “${args.index}” (expected one of: ${Object.keys(spec.indexes).join(", ")}).`,
+      );
+    }
+    const validators = spec.fields as Record<string, GenericValidator>;
+    if (args.equal.length > fields.length) {
+      fail("InvalidRange", `The index “${args.index}” has ${fields.length} field(s), but ${args.equal.length} equal value(s) were given.`);
+    }
+    args.equal.forEach((value, i) => {
+      if (!fits(validators[fields[i]], value)) {
+        fail("InvalidRange", `The equal value for “${fields[i]}” does not fit its type.`);
+      }
+    });
+    const rangeField = fields[args.equal.length];
+    for (const [name, b] of [["lower", args.lower], ["upper", args.upper]] as const) {
+      if (b === undefined) continue;
+      if (rangeField === undefined) {
+        fail("InvalidRange", `The index “${args.index}” has no field left for a ${name} bound after the equal values.`);
+      }
+      if (!fits(validators[rangeField], b.value)) {
+        fail("InvalidRange", `The ${name} bound for “${rangeField}” does not fit its type.`);
+      }
+    }
+    const { numItems } = args.paginationOpts;
+    if (!Number.isInteger(numItems) || numItems < 1 || numItems > MAX_PAGE_SIZE) {
+      fail("InvalidRange", `The page size must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${numItems}.`);
+    }
+
+    const result = await db(ctx)
+      .query(table)
+      .withIndex(args.index, (q) => {
+        // eq() on the leading fields, then the bounds on the next one.
+        let range: any = q;
+        args.equal.forEach((value, i) => (range = range.eq(fields[i], value)));
+        if (args.lower !== undefined) {
+          range = args.lower.inclusive
+            ? range.gte(rangeField, args.lower.value)
+            : range.gt(rangeField, args.lower.value);
+        }
+        if (args.upper !== undefined) {
+          range = args.upper.inclusive
+            ? range.lte(rangeField, args.upper.value)
+            : range.lt(rangeField, args.upper.value);
+        }
+        return range;
+      })
+      .order(args.order)
+      .paginate(args.paginationOpts);
+
+    return { ...result, page: (result.page as Row[]).map(strip) };
+  },
+});
+
+export const get = internalQuery({
+  args: { table: v.string(), clientId: v.string() },
+  handler: async (ctx, args) => {
+    const table = checkTable(args.table);
+    const row = await findRow(ctx, table, checkClientId(args.clientId));
+    return row === null ? null : strip(row);
+  },
+});
+
+export const insert = internalMutation({
+  args: { table: v.string(), document: v.any() },
+  handler: async (ctx, args) => {
+    const table = checkTable(args.table);
+    const document = checkDocument(table, args.document);
+    // Idempotent: a replayed insert gets the stored document back, unchanged.
+    const existing = await findRow(ctx, table, document.clientId as string);
+    if (existing !== null) {
+      return strip(existing);
+    }
+    const id = await db(ctx).insert(table, document);
+    return strip((await db(ctx).get(table, id)) as Row);
+  },
+});
+
+export const patch = internalMutation({
+  args: { table: v.string(), clientId: v.string(), fields: v.any() },
+  handler: async (ctx, args) => {
+    const table = checkTable(args.table);
+    const clientId = checkClientId(args.clientId);
+    const fields = checkChange(table, args.fields);
+    const row = await findRow(ctx, table, clientId);
+    if (row === null) {
+      fail("NotFound", `No document with clientId ${clientId} in ${table}.`);
+    }
+    await db(ctx).patch(table, row._id as any, fields);
+    return strip((await db(ctx).get(table, row._id as any)) as Row);
+  },
+});
+
+// Named by string rather than through internal.documents.… so that this
+// module's types do not depend on themselves.
+const removeChildrenBatchRef = makeFunctionReference<"mutation", { table: string; clientId: string }, null>(
+  "documents:removeChildrenBatch",
+);
+
+/** Removes up to CASCADE_BATCH children; schedules itself again while more remain. */
+async function removeChildren(ctx: MutationCtx, table: ContentTable, clientId: string) {
+  const children = (CONTENT_TABLES[table] as { children?: { table: ContentTable; field: string; index: string } }).children;
+  if (children === undefined) return;
+  const rows = (await db(ctx)
+    .query(children.table)
+    .withIndex(children.index, (q) => q.eq(children.field, clientId))
+    .take(CASCADE_BATCH + 1)) as Row[];
+  for (const row of rows.slice(0, CASCADE_BATCH)) {
+    await db(ctx).delete(children.table, row._id as any);
+  }
+  if (rows.length > CASCADE_BATCH) {
+    await ctx.scheduler.runAfter(0, removeChildrenBatchRef, { table, clientId });
+  }
+}
+
+export const remove = internalMutation({
+  args: { table: v.string(), clientId: v.string() },
+  handler: async (ctx, args) => {
+    const table = checkTable(args.table);
+    const clientId = checkClientId(args.clientId);
+    const row = await findRow(ctx, table, clientId);
+    if (row !== null) {
+      await db(ctx).delete(table, row._id as any);
+    }
+    // Also when the row is already gone: a replayed remove finishes the cascade.
+    await removeChildren(ctx, table, clientId);
+    return null;
+  },
+});
+
+/** The rest of a cascade too large for one transaction. */
+export const removeChildrenBatch = internalMutation({
+  args: { table: v.string(), clientId: v.string() },
+  handler: async (ctx, args) => {
+    await removeChildren(ctx, checkTable(args.table), checkClientId(args.clientId));
+    return null;
+  },
+});

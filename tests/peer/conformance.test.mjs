@@ -1,0 +1,515 @@
+// The peer against the official Convex client (ConvexHttpClient from the
+// `convex` npm package) and raw HTTP: every Cairn function, the error
+// behaviour, the fault modes and the --state save/restore.
+//
+//   node --test tests/peer/conformance.test.mjs
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { ConvexError } from "convex/values";
+
+const PEER = fileURLToPath(new URL("./convex-peer.mjs", import.meta.url));
+const KEY = "dev:cairn-test-123|0123456789abcdef";
+
+const fn = {
+  ping: makeFunctionReference("cairn:ping"),
+  list: makeFunctionReference("documents:list"),
+  get: makeFunctionReference("documents:get"),
+  insert: makeFunctionReference("documents:insert"),
+  patch: makeFunctionReference("documents:patch"),
+  remove: makeFunctionReference("documents:remove"),
+};
+
+/** Starts a peer and waits for its one line on stdout. */
+function startPeer(...extra) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const proc = spawn(process.execPath, [PEER, "--port", "0", "--admin-key", KEY, ...extra], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let stdout = "";
+    proc.stdout.setEncoding("utf8");
+    proc.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
+      if (match) resolve({ url: match[1], proc, stdout: () => stdout, startMs: Date.now() - started, stop: () => stopPeer(proc) });
+    });
+    proc.on("exit", (code) => reject(new Error(`peer exited with ${code} before listening: ${stdout}`)));
+  });
+}
+
+function stopPeer(proc) {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null) return resolve(proc.exitCode);
+    proc.once("exit", (code) => resolve(code));
+    proc.kill("SIGTERM");
+  });
+}
+
+function client(url, key = KEY) {
+  const c = new ConvexHttpClient(url, { skipConvexDeploymentUrlCheck: true, logger: false });
+  if (key !== null) c.setAdminAuth(key);
+  return c;
+}
+
+let counter = 0;
+function uuid() {
+  counter += 1;
+  return `00000000-0000-4000-8000-${counter.toString(16).padStart(12, "0")}`;
+}
+
+const conversation = (fields = {}) => ({
+  clientId: uuid(), title: "Talk", pinned: false, archived: false, createdAt: 1, updatedAt: 1, ...fields,
+});
+const message = (conversationId, fields = {}) => ({
+  clientId: uuid(), conversationId, role: "user", content: "Hi", createdAt: 1, ...fields,
+});
+const note = (fields = {}) => ({
+  clientId: uuid(), title: "Note", content: "Text", pinned: false, createdAt: 1, updatedAt: 1, ...fields,
+});
+
+/** A raw request to the peer: status, headers and body (parsed when JSON). */
+async function raw(url, route, { body, headers = {}, method = "POST", signal } = {}) {
+  const response = await fetch(url + route, {
+    method,
+    signal,
+    headers: { "Content-Type": "application/json", ...headers },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+const admin = { Authorization: `Convex ${KEY}` };
+
+async function control(url, route, body) {
+  const r = await raw(url, `/_peer/${route}`, body === undefined ? { method: "GET" } : { body });
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+
+describe("the peer", { timeout: 120_000 }, () => {
+  let peer;
+  let url;
+  let convex;
+
+  before(async () => {
+    peer = await startPeer();
+    url = peer.url;
+    convex = client(url);
+  });
+
+  after(async () => {
+    assert.equal(await peer.stop(), 0);
+  });
+
+  test("prints exactly one line when ready", () => {
+    assert.match(peer.stdout(), /^listening on http:\/\/127\.0\.0\.1:\d+\n$/);
+  });
+
+  describe("the Cairn functions through ConvexHttpClient", () => {
+    test("cairn:ping", async () => {
+      assert.deepEqual(await convex.query(fn.ping, {}), {
+        app: "cairn",
+        schemaVersion: 1,
+        tables: ["conversations", "messages", "notes"],
+      });
+    });
+
+    test("insert, get, patch, remove", async () => {
+      const doc = note({ title: "Shopping" });
+      assert.deepEqual(await convex.mutation(fn.insert, { table: "notes", document: doc }), doc);
+      assert.deepEqual(await convex.query(fn.get, { table: "notes", clientId: doc.clientId }), doc);
+      const patched = await convex.mutation(fn.patch, { table: "notes", clientId: doc.clientId, fields: { pinned: true, updatedAt: 5 } });
+      assert.deepEqual(patched, { ...doc, pinned: true, updatedAt: 5 });
+      assert.equal(await convex.mutation(fn.remove, { table: "notes", clientId: doc.clientId }), null);
+      assert.equal(await convex.query(fn.get, { table: "notes", clientId: doc.clientId }), null);
+      assert.equal(await convex.mutation(fn.remove, { table: "notes", clientId: doc.clientId }), null);
+    });
+
+    test("insert is idempotent, also when replayed concurrently", async () => {
+      const doc = note({ title: "Once" });
+      const replays = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          convex.mutation(fn.insert, { table: "notes", document: { ...doc, title: i === 0 ? "Once" : `Again ${i}` } }, { skipQueue: true })),
+      );
+      const stored = await convex.query(fn.get, { table: "notes", clientId: doc.clientId });
+      for (const replay of replays) assert.deepEqual(replay, stored);
+      const { tables } = await control(url, "state");
+      assert.equal(tables.notes.filter((n) => n.clientId === doc.clientId).length, 1);
+    });
+
+    test("removing a conversation removes its messages", async () => {
+      const c = conversation();
+      await convex.mutation(fn.insert, { table: "conversations", document: c });
+      for (let i = 0; i < 3; i++) {
+        await convex.mutation(fn.insert, { table: "messages", document: message(c.clientId, { createdAt: i }) });
+      }
+      await convex.mutation(fn.remove, { table: "conversations", clientId: c.clientId });
+      const { tables } = await control(url, "state");
+      assert.equal(tables.messages.filter((m) => m.conversationId === c.clientId).length, 0);
+    });
+
+    test("a cascade larger than one transaction finishes in the background", async () => {
+      const c = conversation();
+      await convex.mutation(fn.insert, { table: "conversations", document: c });
+      const total = 1000 + 25; // documents.ts removes 1000 per transaction
+      for (let i = 0; i < total; i += 25) {
+        await Promise.all(Array.from({ length: 25 }, (_, j) =>
+          convex.mutation(fn.insert, { table: "messages", document: message(c.clientId, { createdAt: i + j }) }, { skipQueue: true })));
+      }
+      await convex.mutation(fn.remove, { table: "conversations", clientId: c.clientId });
+      const left = async () => (await control(url, "state")).tables.messages.filter((m) => m.conversationId === c.clientId).length;
+      for (let tries = 0; (await left()) > 0; tries++) {
+        assert.ok(tries < 50, "the scheduled rest of the cascade never ran");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
+
+    test("list pages through an index range in both orders", async () => {
+      const c = conversation();
+      await convex.mutation(fn.insert, { table: "conversations", document: c });
+      for (let i = 0; i < 11; i++) {
+        await convex.mutation(fn.insert, { table: "messages", document: message(c.clientId, { createdAt: 100 + i, content: `m${i}` }) });
+      }
+      for (const order of ["asc", "desc"]) {
+        const seen = [];
+        let cursor = null;
+        let pages = 0;
+        for (;;) {
+          const result = await convex.query(fn.list, {
+            table: "messages", index: "by_conversation", equal: [c.clientId],
+            lower: { value: 102, inclusive: true }, upper: { value: 109, inclusive: false },
+            order, paginationOpts: { numItems: 3, cursor },
+          });
+          seen.push(...result.page.map((m) => m.createdAt));
+          pages += 1;
+          assert.equal(result.page.some((m) => "_id" in m || "_creationTime" in m), false);
+          if (result.isDone) break;
+          cursor = result.continueCursor;
+        }
+        const expected = [102, 103, 104, 105, 106, 107, 108];
+        assert.deepEqual(seen, order === "asc" ? expected : expected.reverse());
+        assert.ok(pages >= 3);
+      }
+    });
+
+    test("a function's refusal is a ConvexError with {code, message}", async () => {
+      const clientId = uuid();
+      await assert.rejects(convex.mutation(fn.patch, { table: "notes", clientId, fields: { title: "x" } }), (e) => {
+        assert.ok(e instanceof ConvexError);
+        assert.deepEqual(e.data, { code: "NotFound", message: `No document with clientId ${clientId} in notes.` });
+        assert.match(e.message, /^\[Request ID: [0-9a-f]{16}\] Server Error\nUncaught ConvexError: /);
+        return true;
+      });
+      await assert.rejects(convex.mutation(fn.insert, { table: "notes", document: note({ pinned: "no" }) }), (e) => {
+        assert.deepEqual(e.data, { code: "InvalidDocument", message: "The field “pinned” of “notes” must be a boolean." });
+        return true;
+      });
+      await assert.rejects(convex.query(fn.get, { table: "meta", clientId }), (e) => e.data?.code === "UnknownTable");
+    });
+
+    test("encoded values arrive as what they are (an int64 is not a number)", async () => {
+      await assert.rejects(
+        convex.mutation(fn.insert, { table: "notes", document: note({ createdAt: 5n }) }),
+        (e) => e.data?.message === "The field “createdAt” of “notes” must be a number.",
+      );
+    });
+
+    test("argument validation fails before the function runs", async () => {
+      await assert.rejects(convex.query(fn.get, { table: "notes" }), (e) => {
+        assert.ok(!(e instanceof ConvexError));
+        assert.match(e.message, /Server Error\nArgumentValidationError: .*clientId/);
+        return true;
+      });
+    });
+
+    test("a wrong key is refused with BadAdminKey", async () => {
+      await assert.rejects(client(url, "dev:cairn-test-123|wrong").query(fn.ping, {}), (e) => {
+        assert.deepEqual(JSON.parse(e.message), { code: "BadAdminKey", message: "The provided admin key was invalid for this instance" });
+        return true;
+      });
+    });
+
+    test("the key without its deployment-type prefix is the same key", async () => {
+      assert.equal((await client(url, "cairn-test-123|0123456789abcdef").query(fn.ping, {})).app, "cairn");
+    });
+
+    test("without a key the internal functions are invisible", async () => {
+      await assert.rejects(client(url, null).query(fn.ping, {}), {
+        message: /Server Error\nCould not find public function for 'cairn:ping'\. Did you forget to run `npx convex dev` or `npx convex deploy`\?$/,
+      });
+      await assert.rejects(client(url, null).mutation(fn.insert, { table: "notes", document: note() }), {
+        message: /Could not find public function for 'documents:insert'/,
+      });
+    });
+
+    test("an unknown function, and a function of another kind", async () => {
+      await assert.rejects(convex.query(makeFunctionReference("documents:nope"), {}), {
+        message: /Could not find function for 'documents:nope'\./,
+      });
+      await assert.rejects(convex.query(fn.insert, { table: "notes", document: note() }), {
+        message: /Trying to execute documents:insert as Query, but it is defined as Mutation\./,
+      });
+    });
+
+    test("function() runs any kind (POST /api/function)", async () => {
+      assert.equal((await convex.function(fn.ping, undefined, {})).app, "cairn");
+    });
+  });
+
+  describe("raw HTTP", () => {
+    const ping = { path: "cairn:ping", args: {}, format: "json" };
+
+    test("a success answer", async () => {
+      const r = await raw(url, "/api/query", { body: ping, headers: admin });
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get("content-type"), /^application\/json/);
+      assert.deepEqual(r.json, { status: "success", value: { app: "cairn", schemaVersion: 1, tables: ["conversations", "messages", "notes"] } });
+    });
+
+    test("args as [object], no format, /api/run and /api/function", async () => {
+      assert.equal((await raw(url, "/api/query", { body: { path: "cairn:ping", args: [{}] }, headers: admin })).json.value.app, "cairn");
+      assert.equal((await raw(url, "/api/run/cairn/ping", { body: { args: {} }, headers: admin })).json.value.app, "cairn");
+      assert.equal((await raw(url, "/api/function", { body: ping, headers: admin })).json.value.app, "cairn");
+      assert.equal((await raw(url, "/api/query", { body: { path: "cairn.js:ping", args: {} }, headers: admin })).json.value.app, "cairn");
+      const r = await raw(url, "/api/run/cairn", { body: { args: {} }, headers: admin });
+      assert.deepEqual([r.status, r.json.code], [400, "MissingIdentifier"]);
+    });
+
+    test("the Convex-Client header: absent or <name>-<semver>", async () => {
+      for (const value of ["cairn-0.1.0", "npm-1.48.0", "my-own-client-1.2.3-beta.1"]) {
+        assert.equal((await raw(url, "/api/query", { body: ping, headers: { ...admin, "Convex-Client": value } })).status, 200, value);
+      }
+      for (const value of ["cairn", "cairn-1.2", "1.2.3"]) {
+        const r = await raw(url, "/api/query", { body: ping, headers: { ...admin, "Convex-Client": value } });
+        assert.equal(r.status, 400, value);
+        assert.equal(r.json.code, "InvalidClientVersion");
+        assert.match(r.json.message, /Expected format is \{client_name\}-\{semver\}/);
+      }
+    });
+
+    test("bodies that are not JSON, or not the right JSON", async () => {
+      let r = await raw(url, "/api/query", { body: "{not json", headers: admin });
+      assert.deepEqual([r.status, r.json.code], [400, "BadJsonBody"]);
+      r = await raw(url, "/api/query", { body: ping, headers: { ...admin, "Content-Type": "text/plain" } });
+      assert.deepEqual(r.json, { code: "BadJsonBody", message: "Expected request with `Content-Type: application/json`" });
+      r = await raw(url, "/api/query", { body: { args: {} }, headers: admin });
+      assert.deepEqual([r.status, r.json.code], [400, "BadJsonBody"]);
+      assert.match(r.json.message, /missing field `path`/);
+      r = await raw(url, "/api/query", { body: { ...ping, path: "not a path!" }, headers: admin });
+      assert.deepEqual([r.status, r.json.code], [400, "BadConvexFunctionIdentifier"]);
+      r = await raw(url, "/api/query", { body: { ...ping, format: "xml" }, headers: admin });
+      assert.deepEqual(r.json, { code: "BadFormat", message: "format param must be one of [`json`]. Got xml" });
+    });
+
+    test("authorization headers", async () => {
+      let r = await raw(url, "/api/query", { body: ping, headers: { Authorization: "Convex nope" } });
+      assert.deepEqual([r.status, r.json.code], [401, "BadAdminKey"]);
+      r = await raw(url, "/api/query", { body: ping, headers: { Authorization: "convex " + KEY } });
+      assert.equal(r.status, 200);
+      r = await raw(url, "/api/query", { body: ping, headers: { Authorization: "Basic abcdef" } });
+      assert.deepEqual([r.status, r.json.code], [400, "InvalidAdminKey"]);
+      r = await raw(url, "/api/query", { body: ping, headers: { Authorization: "Bad" } });
+      assert.deepEqual([r.status, r.json.code], [400, "InvalidHeaderFailure"]);
+      r = await raw(url, "/api/query", { body: ping, headers: { Authorization: "Bearer eyJhbGciOi" } });
+      assert.deepEqual([r.status, r.json.code], [401, "NoAuthProvider"]);
+      r = await raw(url, "/api/query", { body: ping });
+      assert.equal(r.status, 200);
+      assert.equal(r.json.status, "error");
+      assert.match(r.json.errorMessage, /^\[Request ID: [0-9a-f]{16}\] Server Error\nCould not find public function for 'cairn:ping'\./);
+    });
+
+    test("encoded and clean JSON answers", async () => {
+      const doc = note({ createdAt: 1.5 });
+      const insert = { path: "documents:insert", args: { table: "notes", document: doc } };
+      const encoded = await raw(url, "/api/mutation", { body: { ...insert, format: "convex_encoded_json" }, headers: admin });
+      assert.deepEqual(encoded.json.value, doc);
+      const r = await raw(url, "/api/mutation", { body: { path: "documents:patch", args: { table: "notes", clientId: uuid(), fields: { title: "t" } }, format: "json" }, headers: admin });
+      assert.equal(r.json.status, "error");
+      assert.equal(r.json.errorData.code, "NotFound");
+    });
+
+    test("unknown routes and methods", async () => {
+      assert.equal((await raw(url, "/api/nothing", { body: ping })).status, 404);
+      assert.equal((await raw(url, "/api/query", { method: "GET" })).status, 405);
+    });
+  });
+
+  describe("faults", () => {
+    const ping = { path: "cairn:ping", args: {}, format: "json" };
+    const reset = () => control(url, "reset", {});
+
+    test("status: the given status with a Convex-like body, count times", async () => {
+      await control(url, "fault", { mode: "status", status: 503, count: 2 });
+      for (let i = 0; i < 2; i++) {
+        const r = await raw(url, "/api/query", { body: ping, headers: admin });
+        assert.equal(r.status, 503);
+        assert.equal(r.json.code, "ServiceUnavailable");
+      }
+      assert.equal((await raw(url, "/api/query", { body: ping, headers: admin })).status, 200);
+      for (const status of [500, 429]) {
+        await control(url, "fault", { mode: "status", status });
+        const r = await raw(url, "/api/mutation", { body: ping, headers: admin });
+        assert.equal(r.status, status);
+        assert.equal(typeof r.json.code, "string");
+        await assert.rejects(convex.query(fn.ping, {}), { message: new RegExp(r.json.code) });
+      }
+      await reset();
+    });
+
+    test("a fault can be limited to a route, and never touches /_peer", async () => {
+      await control(url, "fault", { mode: "status", status: 500, path: "/api/mutation" });
+      assert.equal((await raw(url, "/api/query", { body: ping, headers: admin })).status, 200);
+      assert.equal((await raw(url, "/api/mutation", { body: ping, headers: admin })).status, 500);
+      assert.equal((await control(url, "config")).functions, true);
+      await reset();
+    });
+
+    test("refuse: connections closed without an answer, for some seconds", async () => {
+      await control(url, "fault", { mode: "refuse", seconds: 1 });
+      const started = Date.now();
+      await assert.rejects(fetch(url + "/api/query", { method: "POST", headers: { "Content-Type": "application/json", ...admin }, body: JSON.stringify(ping) }));
+      await assert.rejects(convex.query(fn.ping, {}));
+      assert.ok((await control(url, "stats")).fault !== null);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1100 - (Date.now() - started))));
+      assert.equal((await convex.query(fn.ping, {})).app, "cairn");
+    });
+
+    test("hang: no answer until reset", async () => {
+      await control(url, "fault", { mode: "hang" });
+      const hung = raw(url, "/api/query", { body: ping, headers: admin }).then(() => "answered", (e) => e);
+      await assert.rejects(raw(url, "/api/query", { body: ping, headers: admin, signal: AbortSignal.timeout(300) }), { name: "TimeoutError" });
+      await reset();
+      assert.ok((await hung) instanceof Error); // the held connection is closed by the reset
+      assert.equal((await raw(url, "/api/query", { body: ping, headers: admin })).status, 200);
+    });
+
+    test("malformed: 200 with a body that is not JSON", async () => {
+      await control(url, "fault", { mode: "malformed", count: 1 });
+      const r = await raw(url, "/api/query", { body: ping, headers: admin });
+      assert.equal(r.status, 200);
+      assert.equal(r.json, undefined);
+      assert.throws(() => JSON.parse(r.text));
+    });
+
+    test("truncated: the body ends before its Content-Length, after the function ran", async () => {
+      const doc = note();
+      await control(url, "fault", { mode: "truncated", count: 1 });
+      await assert.rejects(raw(url, "/api/mutation", { body: { path: "documents:insert", args: { table: "notes", document: doc } }, headers: admin }));
+      // The write happened: a replay gets the stored document back.
+      assert.deepEqual(await convex.mutation(fn.insert, { table: "notes", document: doc }), doc);
+    });
+
+    test("slow: every answer delayed", async () => {
+      await control(url, "fault", { mode: "slow", ms: 300 });
+      const started = Date.now();
+      assert.equal((await convex.query(fn.ping, {})).app, "cairn");
+      assert.ok(Date.now() - started >= 290);
+      await reset();
+    });
+
+    test("bad fault requests are refused", async () => {
+      const r = await raw(url, "/_peer/fault", { body: { mode: "explode" } });
+      assert.deepEqual([r.status, r.json.code], [400, "BadFault"]);
+    });
+  });
+
+  describe("configuration", () => {
+    test("the reported schema version", async () => {
+      await control(url, "config", { schemaVersion: 2 });
+      assert.equal((await convex.query(fn.ping, {})).schemaVersion, 2);
+      await control(url, "config", { schemaVersion: 0 });
+      assert.equal((await convex.query(fn.ping, {})).schemaVersion, 0);
+      await control(url, "reset", {});
+      assert.equal((await convex.query(fn.ping, {})).schemaVersion, 1);
+    });
+
+    test("functions missing", async () => {
+      await control(url, "config", { functions: false });
+      await assert.rejects(convex.query(fn.ping, {}), { message: /Could not find function for 'cairn:ping'\./ });
+      await assert.rejects(client(url, null).query(fn.ping, {}), { message: /Could not find public function for 'cairn:ping'\./ });
+      await control(url, "reset", {});
+      assert.equal((await convex.query(fn.ping, {})).app, "cairn");
+    });
+
+    test("production: uncaught errors say only Server Error", async () => {
+      const bad = { path: "documents:get", args: { table: "notes", clientId: uuid(), $weird: 1 } };
+      const dev = await raw(url, "/api/query", { body: bad, headers: admin });
+      assert.match(dev.json.errorMessage, /Server Error\nUncaught Error: /);
+      await control(url, "config", { production: true });
+      const prod = await raw(url, "/api/query", { body: bad, headers: admin });
+      assert.match(prod.json.errorMessage, /^\[Request ID: [0-9a-f]{16}\] Server Error$/);
+      await control(url, "reset", {});
+    });
+
+    test("reset with data empties every table; stats count requests", async () => {
+      await convex.mutation(fn.insert, { table: "notes", document: note() });
+      await control(url, "reset", { data: true });
+      await convex.query(fn.ping, {});
+      const stats = await control(url, "stats");
+      assert.equal(stats.requests, 1);
+      assert.deepEqual(stats.byFunction, { "cairn:ping": 1 });
+      const { tables } = await control(url, "state");
+      assert.deepEqual(tables, { conversations: [], messages: [], meta: [], migrations: [], notes: [] });
+    });
+  });
+});
+
+describe("--state", { timeout: 120_000 }, () => {
+  test("the data survives a stop (SIGTERM) and a start", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "convex-peer-"));
+    const file = path.join(dir, "state.json");
+    try {
+      let peer = await startPeer("--state", file);
+      const c = conversation({ title: "Kept" });
+      const m = message(c.clientId, { content: "Still here" });
+      const n = note();
+      await client(peer.url).mutation(fn.insert, { table: "conversations", document: c });
+      await client(peer.url).mutation(fn.insert, { table: "messages", document: m });
+      await client(peer.url).mutation(fn.insert, { table: "notes", document: n });
+      assert.equal(await peer.stop(), 0);
+      assert.ok(existsSync(file));
+      assert.equal(JSON.parse(readFileSync(file, "utf8")).tables.notes.length, 1);
+
+      peer = await startPeer("--state", file);
+      const again = client(peer.url);
+      assert.deepEqual(await again.query(fn.get, { table: "conversations", clientId: c.clientId }), c);
+      assert.deepEqual(await again.query(fn.get, { table: "notes", clientId: n.clientId }), n);
+      const listed = await again.query(fn.list, {
+        table: "messages", index: "by_conversation", equal: [c.clientId], order: "asc", paginationOpts: { numItems: 10, cursor: null },
+      });
+      assert.deepEqual(listed.page, [m]);
+      // Still idempotent after the restart.
+      assert.deepEqual(await again.mutation(fn.insert, { table: "notes", document: { ...n, title: "Changed" } }), n);
+      assert.equal(await peer.stop(), 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("starts empty when the file does not exist yet", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "convex-peer-"));
+    try {
+      const peer = await startPeer("--state", path.join(dir, "new.json"));
+      const { tables } = await control(peer.url, "state");
+      assert.deepEqual(tables.notes, []);
+      assert.equal(await peer.stop(), 0);
+      assert.ok(existsSync(path.join(dir, "new.json")));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

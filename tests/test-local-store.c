@@ -1,0 +1,1127 @@
+/* test-local-store.c — CairnLocalStore: the conformance suite over a real
+ * SQLite file, and what only the embedded store promises (durability,
+ * its own schema versions, order of execution, closing)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "cairn-error.h"
+#include "cairn-local-store.h"
+#include "cairn-schema.h"
+#include "store-conformance.h"
+#include "test-util.h"
+
+#define NEWER_MESSAGE "This data was written by a newer version of Cairn"
+
+/* ------------------------------------------------------------------------
+ * The conformance suite's factory: a fresh file in a fresh directory
+ * ------------------------------------------------------------------------ */
+
+static CairnStore *
+local_create (gpointer  user_data,
+              gpointer *state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  char *dir = g_dir_make_tmp ("cairn-local-store-XXXXXX", &error);
+  CairnLocalStore *store;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "store.db", NULL);
+  store = cairn_local_store_new (path, &error);
+  g_assert_no_error (error);
+  *state = dir;
+
+  return CAIRN_STORE (store);
+}
+
+static void
+local_teardown (CairnStore *store,
+                gpointer    state,
+                gpointer    user_data)
+{
+  g_assert_finalize_object (store);
+  test_util_remove_tree (state);
+  g_free (state);
+}
+
+/* ------------------------------------------------------------------------
+ * Fixture for the local-only tests: a directory, and a store when opened
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+  char            *dir;
+  char            *path;
+  CairnLocalStore *store;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("cairn-local-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "store.db", NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->store != NULL)
+    g_assert_finalize_object (g_steal_pointer (&f->store));
+  test_util_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+static void
+open_store (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (f->store);
+  f->store = cairn_local_store_new (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->store);
+}
+
+static void
+close_store (Fixture *f)
+{
+  g_assert_finalize_object (g_steal_pointer (&f->store));
+}
+
+/* ------------------------------------------------------------------------
+ * Direct access to the file, past the store
+ * ------------------------------------------------------------------------ */
+
+static sqlite3 *
+raw_open (const char *path)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+
+  return db;
+}
+
+static void
+raw_exec (sqlite3    *db,
+          const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+static sqlite3_stmt *
+raw_query (sqlite3    *db,
+           const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    g_error ("%s: %s", sql, sqlite3_errmsg (db));
+
+  return stmt;
+}
+
+static gint64
+raw_int (sqlite3    *db,
+         const char *sql)
+{
+  sqlite3_stmt *stmt = raw_query (db, sql);
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return value;
+}
+
+static char *
+raw_text (sqlite3    *db,
+          const char *sql)
+{
+  sqlite3_stmt *stmt = raw_query (db, sql);
+  char *value;
+
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  return value;
+}
+
+static void
+raw_close (sqlite3 *db)
+{
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+/* ------------------------------------------------------------------------
+ * Synchronous wrappers
+ * ------------------------------------------------------------------------ */
+
+static JsonObject *
+store_insert (CairnLocalStore  *store,
+              const char       *table,
+              JsonObject       *document,
+              GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_insert_async (CAIRN_STORE (store), table, document, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_insert_finish (CAIRN_STORE (store), result, error);
+}
+
+static JsonObject *
+store_get (CairnLocalStore  *store,
+           const char       *table,
+           const char       *client_id,
+           GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_get_async (CAIRN_STORE (store), table, client_id, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_get_finish (CAIRN_STORE (store), result, error);
+}
+
+static gboolean
+store_remove (CairnLocalStore  *store,
+              const char       *table,
+              const char       *client_id,
+              GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_remove_async (CAIRN_STORE (store), table, client_id, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_remove_finish (CAIRN_STORE (store), result, error);
+}
+
+static CairnPage *
+store_list (CairnLocalStore   *store,
+            const CairnQuery  *query,
+            GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_list_async (CAIRN_STORE (store), query, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_list_finish (CAIRN_STORE (store), result, error);
+}
+
+static JsonObject *
+store_ping (CairnLocalStore  *store,
+            GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_ping_async (CAIRN_STORE (store), NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_ping_finish (CAIRN_STORE (store), result, error);
+}
+
+static JsonObject *
+conversation_new (const char *title,
+                  double      updated_at)
+{
+  JsonObject *conversation = json_object_new ();
+  g_autofree char *client_id = g_uuid_string_random ();
+
+  json_object_set_string_member (conversation, "clientId", client_id);
+  json_object_set_string_member (conversation, "title", title);
+  json_object_set_boolean_member (conversation, "pinned", FALSE);
+  json_object_set_boolean_member (conversation, "archived", FALSE);
+  json_object_set_double_member (conversation, "createdAt", updated_at);
+  json_object_set_double_member (conversation, "updatedAt", updated_at);
+
+  return conversation;
+}
+
+static JsonObject *
+message_new (const char *conversation_id,
+             double      created_at)
+{
+  JsonObject *message = json_object_new ();
+  g_autofree char *client_id = g_uuid_string_random ();
+
+  json_object_set_string_member (message, "clientId", client_id);
+  json_object_set_string_member (message, "conversationId", conversation_id);
+  json_object_set_string_member (message, "role", "assistant");
+  json_object_set_string_member (message, "content", "hello");
+  json_object_set_double_member (message, "createdAt", created_at);
+
+  return message;
+}
+
+static const char *
+client_id_of (JsonObject *document)
+{
+  return json_object_get_string_member (document, "clientId");
+}
+
+static void
+insert_ok (CairnLocalStore *store,
+           const char      *table,
+           JsonObject      *document)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = store_insert (store, table, document, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+}
+
+static guint
+count_rows (CairnLocalStore *store,
+            const char      *table)
+{
+  g_autoptr(CairnQuery) query = cairn_query_new (table, "by_clientId");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPage) page = NULL;
+
+  cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
+  page = store_list (store, query, &error);
+  g_assert_no_error (error);
+  g_assert_true (page->done);
+
+  return page->documents->len;
+}
+
+/* ------------------------------------------------------------------------
+ * Opening
+ * ------------------------------------------------------------------------ */
+
+static void
+test_open_memory (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnLocalStore) store = cairn_local_store_new (":memory:", &error);
+  g_autoptr(JsonObject) conversation = conversation_new ("In memory", 1);
+  g_autoptr(JsonObject) got = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (cairn_local_store_get_path (store), ==, ":memory:");
+  g_assert_cmpint (cairn_local_store_get_schema_version (store), ==, 1);
+
+  insert_ok (store, "conversations", conversation);
+  got = store_get (store, "conversations", client_id_of (conversation), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (got, "title"), ==, "In memory");
+
+  reply = store_ping (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (reply, "storage"),
+                                                  "journalMode"), ==, "memory");
+
+  g_assert_finalize_object (g_steal_pointer (&store));
+}
+
+static void
+test_open_creates_directories (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "a", "b", "c", "store.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnLocalStore) store = cairn_local_store_new (path, &error);
+  g_autofree char *path_prop = NULL;
+  int version = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_object_get (store, "path", &path_prop, "schema-version", &version, NULL);
+  g_assert_cmpstr (path_prop, ==, path);
+  g_assert_cmpint (version, ==, 1);
+
+  g_assert_finalize_object (g_steal_pointer (&store));
+}
+
+static void
+test_open_unwritable (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *blocker = g_build_filename (f->dir, "file", NULL);
+  g_autofree char *path = g_build_filename (blocker, "store.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnLocalStore) store = NULL;
+
+  /* the parent "directory" is a file */
+  g_assert_true (g_file_set_contents (blocker, "", 0, NULL));
+  store = cairn_local_store_new (path, &error);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_null (store);
+}
+
+static void
+test_open_async (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) conversation = conversation_new ("Async", 1);
+
+  cairn_local_store_new_async (f->path, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  f->store = cairn_local_store_new_finish (result, &error);
+  g_assert_no_error (error);
+  g_assert_true (CAIRN_IS_LOCAL_STORE (f->store));
+  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, 1);
+
+  insert_ok (f->store, "conversations", conversation);
+  g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
+}
+
+/* ------------------------------------------------------------------------
+ * On disk
+ * ------------------------------------------------------------------------ */
+
+static void
+test_persistence (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(JsonObject) conversation = conversation_new ("Kept across restarts", 42);
+  g_autoptr(JsonObject) message = message_new (client_id_of (conversation), 43);
+  g_autoptr(JsonObject) got = NULL;
+  g_autoptr(JsonObject) got_message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  open_store (f);
+  insert_ok (f->store, "conversations", conversation);
+  insert_ok (f->store, "messages", message);
+  close_store (f);
+
+  open_store (f);
+  got = store_get (f->store, "conversations", client_id_of (conversation), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (got, "title"), ==, "Kept across restarts");
+  g_assert_cmpfloat (json_object_get_double_member (got, "updatedAt"), ==, 42);
+  got_message = store_get (f->store, "messages", client_id_of (message), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (got_message, "conversationId"), ==,
+                   client_id_of (conversation));
+  g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
+  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 1);
+}
+
+static void
+test_pragmas (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *journal_mode = NULL;
+  JsonObject *storage;
+  sqlite3 *db;
+
+  open_store (f);
+  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, 1);
+
+  /* synchronous is per connection: only the store's own can tell */
+  reply = store_ping (f->store, &error);
+  g_assert_no_error (error);
+  storage = json_object_get_object_member (reply, "storage");
+  g_assert_nonnull (storage);
+  g_assert_cmpstr (json_object_get_string_member (storage, "journalMode"), ==, "wal");
+  g_assert_cmpint (json_object_get_int_member (storage, "synchronous"), ==, 2);  /* FULL */
+  g_assert_cmpint (json_object_get_int_member (storage, "version"), ==, 1);
+  close_store (f);
+
+  /* journal mode and version live in the file */
+  db = raw_open (f->path);
+  journal_mode = raw_text (db, "PRAGMA journal_mode");
+  g_assert_cmpstr (journal_mode, ==, "wal");
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  raw_close (db);
+}
+
+static void
+assert_columns (sqlite3              *db,
+                const CairnTableSpec *table)
+{
+  static const char *types[] = { "TEXT", "INTEGER", "REAL" };
+  g_autofree char *sql = g_strdup_printf ("PRAGMA table_info(\"%s\")", table->name);
+  sqlite3_stmt *stmt = raw_query (db, sql);
+
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, "seq");
+  g_assert_cmpint (sqlite3_column_int (stmt, 5), ==, 1);  /* the primary key */
+
+  for (guint i = 0; i < table->n_fields; i++)
+    {
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, table->fields[i].name);
+      g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, types[table->fields[i].type]);
+      g_assert_cmpint (sqlite3_column_int (stmt, 3), ==, 1);  /* NOT NULL */
+    }
+
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+}
+
+static void
+assert_index (sqlite3              *db,
+              const CairnTableSpec *table,
+              const CairnIndexSpec *index)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA index_info(\"%s_%s\")", table->name, index->name);
+  sqlite3_stmt *stmt = raw_query (db, sql);
+  guint i;
+
+  g_test_message ("index %s_%s", table->name, index->name);
+  for (i = 0; index->fields[i] != NULL; i++)
+    {
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, index->fields[i]);
+    }
+
+  /* seq, the tie-breaker, last */
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, "seq");
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+}
+
+static void
+test_schema (Fixture       *f,
+             gconstpointer  data)
+{
+  guint n_tables;
+  const CairnTableSpec **tables = cairn_schema_list_tables (&n_tables);
+  sqlite3 *db;
+
+  open_store (f);
+  close_store (f);
+
+  db = raw_open (f->path);
+  for (guint i = 0; i < n_tables; i++)
+    {
+      g_autofree char *unique = g_strdup_printf ("SELECT count(*) FROM pragma_index_list(\"%s\") "
+                                                 "WHERE \"unique\" = 1 AND origin = 'u'",
+                                                 tables[i]->name);
+
+      assert_columns (db, tables[i]);
+      g_assert_cmpint (raw_int (db, unique), ==, 1);  /* clientId */
+      for (guint j = 0; j < tables[i]->n_indexes; j++)
+        assert_index (db, tables[i], &tables[i]->indexes[j]);
+    }
+  raw_close (db);
+}
+
+static void
+test_types_on_disk (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonObject) conversation = conversation_new ("Types", 0);
+  g_autofree char *sql = NULL;
+  g_autofree char *types = NULL;
+  sqlite3 *db;
+
+  /* an integer for a number field is still stored as REAL */
+  json_object_set_int_member (conversation, "updatedAt", 7);
+  json_object_set_boolean_member (conversation, "archived", TRUE);
+  open_store (f);
+  insert_ok (f->store, "conversations", conversation);
+  close_store (f);
+
+  db = raw_open (f->path);
+  sql = g_strdup_printf ("SELECT typeof(\"updatedAt\") || ',' || typeof(\"archived\") || ',' || \"archived\" "
+                         "FROM conversations WHERE \"clientId\" = '%s'", client_id_of (conversation));
+  types = raw_text (db, sql);
+  g_assert_cmpstr (types, ==, "real,integer,1");
+  raw_close (db);
+}
+
+/* ------------------------------------------------------------------------
+ * Versions and upgrades
+ * ------------------------------------------------------------------------ */
+
+static void
+test_upgrade_from_empty (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(JsonObject) conversation = conversation_new ("After the upgrade", 1);
+  sqlite3 *db = raw_open (f->path);
+
+  /* version 0, with something else in it that must survive */
+  raw_exec (db, "CREATE TABLE unrelated (x); INSERT INTO unrelated VALUES (7); PRAGMA user_version = 0;");
+  raw_close (db);
+
+  open_store (f);
+  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, 1);
+  insert_ok (f->store, "conversations", conversation);
+  close_store (f);
+
+  db = raw_open (f->path);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "SELECT x FROM unrelated"), ==, 7);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM conversations"), ==, 1);
+  raw_close (db);
+}
+
+/* A table added to cairn-schema.c after a file was made: created on open. */
+static void
+test_upgrade_missing_table (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(JsonObject) note = json_object_new ();
+  g_autofree char *client_id = g_uuid_string_random ();
+  sqlite3 *db;
+
+  open_store (f);
+  close_store (f);
+
+  db = raw_open (f->path);
+  raw_exec (db, "DROP TABLE notes");
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'notes'"), ==, 0);
+  raw_close (db);
+
+  open_store (f);
+  json_object_set_string_member (note, "clientId", client_id);
+  json_object_set_string_member (note, "title", "Back");
+  json_object_set_string_member (note, "content", "");
+  json_object_set_boolean_member (note, "pinned", FALSE);
+  json_object_set_double_member (note, "createdAt", 1);
+  json_object_set_double_member (note, "updatedAt", 1);
+  insert_ok (f->store, "notes", note);
+  g_assert_cmpuint (count_rows (f->store, "notes"), ==, 1);
+  close_store (f);
+
+  db = raw_open (f->path);
+  /* the table and its three indexes (two of ours, clientId's unique one) */
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'notes'"), ==, 4);
+  raw_close (db);
+}
+
+static void
+test_upgrade_too_new (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnLocalStore) store = NULL;
+  sqlite3 *db = raw_open (f->path);
+
+  raw_exec (db, "PRAGMA user_version = 99");
+  raw_close (db);
+
+  store = cairn_local_store_new (f->path, &error);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_true (g_str_has_prefix (error->message, NEWER_MESSAGE));
+  g_assert_null (store);
+
+  /* and the file is left alone */
+  db = raw_open (f->path);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 99);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema"), ==, 0);
+  raw_close (db);
+}
+
+static void
+test_upgrade_too_new_async (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  CairnLocalStore *store;
+  sqlite3 *db = raw_open (f->path);
+
+  raw_exec (db, "PRAGMA user_version = 2");
+  raw_close (db);
+
+  cairn_local_store_new_async (f->path, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  store = cairn_local_store_new_finish (result, &error);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_true (g_str_has_prefix (error->message, NEWER_MESSAGE));
+  g_assert_null (store);
+}
+
+/* A failing step changes nothing: not the tables, not the version. */
+static void
+test_upgrade_failure_rolls_back (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnLocalStore) store = NULL;
+  sqlite3 *db = raw_open (f->path);
+
+  /* a "drafts" of another shape: its index cannot be made, after the
+   * tables before it in the schema were */
+  raw_exec (db, "CREATE TABLE drafts (x)");
+  raw_close (db);
+
+  store = cairn_local_store_new (f->path, &error);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_null (store);
+
+  db = raw_open (f->path);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 0);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema"), ==, 1);
+  raw_close (db);
+}
+
+/* ------------------------------------------------------------------------
+ * Execution
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+  CairnLocalStore *store;
+  GString         *log;
+  guint            pending;
+} Ordered;
+
+static void
+ordered_insert_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Ordered *o = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) document = cairn_store_insert_finish (CAIRN_STORE (source), result, &error);
+
+  g_assert_no_error (error);
+  g_string_append_printf (o->log, "insert:%s ", json_object_get_string_member (document, "title"));
+  o->pending--;
+}
+
+static void
+ordered_patch_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Ordered *o = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) document = cairn_store_patch_finish (CAIRN_STORE (source), result, &error);
+
+  g_assert_no_error (error);
+  g_string_append_printf (o->log, "patch:%s ", json_object_get_string_member (document, "title"));
+  o->pending--;
+}
+
+static void
+ordered_get_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Ordered *o = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) document = cairn_store_get_finish (CAIRN_STORE (source), result, &error);
+
+  if (document != NULL)
+    g_string_append_printf (o->log, "get:%s ", json_object_get_string_member (document, "title"));
+  else if (g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND))
+    g_string_append (o->log, "get:missing ");
+  else
+    g_assert_no_error (error);
+  o->pending--;
+}
+
+static void
+ordered_remove_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Ordered *o = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cairn_store_remove_finish (CAIRN_STORE (source), result, &error));
+  g_assert_no_error (error);
+  g_string_append (o->log, "remove ");
+  o->pending--;
+}
+
+/* Issued without waiting, run in the order issued: each call sees the
+ * effect of the ones before it. */
+static void
+test_ordered (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(JsonObject) conversation = conversation_new ("one", 1);
+  g_autoptr(JsonObject) fields = json_object_new ();
+  CairnStore *store;
+  const char *id = client_id_of (conversation);
+  Ordered o = { 0 };
+
+  open_store (f);
+  store = CAIRN_STORE (f->store);
+  o.store = f->store;
+  o.log = g_string_new (NULL);
+  json_object_set_string_member (fields, "title", "two");
+
+  cairn_store_get_async (store, "conversations", id, NULL, ordered_get_cb, &o);
+  cairn_store_insert_async (store, "conversations", conversation, NULL, ordered_insert_cb, &o);
+  cairn_store_get_async (store, "conversations", id, NULL, ordered_get_cb, &o);
+  cairn_store_patch_async (store, "conversations", id, fields, NULL, ordered_patch_cb, &o);
+  cairn_store_get_async (store, "conversations", id, NULL, ordered_get_cb, &o);
+  cairn_store_remove_async (store, "conversations", id, NULL, ordered_remove_cb, &o);
+  cairn_store_get_async (store, "conversations", id, NULL, ordered_get_cb, &o);
+  /* the caller's document changed after issuing: the store took a copy */
+  json_object_set_string_member (conversation, "title", "changed");
+  cairn_store_insert_async (store, "conversations", conversation, NULL, ordered_insert_cb, &o);
+  o.pending = 8;
+
+  test_util_wait_for_zero (&o.pending);
+  g_assert_cmpstr (o.log->str, ==,
+                   "get:missing insert:one get:one patch:two get:two remove get:missing insert:changed ");
+  g_string_free (o.log, TRUE);
+}
+
+typedef struct {
+  guint pending;
+  guint succeeded;
+} Counter;
+
+static void
+count_insert_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Counter *counter = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) document = cairn_store_insert_finish (CAIRN_STORE (source), result, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (document);
+  counter->succeeded++;
+  counter->pending--;
+}
+
+/* Closing waits for what was issued; afterwards calls fail cleanly. */
+static void
+test_close (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(JsonObject) late = conversation_new ("Too late", 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  Counter counter = { 0 };
+
+  open_store (f);
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autoptr(JsonObject) conversation = conversation_new ("Before closing", i);
+
+      counter.pending++;
+      cairn_store_insert_async (CAIRN_STORE (f->store), "conversations", conversation, NULL,
+                                count_insert_cb, &counter);
+    }
+
+  cairn_local_store_close (f->store);
+  cairn_local_store_close (f->store);
+  test_util_wait_for_zero (&counter.pending);
+  g_assert_cmpuint (counter.succeeded, ==, 50);
+
+  stored = store_insert (f->store, "conversations", late, &error);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_null (stored);
+  g_clear_error (&error);
+  reply = store_ping (f->store, &error);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_null (reply);
+  close_store (f);
+
+  open_store (f);
+  g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 50);
+}
+
+static void
+test_cancelled (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(JsonObject) conversation = conversation_new ("Cancelled", 1);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) list_result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(CairnQuery) query = cairn_query_new ("conversations", "by_updatedAt");
+  g_autoptr(CairnPage) page = NULL;
+
+  open_store (f);
+  g_cancellable_cancel (cancellable);
+
+  cairn_store_insert_async (CAIRN_STORE (f->store), "conversations", conversation, cancellable,
+                            test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  stored = cairn_store_insert_finish (CAIRN_STORE (f->store), result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (stored);
+  g_clear_error (&error);
+
+  cairn_store_list_async (CAIRN_STORE (f->store), query, cancellable, test_util_result_cb, &list_result);
+  test_util_wait_for_result (&list_result);
+  page = cairn_store_list_finish (CAIRN_STORE (f->store), list_result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (page);
+
+  g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 0);
+}
+
+/* A failure inside SQLite is a STORAGE error, and a write that fails half
+ * way leaves nothing behind. */
+static void
+test_storage_error_rolls_back (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(JsonObject) conversation = conversation_new ("Survives", 1);
+  g_autoptr(JsonObject) message = message_new (client_id_of (conversation), 1);
+  g_autoptr(JsonObject) got = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  open_store (f);
+  insert_ok (f->store, "conversations", conversation);
+  insert_ok (f->store, "messages", message);
+
+  /* behind the store's back: removing a conversation now fails half way,
+   * after the cascade step would have run */
+  db = raw_open (f->path);
+  raw_exec (db, "CREATE TRIGGER refuse BEFORE DELETE ON conversations "
+                "BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
+  raw_close (db);
+
+  g_assert_false (store_remove (f->store, "conversations", client_id_of (conversation), &error));
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_nonnull (strstr (error->message, "refused by test"));
+  g_clear_error (&error);
+
+  got = store_get (f->store, "conversations", client_id_of (conversation), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&got, json_object_unref);
+  got = store_get (f->store, "messages", client_id_of (message), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 1);
+
+  db = raw_open (f->path);
+  raw_exec (db, "DROP TRIGGER refuse; DROP TABLE notes");
+  raw_close (db);
+
+  /* a table gone from under the store */
+  {
+    g_autoptr(CairnQuery) query = cairn_query_new ("notes", "by_updatedAt");
+    g_autoptr(CairnPage) page = store_list (f->store, query, &error);
+
+    g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+    g_assert_null (page);
+    g_clear_error (&error);
+  }
+
+  /* and the store still works for the rest */
+  g_assert_true (store_remove (f->store, "conversations", client_id_of (conversation), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Pages
+ * ------------------------------------------------------------------------ */
+
+static void
+insert_conversations (CairnLocalStore *store,
+                      guint            n)
+{
+  Counter counter = { 0 };
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) conversation = conversation_new ("Paged", i);
+
+      counter.pending++;
+      cairn_store_insert_async (CAIRN_STORE (store), "conversations", conversation, NULL,
+                                count_insert_cb, &counter);
+    }
+
+  test_util_wait_for_zero (&counter.pending);
+  g_assert_cmpuint (counter.succeeded, ==, n);
+}
+
+/* The embedded store fills every page and knows when the last one is. */
+static void
+test_pages_exact (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const guint sizes[][4] = {
+    /* rows, page sizes… (0 ends) */
+    { 10, 5, 5, 0 },
+    { 11, 5, 5, 1 },
+  };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      g_autoptr(CairnQuery) query = cairn_query_new ("conversations", "by_updatedAt");
+      guint total = sizes[s][0];
+      guint expected_pages = sizes[s][3] == 0 ? 2 : 3;
+
+      g_clear_pointer (&f->path, g_free);
+      f->path = g_strdup_printf ("%s/pages-%u.db", f->dir, s);
+      open_store (f);
+      insert_conversations (f->store, total);
+      cairn_query_set_page_size (query, 5);
+
+      for (guint p = 0; p < expected_pages; p++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(CairnPage) page = store_list (f->store, query, &error);
+
+          g_assert_no_error (error);
+          g_assert_cmpuint (page->documents->len, ==, sizes[s][p + 1]);
+          g_assert_cmpint (page->done, ==, p == expected_pages - 1);
+          cairn_query_set_cursor (query, page->cursor);
+        }
+      close_store (f);
+    }
+}
+
+static char *
+encode (const char *json)
+{
+  return g_base64_encode ((const guchar *) json, strlen (json));
+}
+
+static void
+expect_bad_cursor (CairnLocalStore *store,
+                   const char      *index,
+                   const char      *cursor)
+{
+  g_autoptr(CairnQuery) query = cairn_query_new ("conversations", index);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPage) page = NULL;
+
+  g_test_message ("cursor “%s” on %s", cursor, index);
+  cairn_query_set_cursor (query, cursor);
+  page = store_list (store, query, &error);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, index));
+  g_assert_null (page);
+}
+
+static void
+test_cursor_checks (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(CairnQuery) query = cairn_query_new ("conversations", "by_updatedAt");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPage) first = NULL;
+  g_autoptr(CairnPage) forged_page = NULL;
+  g_autofree char *truncated = NULL;
+  g_autofree char *forged = NULL;
+
+  open_store (f);
+  insert_conversations (f->store, 3);
+  cairn_query_set_page_size (query, 1);
+  first = store_list (f->store, query, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (first->cursor);
+
+  /* a real cursor, on another index */
+  expect_bad_cursor (f->store, "by_archived_updatedAt", first->cursor);
+  expect_bad_cursor (f->store, "by_clientId", first->cursor);
+
+  /* a real cursor, on the index of the same name of another table */
+  {
+    g_autoptr(CairnQuery) notes = cairn_query_new ("notes", "by_updatedAt");
+    g_autoptr(CairnPage) page = NULL;
+
+    cairn_query_set_cursor (notes, first->cursor);
+    page = store_list (f->store, notes, &error);
+    g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+    g_assert_null (page);
+    g_clear_error (&error);
+  }
+
+  /* cut short */
+  truncated = g_strndup (first->cursor, strlen (first->cursor) - 6);
+  expect_bad_cursor (f->store, "by_updatedAt", truncated);
+
+  /* well-formed JSON of the wrong shape */
+  {
+    static const char *shapes[] = {
+      "[\"conversations\", \"by_updatedAt\", 1]",
+      "[\"conversations\", \"by_updatedAt\", 1, 0]",
+      "[\"conversations\", \"by_updatedAt\", 1, -4]",
+      "[\"conversations\", \"by_updatedAt\", 1, 2.5]",
+      "[\"conversations\", \"by_updatedAt\", \"1\", 2]",
+      "[\"conversations\", \"by_updatedAt\", 1, 2, 3]",
+      "[\"notes\", \"by_updatedAt\", 1, 2]",
+      "[\"conversations\", \"by_createdAt\", 1, 2]",
+      "[\"by_updatedAt\", 1, 2]",
+      "[\"conversations\", 1, 1, 2]",
+      "[\"conversations\", [\"by_updatedAt\"], 1, 2]",
+      "[null, \"by_updatedAt\", 1, 2]",
+      "{\"by_updatedAt\": 1}",
+      "\"by_updatedAt\"",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+      {
+        g_autofree char *cursor = encode (shapes[i]);
+        expect_bad_cursor (f->store, "by_updatedAt", cursor);
+      }
+  }
+
+  /* a well-formed one continues after the row it names: updatedAt 0 is first */
+  forged = encode ("[\"conversations\", \"by_updatedAt\", 0, 1000000]");
+  cairn_query_set_cursor (query, forged);
+  cairn_query_set_page_size (query, 10);
+  forged_page = store_list (f->store, query, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (forged_page->documents->len, ==, 2);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  store_conformance_add_tests ("/local-store/conformance",
+                               (StoreFactory) { local_create, local_teardown, NULL });
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/local-store/open/memory", test_open_memory);
+  ADD ("/local-store/open/creates-directories", test_open_creates_directories);
+  ADD ("/local-store/open/unwritable", test_open_unwritable);
+  ADD ("/local-store/open/async", test_open_async);
+  ADD ("/local-store/disk/persistence", test_persistence);
+  ADD ("/local-store/disk/pragmas", test_pragmas);
+  ADD ("/local-store/disk/schema", test_schema);
+  ADD ("/local-store/disk/types", test_types_on_disk);
+  ADD ("/local-store/upgrade/from-empty", test_upgrade_from_empty);
+  ADD ("/local-store/upgrade/missing-table", test_upgrade_missing_table);
+  ADD ("/local-store/upgrade/too-new", test_upgrade_too_new);
+  ADD ("/local-store/upgrade/too-new-async", test_upgrade_too_new_async);
+  ADD ("/local-store/upgrade/failure-rolls-back", test_upgrade_failure_rolls_back);
+  ADD ("/local-store/run/ordered", test_ordered);
+  ADD ("/local-store/run/close", test_close);
+  ADD ("/local-store/run/cancelled", test_cancelled);
+  ADD ("/local-store/run/storage-error-rolls-back", test_storage_error_rolls_back);
+  ADD ("/local-store/pages/exact", test_pages_exact);
+  ADD ("/local-store/pages/cursor-checks", test_cursor_checks);
+#undef ADD
+
+  return g_test_run ();
+}
