@@ -13,6 +13,7 @@ export type CairnErrorCode =
   | "InvalidRange" // equal/lower/upper do not fit the index
   | "InvalidDocument" // a document or change that does not fit the table
   | "InvalidClientId" // not a UUID
+  | "InvalidCursor" // a page cursor that is not one of this listing's
   | "NotFound"; // no document with that clientId
 
 export function fail(code: CairnErrorCode, message: string): never {

@@ -95,7 +95,12 @@ export const list = internalQuery({
       fail("InvalidRange", `The page size must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${numItems}.`);
     }
 
-    const result = await db(ctx)
+    const { cursor } = args.paginationOpts;
+    if (cursor !== null && cursor.length === 0) {
+      fail("InvalidCursor", "The page cursor is empty; start again from the first page.");
+    }
+
+    const pages = db(ctx)
       .query(table)
       .withIndex(args.index, (q) => {
         // eq() on the leading fields, then the bounds on the next one.
@@ -113,8 +118,15 @@ export const list = internalQuery({
         }
         return range;
       })
-      .order(args.order)
-      .paginate(args.paginationOpts);
+      .order(args.order);
+    let result;
+    try {
+      result = await pages.paginate(args.paginationOpts);
+    } catch (error) {
+      // Only a cursor from elsewhere can make paginate() throw here.
+      if (cursor === null) throw error;
+      fail("InvalidCursor", "The page cursor does not belong to this listing; start again from the first page.");
+    }
 
     return { ...result, page: (result.page as Row[]).map(strip) };
   },

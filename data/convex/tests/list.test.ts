@@ -197,6 +197,14 @@ describe("documents:list", () => {
       }
     });
 
+    test("a cursor that is not one of this listing's", async () => {
+      const t = setup();
+      for (const cursor of ["", "not a cursor"]) {
+        await expect(t.query(fn.list, { ...base, paginationOpts: { numItems: 10, cursor } }))
+          .rejects.toMatchObject(refusal("InvalidCursor", /start again from the first page/));
+      }
+    });
+
     test("an unknown order", async () => {
       const t = setup();
       await expect(t.query(fn.list, { ...base, order: "random" })).rejects.toThrow(/"random"/);
