@@ -334,7 +334,6 @@ test_conversation_lifecycle (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (store_count (f->main_store, "conversations", "by_updatedAt"), ==, 0);
   g_assert_cmpuint (store_count (f->main_store, "messages", "by_conversation"), ==, 0);
-  /* the draft removal is fire-and-forget: the store runs it before the next call */
   g_assert_cmpuint (store_count (f->main_store, "drafts", "by_clientId"), ==, 0);
 }
 

@@ -64,6 +64,41 @@ static const CairnIndexSpec draft_indexes[] = {
   { "by_clientId", { "clientId", NULL } },
 };
 
+/* App data: a workspace's Bring Your Own Database settings (never the key),
+ * one row a workspace, keyed by a UUID derived from the workspace's id. */
+static const CairnFieldSpec byod_config_fields[] = {
+  { "clientId",      CAIRN_FIELD_STRING },
+  { "workspace",     CAIRN_FIELD_STRING },
+  { "deploymentUrl", CAIRN_FIELD_STRING },
+  { "enabled",       CAIRN_FIELD_BOOLEAN },
+  { "status",        CAIRN_FIELD_STRING },
+  { "schemaVersion", CAIRN_FIELD_NUMBER },
+  { "lastCheck",     CAIRN_FIELD_NUMBER },
+  { "lastSuccess",   CAIRN_FIELD_NUMBER },
+  { "lastError",     CAIRN_FIELD_STRING },
+};
+
+static const CairnIndexSpec byod_config_indexes[] = {
+  { "by_clientId", { "clientId", NULL } },
+};
+
+/* App data: where a move of content between this computer and a deployment
+ * stands, so an interrupted move resumes instead of starting over. */
+static const CairnFieldSpec content_move_fields[] = {
+  { "clientId",      CAIRN_FIELD_STRING },
+  { "workspace",     CAIRN_FIELD_STRING },
+  { "deploymentUrl", CAIRN_FIELD_STRING },
+  { "direction",     CAIRN_FIELD_STRING },
+  { "phase",         CAIRN_FIELD_STRING },
+  { "copied",        CAIRN_FIELD_NUMBER },
+  { "total",         CAIRN_FIELD_NUMBER },
+  { "updatedAt",     CAIRN_FIELD_NUMBER },
+};
+
+static const CairnIndexSpec content_move_indexes[] = {
+  { "by_clientId", { "clientId", NULL } },
+};
+
 #define TABLE(n, f, i) .name = n, .fields = f, .n_fields = G_N_ELEMENTS (f), \
                        .indexes = i, .n_indexes = G_N_ELEMENTS (i)
 
@@ -73,6 +108,8 @@ static const CairnTableSpec tables[] = {
     .parent_table = "conversations", .parent_field = "conversationId" },
   { TABLE ("notes", note_fields, note_indexes) },
   { TABLE ("drafts", draft_fields, draft_indexes) },
+  { TABLE ("userDatabaseConfig", byod_config_fields, byod_config_indexes) },
+  { TABLE ("byodMigrations", content_move_fields, content_move_indexes) },
 };
 
 const CairnTableSpec **

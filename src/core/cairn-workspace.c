@@ -238,6 +238,21 @@ create_conversation_cb (GObject      *object,
 }
 
 static void
+draft_removed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The conversation is gone either way; a stale draft only costs a row. */
+  if (!cairn_workspace_remove_finish (CAIRN_WORKSPACE (object), result, &error))
+    g_debug ("Could not remove the draft of a deleted conversation: %s", error->message);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 boolean_result_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -255,10 +270,8 @@ boolean_result_cb (GObject      *object,
         }
 
       /* The draft of a deleted conversation has nothing left to belong to. */
-      cairn_workspace_remove_async (CAIRN_WORKSPACE (object), "drafts",
-                                    g_task_get_task_data (task),
-                                    NULL, NULL, NULL);
-      g_task_return_boolean (task, TRUE);
+      cairn_workspace_remove_async (CAIRN_WORKSPACE (object), "drafts", g_task_get_task_data (task),
+                                    NULL, draft_removed_cb, g_object_ref (task));
       return;
     }
 
