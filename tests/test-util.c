@@ -100,3 +100,9 @@ test_util_remove_tree (const char *path)
 
   g_rmdir (path);
 }
+
+void
+test_util_count_cb (guint *count)
+{
+  (*count)++;
+}

@@ -18,6 +18,9 @@ void test_util_wait_for_result (GAsyncResult **result);
 /* Iterates the thread-default main context until *count drops to zero:
  * for a batch of calls in flight whose callbacks each decrement it. */
 void test_util_wait_for_zero   (guint         *count);
+/* Counts signal emissions: connect it with g_signal_connect_swapped() and
+ * a guint * as data, whatever the signal's arguments. */
+void test_util_count_cb        (guint         *count);
 /* Call once after g_test_init(): lets g_test_expect_message() see messages
  * logged with G_LOG_USE_STRUCTURED, which GLib 2.74 only matches for g_log(). */
 void test_util_route_structured_logs (void);

@@ -200,21 +200,6 @@ test_routing_rules (Fixture       *f,
 }
 
 static void
-count_cb (gpointer  instance,
-          guint    *count)
-{
-  (*count)++;
-}
-
-static void
-count_notify_cb (gpointer    instance,
-                 GParamSpec *pspec,
-                 guint      *count)
-{
-  (*count)++;
-}
-
-static void
 test_routing_data_lands (Fixture       *f,
                          gconstpointer  data)
 {
@@ -227,8 +212,8 @@ test_routing_data_lands (Fixture       *f,
   guint storage_changed = 0;
   guint byod_notified = 0;
 
-  g_signal_connect (f->workspace, "storage-changed", G_CALLBACK (count_cb), &storage_changed);
-  g_signal_connect (f->workspace, "notify::byod-enabled", G_CALLBACK (count_notify_cb), &byod_notified);
+  g_signal_connect_swapped (f->workspace, "storage-changed", G_CALLBACK (test_util_count_cb), &storage_changed);
+  g_signal_connect_swapped (f->workspace, "notify::byod-enabled", G_CALLBACK (test_util_count_cb), &byod_notified);
 
   local = create_conversation (f->workspace, "On this computer");
   g_assert_cmpuint (store_count (f->main_store, "conversations", "by_updatedAt"), ==, 1);

@@ -1,0 +1,331 @@
+/* cairn-preflight.c
+ *
+ * One ping of the Cairn functions answers every step after the URL check:
+ * a transport failure means the deployment is not reachable, a refused key
+ * means the key is wrong, "could not find function" means the functions are
+ * missing, and the ping's schemaVersion is compared with this app's.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cairn-preflight"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "cairn-convex-client.h"
+#include "cairn-error.h"
+#include "cairn-preflight.h"
+
+#define PREFLIGHT_TIMEOUT_MS 15000
+
+typedef struct {
+  CairnPreflightState  state;
+  char                *message;
+} StepResult;
+
+struct _CairnPreflight
+{
+  GObject    parent_instance;
+  StepResult steps[CAIRN_PREFLIGHT_N_STEPS];
+};
+
+G_DEFINE_FINAL_TYPE (CairnPreflight, cairn_preflight, G_TYPE_OBJECT)
+
+enum {
+  STEP_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+set_step (CairnPreflight      *self,
+          CairnPreflightStep   step,
+          CairnPreflightState  state,
+          const char          *message)
+{
+  g_free (self->steps[step].message);
+  self->steps[step].message = g_strdup (message);
+  self->steps[step].state = state;
+
+  g_signal_emit (self, signals[STEP_CHANGED], 0, step);
+}
+
+static void
+set_from (CairnPreflight      *self,
+          CairnPreflightStep   first,
+          CairnPreflightState  state)
+{
+  for (guint step = first; step < CAIRN_PREFLIGHT_N_STEPS; step++)
+    set_step (self, step, state, NULL);
+}
+
+/* Which step an error of the ping belongs to. */
+static CairnPreflightStep
+failed_step (const GError *error)
+{
+  if (error->domain != CAIRN_ERROR)
+    return CAIRN_PREFLIGHT_STEP_REACHABLE;
+
+  switch ((CairnErrorCode) error->code)
+    {
+    case CAIRN_ERROR_UNAUTHORIZED:
+      return CAIRN_PREFLIGHT_STEP_KEY;
+    case CAIRN_ERROR_NOT_SET_UP:
+    case CAIRN_ERROR_FUNCTION_FAILED:
+    case CAIRN_ERROR_BAD_RESPONSE:
+      return CAIRN_PREFLIGHT_STEP_FUNCTIONS;
+    case CAIRN_ERROR_SCHEMA_OUTDATED:
+    case CAIRN_ERROR_SCHEMA_NEWER:
+      return CAIRN_PREFLIGHT_STEP_SCHEMA;
+    case CAIRN_ERROR_CONNECTIVITY:
+    case CAIRN_ERROR_TIMEOUT:
+    case CAIRN_ERROR_SERVER:
+    case CAIRN_ERROR_KEYRING:
+    case CAIRN_ERROR_INVALID_INPUT:
+    case CAIRN_ERROR_NOT_FOUND:
+    case CAIRN_ERROR_STORAGE:
+    default:
+      return CAIRN_PREFLIGHT_STEP_REACHABLE;
+    }
+}
+
+/* The error to show, with what to do about it. */
+static GError *
+explain (const GError *error)
+{
+  g_autofree char *command = NULL;
+
+  if (!g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP))
+    return g_error_copy (error);
+
+  command = cairn_preflight_deploy_command ();
+  return g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP,
+                      _("The Cairn functions are not deployed on this deployment. Deploy them from a terminal:\n%s"),
+                      command);
+}
+
+static GError *
+check_schema (JsonObject *ping)
+{
+  gint64 version = json_object_get_int_member_with_default (ping, "schemaVersion", 0);
+  g_autofree char *command = NULL;
+
+  if (version > CAIRN_SCHEMA_VERSION)
+    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_SCHEMA_NEWER,
+                        _("The Cairn functions on this deployment are newer (schema %" G_GINT64_FORMAT
+                          ") than this version of Cairn understands (schema %d). Update Cairn."),
+                        version, CAIRN_SCHEMA_VERSION);
+
+  if (version < CAIRN_SCHEMA_VERSION)
+    {
+      command = cairn_preflight_deploy_command ();
+      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_SCHEMA_OUTDATED,
+                          _("The Cairn functions on this deployment are older (schema %" G_GINT64_FORMAT
+                            ") than this version of Cairn needs (schema %d). Deploy the new ones:\n%s"),
+                          version, CAIRN_SCHEMA_VERSION, command);
+    }
+
+  return NULL;
+}
+
+static void
+ping_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  CairnPreflight *self = g_task_get_source_object (task);
+  JsonObject *ping;
+  CairnPreflightStep step;
+
+  value = cairn_convex_client_call_finish (CAIRN_CONVEX_CLIENT (object), result, &error);
+  ping = value != NULL && JSON_NODE_HOLDS_OBJECT (value) ? json_node_get_object (value) : NULL;
+
+  if (value != NULL && (ping == NULL || g_strcmp0 (json_object_get_string_member_with_default (ping, "app", NULL), "cairn") != 0))
+    error = g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP, _("The functions on this deployment are not Cairn's."));
+  else if (ping != NULL)
+    error = check_schema (ping);
+
+  if (error != NULL)
+    {
+      g_autoptr(GError) explained = explain (error);
+
+      step = failed_step (error);
+      for (guint passed = CAIRN_PREFLIGHT_STEP_REACHABLE; passed < step; passed++)
+        set_step (self, passed, CAIRN_PREFLIGHT_PASSED, NULL);
+      set_step (self, step, CAIRN_PREFLIGHT_FAILED, explained->message);
+      set_from (self, step + 1, CAIRN_PREFLIGHT_SKIPPED);
+      g_task_return_error (task, g_steal_pointer (&explained));
+      return;
+    }
+
+  set_from (self, CAIRN_PREFLIGHT_STEP_REACHABLE, CAIRN_PREFLIGHT_PASSED);
+  g_task_return_pointer (task, json_object_ref (ping), (GDestroyNotify) json_object_unref);
+}
+
+static void
+cairn_preflight_finalize (GObject *object)
+{
+  CairnPreflight *self = (CairnPreflight *) object;
+
+  for (guint i = 0; i < CAIRN_PREFLIGHT_N_STEPS; i++)
+    g_free (self->steps[i].message);
+
+  G_OBJECT_CLASS (cairn_preflight_parent_class)->finalize (object);
+}
+
+static void
+cairn_preflight_class_init (CairnPreflightClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cairn_preflight_finalize;
+
+  /**
+   * CairnPreflight::step-changed:
+   * @step: the CairnPreflightStep whose state or message changed
+   */
+  signals[STEP_CHANGED] =
+    g_signal_new ("step-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+cairn_preflight_init (CairnPreflight *self)
+{
+}
+
+CairnPreflight *
+cairn_preflight_new (void)
+{
+  return g_object_new (CAIRN_TYPE_PREFLIGHT, NULL);
+}
+
+/**
+ * cairn_preflight_run_async:
+ * @key: the deploy key; only used for this check, never kept
+ *
+ * Runs every step in order; ::step-changed reports each as it goes.
+ * Finishes with the deployment's ping, or the error of the first step
+ * that failed.
+ */
+void
+cairn_preflight_run_async (CairnPreflight      *self,
+                           const char          *url,
+                           const char          *key,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnConvexClient) client = NULL;
+
+  g_return_if_fail (CAIRN_IS_PREFLIGHT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_preflight_run_async);
+  set_from (self, CAIRN_PREFLIGHT_STEP_URL, CAIRN_PREFLIGHT_PENDING);
+
+  client = cairn_convex_client_new (url, &error);
+  if (client == NULL)
+    {
+      set_step (self, CAIRN_PREFLIGHT_STEP_URL, CAIRN_PREFLIGHT_FAILED, error->message);
+      set_from (self, CAIRN_PREFLIGHT_STEP_REACHABLE, CAIRN_PREFLIGHT_SKIPPED);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (key == NULL || *key == '\0')
+    {
+      set_step (self, CAIRN_PREFLIGHT_STEP_URL, CAIRN_PREFLIGHT_PASSED, NULL);
+      set_step (self, CAIRN_PREFLIGHT_STEP_REACHABLE, CAIRN_PREFLIGHT_SKIPPED, NULL);
+      set_step (self, CAIRN_PREFLIGHT_STEP_KEY, CAIRN_PREFLIGHT_FAILED,
+                _("Enter the deploy key from the Convex dashboard (Settings → Deploy Keys)."));
+      set_from (self, CAIRN_PREFLIGHT_STEP_FUNCTIONS, CAIRN_PREFLIGHT_SKIPPED);
+      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                               "%s", self->steps[CAIRN_PREFLIGHT_STEP_KEY].message);
+      return;
+    }
+
+  set_step (self, CAIRN_PREFLIGHT_STEP_URL, CAIRN_PREFLIGHT_PASSED, NULL);
+  set_step (self, CAIRN_PREFLIGHT_STEP_REACHABLE, CAIRN_PREFLIGHT_RUNNING, NULL);
+
+  cairn_convex_client_set_admin_key (client, key);
+  cairn_convex_client_set_timeout (client, PREFLIGHT_TIMEOUT_MS);
+  cairn_convex_client_call_async (client, CAIRN_CONVEX_QUERY, "cairn:ping", NULL, cancellable,
+                                  ping_cb, g_steal_pointer (&task));
+}
+
+/**
+ * cairn_preflight_run_finish:
+ *
+ * Returns: (transfer full): the deployment's answer to cairn:ping
+ */
+JsonObject *
+cairn_preflight_run_finish (CairnPreflight  *self,
+                            GAsyncResult    *result,
+                            GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+CairnPreflightState
+cairn_preflight_get_state (CairnPreflight     *self,
+                           CairnPreflightStep  step)
+{
+  g_return_val_if_fail (CAIRN_IS_PREFLIGHT (self), CAIRN_PREFLIGHT_PENDING);
+  g_return_val_if_fail (step < CAIRN_PREFLIGHT_N_STEPS, CAIRN_PREFLIGHT_PENDING);
+
+  return self->steps[step].state;
+}
+
+/**
+ * cairn_preflight_get_message:
+ *
+ * Returns: (nullable): why @step failed, and what to do
+ */
+const char *
+cairn_preflight_get_message (CairnPreflight     *self,
+                             CairnPreflightStep  step)
+{
+  g_return_val_if_fail (CAIRN_IS_PREFLIGHT (self), NULL);
+  g_return_val_if_fail (step < CAIRN_PREFLIGHT_N_STEPS, NULL);
+
+  return self->steps[step].message;
+}
+
+const char *
+cairn_preflight_step_title (CairnPreflightStep step)
+{
+  switch (step)
+    {
+    case CAIRN_PREFLIGHT_STEP_URL:
+      return _("Deployment URL");
+    case CAIRN_PREFLIGHT_STEP_REACHABLE:
+      return _("Deployment reachable");
+    case CAIRN_PREFLIGHT_STEP_KEY:
+      return _("Deploy key accepted");
+    case CAIRN_PREFLIGHT_STEP_FUNCTIONS:
+      return _("Cairn functions deployed");
+    case CAIRN_PREFLIGHT_STEP_SCHEMA:
+      return _("Schema version compatible");
+    case CAIRN_PREFLIGHT_N_STEPS:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+/* How to deploy the functions Cairn ships (installed with the app). */
+char *
+cairn_preflight_deploy_command (void)
+{
+  return g_strdup_printf ("cd %s && npm ci && CONVEX_DEPLOY_KEY='<your deploy key>' npx convex deploy",
+                          CAIRN_FUNCTIONS_DIR);
+}

@@ -1,0 +1,172 @@
+/* test-preflight.c — Test Connection's steps against the Convex test peer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "cairn-error.h"
+#include "cairn-preflight.h"
+#include "convex-peer.h"
+#include "test-util.h"
+
+#define ADMIN_KEY "dev:cairn-test|preflight-secret"
+
+static ConvexPeer *peer;
+
+/* Runs the preflight; returns the ping or NULL with @error. */
+static JsonObject *
+run (CairnPreflight *preflight,
+     const char     *url,
+     const char     *key,
+     GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_preflight_run_async (preflight, url, key, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_preflight_run_finish (preflight, result, error);
+}
+
+/* The states of all steps as one string, e.g. "PPFSS". */
+static char *
+states (CairnPreflight *preflight)
+{
+  static const char letters[] = { '.', 'R', 'P', 'F', 'S' };
+  GString *out = g_string_new (NULL);
+
+  for (guint step = 0; step < CAIRN_PREFLIGHT_N_STEPS; step++)
+    g_string_append_c (out, letters[cairn_preflight_get_state (preflight, step)]);
+
+  return g_string_free (out, FALSE);
+}
+
+static void
+expect_failure (const char         *url,
+                const char         *key,
+                const char         *expected_states,
+                CairnPreflightStep  failed,
+                int                 code,
+                const char         *message_part)
+{
+  g_autoptr(CairnPreflight) preflight = cairn_preflight_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) ping = run (preflight, url, key, &error);
+  g_autofree char *got = states (preflight);
+
+  g_test_message ("%s: %s", url, error != NULL ? error->message : "passed");
+  g_assert_null (ping);
+  g_assert_error (error, CAIRN_ERROR, code);
+  g_assert_cmpstr (got, ==, expected_states);
+  g_assert_cmpstr (cairn_preflight_get_message (preflight, failed), ==, error->message);
+  g_assert_nonnull (strstr (error->message, message_part));
+  if (key != NULL && *key != '\0')
+    g_assert_null (strstr (error->message, key));
+}
+
+static void
+test_passes (void)
+{
+  g_autoptr(CairnPreflight) preflight = cairn_preflight_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) ping = NULL;
+  g_autofree char *got = NULL;
+  guint changes = 0;
+
+  g_signal_connect_swapped (preflight, "step-changed", G_CALLBACK (test_util_count_cb), &changes);
+  ping = run (preflight, convex_peer_get_url (peer), ADMIN_KEY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (ping, "app"), ==, "cairn");
+  got = states (preflight);
+  g_assert_cmpstr (got, ==, "PPPPP");
+  g_assert_cmpuint (changes, >=, CAIRN_PREFLIGHT_N_STEPS);
+}
+
+static void
+test_bad_url (void)
+{
+  expect_failure ("not a url", ADMIN_KEY, "FSSSS", CAIRN_PREFLIGHT_STEP_URL,
+                  CAIRN_ERROR_INVALID_INPUT, "not a web address");
+  expect_failure ("https://happy-otter-123.convex.site", ADMIN_KEY, "FSSSS", CAIRN_PREFLIGHT_STEP_URL,
+                  CAIRN_ERROR_INVALID_INPUT, "HTTP actions");
+  expect_failure ("http://deployment.example.org", ADMIN_KEY, "FSSSS", CAIRN_PREFLIGHT_STEP_URL,
+                  CAIRN_ERROR_INVALID_INPUT, "https://");
+}
+
+static void
+test_no_key (void)
+{
+  expect_failure (convex_peer_get_url (peer), "", "PSFSS", CAIRN_PREFLIGHT_STEP_KEY,
+                  CAIRN_ERROR_INVALID_INPUT, "deploy key");
+}
+
+static void
+test_refused (void)
+{
+  convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 30}");
+  expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PFSSS", CAIRN_PREFLIGHT_STEP_REACHABLE,
+                  CAIRN_ERROR_CONNECTIVITY, "could not be reached");
+  convex_peer_control (peer, "reset", "{}");
+}
+
+static void
+test_wrong_key (void)
+{
+  expect_failure (convex_peer_get_url (peer), "dev:cairn-test|not-the-key", "PPFSS", CAIRN_PREFLIGHT_STEP_KEY,
+                  CAIRN_ERROR_UNAUTHORIZED, "deploy key");
+}
+
+static void
+test_functions_missing (void)
+{
+  convex_peer_control (peer, "config", "{\"functions\": false}");
+  expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PPPFS", CAIRN_PREFLIGHT_STEP_FUNCTIONS,
+                  CAIRN_ERROR_NOT_SET_UP, "npx convex deploy");
+  convex_peer_control (peer, "reset", "{}");
+}
+
+static void
+test_schema_too_old (void)
+{
+  g_autofree char *config = g_strdup_printf ("{\"schemaVersion\": %d}", CAIRN_SCHEMA_VERSION - 1);
+
+  convex_peer_control (peer, "config", config);
+  expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PPPPF", CAIRN_PREFLIGHT_STEP_SCHEMA,
+                  CAIRN_ERROR_SCHEMA_OUTDATED, "npx convex deploy");
+  convex_peer_control (peer, "reset", "{}");
+}
+
+static void
+test_schema_too_new (void)
+{
+  g_autofree char *config = g_strdup_printf ("{\"schemaVersion\": %d}", CAIRN_SCHEMA_VERSION + 1);
+
+  convex_peer_control (peer, "config", config);
+  expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PPPPF", CAIRN_PREFLIGHT_STEP_SCHEMA,
+                  CAIRN_ERROR_SCHEMA_NEWER, "Update Cairn");
+  convex_peer_control (peer, "reset", "{}");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/preflight/passes", test_passes);
+  g_test_add_func ("/preflight/bad-url", test_bad_url);
+  g_test_add_func ("/preflight/no-key", test_no_key);
+  g_test_add_func ("/preflight/refused", test_refused);
+  g_test_add_func ("/preflight/wrong-key", test_wrong_key);
+  g_test_add_func ("/preflight/functions-missing", test_functions_missing);
+  g_test_add_func ("/preflight/schema-too-old", test_schema_too_old);
+  g_test_add_func ("/preflight/schema-too-new", test_schema_too_new);
+
+  peer = convex_peer_start (ADMIN_KEY, NULL);
+  ret = g_test_run ();
+  convex_peer_free (peer);
+
+  return ret;
+}
