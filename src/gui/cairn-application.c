@@ -1,0 +1,431 @@
+/* cairn-application.c — the application: opens the workspace, owns the app actions
+ *
+ * The default workspace's database lives in
+ * $XDG_DATA_HOME/cairn/workspaces/default/cairn.db unless --data-dir says
+ * otherwise. When it cannot be opened, a window explains why instead of the
+ * main window.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cairn-application"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "cairn-application.h"
+#include "cairn-local-store.h"
+#include "cairn-preferences-window.h"
+#include "cairn-window.h"
+
+#define DEFAULT_WORKSPACE "default"
+#define DATABASE_NAME     "cairn.db"
+
+struct _CairnApplication
+{
+  AdwApplication  parent_instance;
+
+  char           *data_dir;     /* (nullable) overrides where the database lives */
+  CairnWorkspace *workspace;
+  CairnStore     *store;
+};
+
+G_DEFINE_FINAL_TYPE (CairnApplication, cairn_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_DATA_DIR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const GOptionEntry option_entries[] = {
+  { "version", 'v', G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+    N_("Show the version and exit"), NULL },
+  { "data-dir", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, NULL,
+    N_("Keep the workspace’s database in DIR"), N_("DIR") },
+  { NULL }
+};
+
+/* Opening the workspace */
+
+static char *
+database_dir (CairnApplication *self)
+{
+  if (self->data_dir != NULL)
+    return g_strdup (self->data_dir);
+
+  return g_build_filename (g_get_user_data_dir (), "cairn", "workspaces", DEFAULT_WORKSPACE, NULL);
+}
+
+static gboolean
+open_workspace (CairnApplication  *self,
+                GError           **error)
+{
+  g_autofree char *dir = database_dir (self);
+  g_autofree char *path = g_build_filename (dir, DATABASE_NAME, NULL);
+  g_autoptr(CairnLocalStore) store = NULL;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   /* Translators: %s is a folder, then the reason */
+                   _("Could not create the folder “%s”: %s"), dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  store = cairn_local_store_new (path, error);
+  if (store == NULL)
+    return FALSE;
+
+  self->store = CAIRN_STORE (g_steal_pointer (&store));
+  self->workspace = cairn_workspace_new (DEFAULT_WORKSPACE, self->store);
+  return TRUE;
+}
+
+static void
+show_open_error (CairnApplication *self,
+                 const GError     *error)
+{
+  GtkWidget *window = adw_application_window_new (GTK_APPLICATION (self));
+  GtkWidget *page = adw_status_page_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Quit"));
+
+  gtk_window_set_title (GTK_WINDOW (window), _("Cairn"));
+  gtk_window_set_default_size (GTK_WINDOW (window), 600, 520);
+
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), "dialog-error-symbolic");
+  adw_status_page_set_title (ADW_STATUS_PAGE (page), _("Could Not Open Your Conversations"));
+  adw_status_page_set_description (ADW_STATUS_PAGE (page), error->message);
+  gtk_widget_set_vexpand (page, TRUE);
+
+  gtk_widget_set_halign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "pill");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.quit");
+  adw_status_page_set_child (ADW_STATUS_PAGE (page), button);
+
+  gtk_box_append (GTK_BOX (box), adw_header_bar_new ());
+  gtk_box_append (GTK_BOX (box), page);
+  adw_application_window_set_content (ADW_APPLICATION_WINDOW (window), box);
+
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* Actions */
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  CairnApplication *self = user_data;
+  g_autoptr(GList) windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+
+  /* Closing (rather than quitting outright) lets every window save its
+   * drafts and size; the application ends when the last one is gone and
+   * the last write is done. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  CairnApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *preferences;
+
+  if (self->workspace == NULL)
+    return;
+
+  preferences = cairn_preferences_window_new (self->workspace);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
+  gtk_window_set_modal (GTK_WINDOW (preferences), TRUE);
+  cairn_preferences_window_set_visible_page_name (CAIRN_PREFERENCES_WINDOW (preferences),
+                                                  g_variant_get_string (parameter, NULL));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+shortcuts_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  if (window != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  const char *developers[] = { "The Cairn developers", NULL };
+
+  adw_show_about_window (parent,
+                         "application-name", _("Cairn"),
+                         "application-icon", APP_ID,
+                         "version", PACKAGE_VERSION,
+                         "developer-name", _("The Cairn developers"),
+                         "developers", developers,
+                         "comments", _("Conversations and notes in a store you own"),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "website", "https://github.com/cairnapp/cairn",
+                         "issue-url", "https://github.com/cairnapp/cairn/issues",
+                         "copyright", "© 2026 The Cairn developers",
+                         /* Translators: put your name here, one per line */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "quit", .activate = quit_action },
+  { .name = "preferences", .activate = preferences_action, .parameter_type = "s" },
+  { .name = "shortcuts", .activate = shortcuts_action },
+  { .name = "about", .activate = about_action },
+};
+
+static void
+set_accels (GtkApplication *app)
+{
+  static const struct {
+    const char *action;
+    const char *accels[3];
+  } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences('')", { "<Control>comma", NULL } },
+    { "win.new-conversation", { "<Control>n", NULL } },
+    { "win.show-help-overlay", { "<Control>question", NULL } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (app, accels[i].action, accels[i].accels);
+}
+
+/* GApplication */
+
+static int
+cairn_application_handle_local_options (GApplication *application,
+                                        GVariantDict *options)
+{
+  CairnApplication *self = CAIRN_APPLICATION (application);
+  g_autofree char *data_dir = NULL;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("cairn %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  /* A separate database is a separate instance (tests, benchmarks). */
+  if (g_variant_dict_lookup (options, "data-dir", "^ay", &data_dir))
+    {
+      cairn_application_set_data_dir (self, data_dir);
+      g_application_set_flags (application,
+                               g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+    }
+
+  return -1;
+}
+
+static void
+cairn_application_startup (GApplication *application)
+{
+  CairnApplication *self = CAIRN_APPLICATION (application);
+
+  G_APPLICATION_CLASS (cairn_application_parent_class)->startup (application);
+
+  gtk_window_set_default_icon_name (APP_ID);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  set_accels (GTK_APPLICATION (self));
+}
+
+static void
+cairn_application_activate (GApplication *application)
+{
+  CairnApplication *self = CAIRN_APPLICATION (application);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(GError) error = NULL;
+
+  if (window != NULL)
+    {
+      gtk_window_present (window);
+      return;
+    }
+
+  if (self->workspace == NULL && !open_workspace (self, &error))
+    {
+      g_warning ("Could not open the workspace: %s", error->message);
+      show_open_error (self, error);
+      return;
+    }
+
+  window = GTK_WINDOW (cairn_window_new (GTK_APPLICATION (self), self->workspace));
+  gtk_window_present (window);
+}
+
+static void
+cairn_application_shutdown (GApplication *application)
+{
+  CairnApplication *self = CAIRN_APPLICATION (application);
+
+  G_APPLICATION_CLASS (cairn_application_parent_class)->shutdown (application);
+
+  g_clear_object (&self->workspace);
+  if (CAIRN_IS_LOCAL_STORE (self->store))
+    cairn_local_store_close (CAIRN_LOCAL_STORE (self->store));
+  g_clear_object (&self->store);
+}
+
+/* GObject */
+
+static void
+cairn_application_dispose (GObject *object)
+{
+  CairnApplication *self = CAIRN_APPLICATION (object);
+
+  g_clear_object (&self->workspace);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (cairn_application_parent_class)->dispose (object);
+}
+
+static void
+cairn_application_finalize (GObject *object)
+{
+  CairnApplication *self = CAIRN_APPLICATION (object);
+
+  g_free (self->data_dir);
+
+  G_OBJECT_CLASS (cairn_application_parent_class)->finalize (object);
+}
+
+static void
+cairn_application_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  CairnApplication *self = CAIRN_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      g_value_set_string (value, self->data_dir);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_application_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  CairnApplication *self = CAIRN_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR:
+      cairn_application_set_data_dir (self, g_value_get_string (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_application_class_init (CairnApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = cairn_application_dispose;
+  object_class->finalize = cairn_application_finalize;
+  object_class->get_property = cairn_application_get_property;
+  object_class->set_property = cairn_application_set_property;
+
+  app_class->handle_local_options = cairn_application_handle_local_options;
+  app_class->startup = cairn_application_startup;
+  app_class->activate = cairn_application_activate;
+  app_class->shutdown = cairn_application_shutdown;
+
+  properties[PROP_DATA_DIR] =
+    g_param_spec_string ("data-dir", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cairn_application_init (CairnApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Conversations and notes in a store you own."));
+}
+
+/* Public API */
+
+CairnApplication *
+cairn_application_new (void)
+{
+  return g_object_new (CAIRN_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/cairnapp/Cairn",
+                       NULL);
+}
+
+const char *
+cairn_application_get_data_dir (CairnApplication *self)
+{
+  g_return_val_if_fail (CAIRN_IS_APPLICATION (self), NULL);
+
+  return self->data_dir;
+}
+
+/* Where the database lives; only before the workspace is opened. */
+void
+cairn_application_set_data_dir (CairnApplication *self,
+                                const char       *data_dir)
+{
+  g_return_if_fail (CAIRN_IS_APPLICATION (self));
+  g_return_if_fail (self->workspace == NULL);
+
+  if (g_strcmp0 (self->data_dir, data_dir) == 0)
+    return;
+
+  g_free (self->data_dir);
+  self->data_dir = g_strdup (data_dir);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATA_DIR]);
+}
+
+/**
+ * cairn_application_get_workspace:
+ *
+ * Returns: (transfer none) (nullable): the workspace, once opened
+ */
+CairnWorkspace *
+cairn_application_get_workspace (CairnApplication *self)
+{
+  g_return_val_if_fail (CAIRN_IS_APPLICATION (self), NULL);
+
+  return self->workspace;
+}

@@ -1,1 +1,0 @@
-typedef int cairn_placeholder;
