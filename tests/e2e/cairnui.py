@@ -148,25 +148,27 @@ class Cairn:
                 return
         action.do_action(0)
 
-    def focus(self, node):
-        component = node.get_component_iface()
-        assert component is not None and component.grab_focus(), f"could not focus {name_of(node)}"
+    def is_focused(self, node):
+        try:
+            return node.get_state_set().contains(Atspi.StateType.FOCUSED)
+        except gi.repository.GLib.Error:
+            return False
 
     def type_text(self, text):
-        window_id = self.x_window()
-        subprocess.run(["xdotool", "type", "--window", window_id, "--delay", "5", text], check=True)
+        """Types into whatever has the keyboard focus, as a person would."""
+        self.focus_window()
+        subprocess.run(["xdotool", "type", "--delay", "5", text], check=True)
 
     def key(self, *keys):
-        window_id = self.x_window()
-        subprocess.run(["xdotool", "key", "--window", window_id, *keys], check=True)
+        self.focus_window()
+        subprocess.run(["xdotool", "key", *keys], check=True)
 
-    def x_window(self):
-        ids = wait_for(lambda: subprocess.run(["xdotool", "search", "--pid", str(self.proc.pid)],
+    def focus_window(self):
+        """Gives the app's window the X input focus (Xvfb has no window manager)."""
+        ids = wait_for(lambda: subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(self.proc.pid)],
                                               capture_output=True, text=True).stdout.split(),
                        what="the X window")
-        window_id = ids[-1]
-        subprocess.run(["xdotool", "windowactivate", "--sync", window_id], capture_output=True)
-        return window_id
+        subprocess.run(["xdotool", "windowfocus", "--sync", ids[-1]], capture_output=True)
 
     def text_of(self, node):
         text = node.get_text_iface()

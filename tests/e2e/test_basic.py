@@ -35,14 +35,15 @@ class BasicFlow(unittest.TestCase):
     def test_send_message_and_relaunch(self):
         app = self.launch()
 
-        app.click(app.wait(role="button", name="New Conversation"))
+        app.click(app.wait(role="push button", name="New Conversation"))
         composer = app.wait(role="text", name="Message")
-        app.focus(composer)
+        # a new conversation puts the keyboard focus in the composer
+        wait_for(lambda: app.is_focused(composer), what="Message to have the focus")
         text = "Pack the tent and the stove"
         app.type_text(text)
         wait_for(lambda: app.text_of(composer) == text, what="the typed text in Message")
 
-        send = app.wait(role="button", name="Send")
+        send = app.wait(role="push button", name="Send")
         app.click(send)
         app.wait(name=text, role="label")
         wait_for(lambda: app.text_of(composer) == "", what="Message to be cleared after sending")
