@@ -90,6 +90,8 @@ static const CairnFieldSpec content_move_fields[] = {
   { "deploymentUrl", CAIRN_FIELD_STRING },
   { "direction",     CAIRN_FIELD_STRING },
   { "phase",         CAIRN_FIELD_STRING },
+  { "tableIndex",    CAIRN_FIELD_NUMBER },
+  { "cursor",        CAIRN_FIELD_STRING },
   { "copied",        CAIRN_FIELD_NUMBER },
   { "total",         CAIRN_FIELD_NUMBER },
   { "updatedAt",     CAIRN_FIELD_NUMBER },

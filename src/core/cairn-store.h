@@ -135,4 +135,14 @@ JsonObject *cairn_store_ping_finish   (CairnStore           *self,
                                        GAsyncResult         *result,
                                        GError              **error);
 
+void        cairn_store_upsert_async  (CairnStore           *self,
+                                       const char           *table,
+                                       JsonObject           *document,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+JsonObject *cairn_store_upsert_finish (CairnStore           *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+
 G_END_DECLS

@@ -23,15 +23,8 @@
 #include "cairn-json.h"
 #include "cairn-router.h"
 #include "cairn-schema.h"
-#include "cairn-workspace.h"
+#include "cairn-workspace-private.h"
 
-struct _CairnWorkspace
-{
-  GObject     parent_instance;
-  char       *id;
-  CairnStore *main_store;
-  CairnStore *user_store;
-};
 
 G_DEFINE_FINAL_TYPE (CairnWorkspace, cairn_workspace, G_TYPE_OBJECT)
 
@@ -41,6 +34,7 @@ enum {
   PROP_MAIN_STORE,
   PROP_USER_STORE,
   PROP_BYOD_ENABLED,
+  PROP_BYOD_CONFIG,
   N_PROPS
 };
 
@@ -329,49 +323,19 @@ send_message_cb (GObject      *object,
 }
 
 static void
-save_draft_insert_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+draft_saved_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) document = NULL;
 
-  document = cairn_workspace_insert_finish (CAIRN_WORKSPACE (object), result, &error);
+  document = cairn_store_upsert_finish (CAIRN_STORE (object), result, &error);
   if (document == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_boolean (task, TRUE);
-}
-
-static void
-save_draft_patch_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) document = NULL;
-  CairnWorkspace *self = CAIRN_WORKSPACE (object);
-  JsonObject *draft = g_task_get_task_data (task);
-  GCancellable *cancellable;
-
-  document = cairn_workspace_patch_finish (self, result, &error);
-  if (document != NULL)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  if (!g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  cancellable = g_task_get_cancellable (task);
-  cairn_workspace_insert_async (self, "drafts", draft, cancellable,
-                                save_draft_insert_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -415,6 +379,7 @@ cairn_workspace_dispose (GObject *object)
 
   g_clear_object (&self->main_store);
   g_clear_object (&self->user_store);
+  g_hash_table_remove_all (self->clients);
 
   G_OBJECT_CLASS (cairn_workspace_parent_class)->dispose (object);
 }
@@ -425,6 +390,8 @@ cairn_workspace_finalize (GObject *object)
   CairnWorkspace *self = (CairnWorkspace *) object;
 
   g_free (self->id);
+  g_clear_pointer (&self->byod_config, cairn_byod_config_free);
+  g_clear_pointer (&self->clients, g_hash_table_unref);
 
   G_OBJECT_CLASS (cairn_workspace_parent_class)->finalize (object);
 }
@@ -450,6 +417,9 @@ cairn_workspace_get_property (GObject    *object,
       break;
     case PROP_BYOD_ENABLED:
       g_value_set_boolean (value, cairn_workspace_get_byod_enabled (self));
+      break;
+    case PROP_BYOD_CONFIG:
+      g_value_set_boxed (value, self->byod_config);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -515,6 +485,11 @@ cairn_workspace_class_init (CairnWorkspaceClass *klass)
     g_param_spec_boolean ("byod-enabled", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /* what the main store keeps about the user's deployment (never the key) */
+  properties[PROP_BYOD_CONFIG] =
+    g_param_spec_boxed ("byod-config", NULL, NULL, CAIRN_TYPE_BYOD_CONFIG,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -546,6 +521,8 @@ cairn_workspace_class_init (CairnWorkspaceClass *klass)
 static void
 cairn_workspace_init (CairnWorkspace *self)
 {
+  self->byod_config = cairn_byod_config_new ();
+  self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
 /* Public API ----------------------------------------------------------------- */
@@ -983,8 +960,7 @@ cairn_workspace_save_draft_async (CairnWorkspace      *self,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonObject) fields = NULL;
-  JsonObject *draft;
+  g_autoptr(JsonObject) draft = NULL;
 
   g_return_if_fail (CAIRN_IS_WORKSPACE (self));
 
@@ -1002,13 +978,8 @@ cairn_workspace_save_draft_async (CairnWorkspace      *self,
   json_object_set_string_member (draft, "clientId", conversation_id);
   json_object_set_string_member (draft, "content", text);
   json_object_set_double_member (draft, "updatedAt", cairn_json_now_ms ());
-  g_task_set_task_data (task, draft, (GDestroyNotify) json_object_unref);
-
-  fields = json_object_new ();
-  json_object_set_string_member (fields, "content", text);
-  json_object_set_double_member (fields, "updatedAt", json_object_get_double_member (draft, "updatedAt"));
-  cairn_workspace_patch_async (self, "drafts", conversation_id, fields, cancellable,
-                               save_draft_patch_cb, g_steal_pointer (&task));
+  cairn_store_upsert_async (cairn_workspace_store_for_table (self, "drafts"), "drafts", draft, cancellable,
+                            draft_saved_cb, g_steal_pointer (&task));
 }
 
 gboolean
@@ -1052,3 +1023,4 @@ cairn_workspace_load_draft_finish (CairnWorkspace  *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+

@@ -7,7 +7,9 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "cairn-byod-config.h"
 #include "cairn-conversation.h"
+#include "cairn-convex-client.h"
 #include "cairn-message.h"
 #include "cairn-paged-list.h"
 #include "cairn-store.h"
@@ -129,6 +131,44 @@ void               cairn_workspace_load_draft_async           (CairnWorkspace   
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);
 char              *cairn_workspace_load_draft_finish          (CairnWorkspace       *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
+
+/* Bring Your Own Database (cairn-workspace-byod.c) */
+const CairnByodConfig *cairn_workspace_get_byod_config    (CairnWorkspace       *self);
+CairnConvexClient *cairn_workspace_get_client                 (CairnWorkspace       *self,
+                                                               const char           *url);
+void               cairn_workspace_enable_byod_async          (CairnWorkspace       *self,
+                                                               const char           *url,
+                                                               const char           *key,
+                                                               JsonObject           *ping,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+gboolean           cairn_workspace_enable_byod_finish         (CairnWorkspace       *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
+void               cairn_workspace_disable_byod_async         (CairnWorkspace       *self,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+gboolean           cairn_workspace_disable_byod_finish        (CairnWorkspace       *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
+void               cairn_workspace_restore_byod_async         (CairnWorkspace       *self,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+gboolean           cairn_workspace_restore_byod_finish        (CairnWorkspace       *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
+void               cairn_workspace_record_check_async         (CairnWorkspace       *self,
+                                                               JsonObject           *ping,
+                                                               const GError         *failure,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+gboolean           cairn_workspace_record_check_finish        (CairnWorkspace       *self,
                                                                GAsyncResult         *result,
                                                                GError              **error);
 

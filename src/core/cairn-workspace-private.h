@@ -1,0 +1,26 @@
+/* cairn-workspace-private.h — what cairn-workspace.c and cairn-workspace-byod.c share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "cairn-byod-config.h"
+#include "cairn-workspace.h"
+
+G_BEGIN_DECLS
+
+struct _CairnWorkspace
+{
+  GObject          parent_instance;
+  char            *id;
+  CairnStore      *main_store;
+  CairnStore      *user_store;
+
+  /* Bring Your Own Database */
+  CairnByodConfig *byod_config;
+  GHashTable      *clients;       /* deployment URL -> CairnConvexClient */
+};
+
+void        cairn_workspace_notify_byod_config (CairnWorkspace      *self);
+
+G_END_DECLS
