@@ -1,0 +1,348 @@
+/* test-content-mover.c — moving content to the Convex test peer and back
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "cairn-content-mover.h"
+#include "cairn-convex-store.h"
+#include "cairn-error.h"
+#include "cairn-json.h"
+#include "cairn-local-store.h"
+#include "convex-peer.h"
+#include "test-util.h"
+
+#define ADMIN_KEY "dev:cairn-test|mover-secret"
+#define DEPLOYMENT "https://happy-otter-123.convex.cloud"
+
+static ConvexPeer *peer;
+
+typedef struct {
+  char            *dir;
+  CairnLocalStore *local;
+  CairnStore      *remote;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnConvexClient) client = NULL;
+  g_autofree char *path = NULL;
+
+  convex_peer_control (peer, "reset", "{\"data\": true}");
+  f->dir = g_dir_make_tmp ("cairn-mover-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (f->dir, "cairn.db", NULL);
+  f->local = cairn_local_store_new (path, &error);
+  g_assert_no_error (error);
+
+  client = cairn_convex_client_new (convex_peer_get_url (peer), &error);
+  g_assert_no_error (error);
+  cairn_convex_client_set_admin_key (client, ADMIN_KEY);
+  f->remote = CAIRN_STORE (cairn_convex_store_new (client));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  convex_peer_control (peer, "reset", "{}");
+  g_assert_finalize_object (f->remote);
+  g_assert_finalize_object (f->local);
+  test_util_remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+static void
+insert (CairnStore *store,
+        const char *table,
+        JsonObject *document)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+
+  cairn_store_insert_async (store, table, document, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  stored = cairn_store_insert_finish (store, result, &error);
+  g_assert_no_error (error);
+}
+
+/* @n conversations of @m messages each, and @n_notes notes */
+static void
+fill (CairnStore *store,
+      guint       n,
+      guint       m,
+      guint       n_notes)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) conversation = json_object_new ();
+      g_autofree char *id = g_uuid_string_random ();
+      g_autofree char *title = g_strdup_printf ("Conversation %u", i);
+
+      json_object_set_string_member (conversation, "clientId", id);
+      json_object_set_string_member (conversation, "title", title);
+      json_object_set_boolean_member (conversation, "pinned", FALSE);
+      json_object_set_boolean_member (conversation, "archived", FALSE);
+      json_object_set_double_member (conversation, "createdAt", 1000 + i);
+      json_object_set_double_member (conversation, "updatedAt", 1000 + i);
+      insert (store, "conversations", conversation);
+
+      for (guint j = 0; j < m; j++)
+        {
+          g_autoptr(JsonObject) message = json_object_new ();
+          g_autofree char *message_id = g_uuid_string_random ();
+          g_autofree char *content = g_strdup_printf ("message %u of %u", j, i);
+
+          json_object_set_string_member (message, "clientId", message_id);
+          json_object_set_string_member (message, "conversationId", id);
+          json_object_set_string_member (message, "role", "user");
+          json_object_set_string_member (message, "content", content);
+          json_object_set_double_member (message, "createdAt", 2000 + j);
+          insert (store, "messages", message);
+        }
+    }
+
+  for (guint i = 0; i < n_notes; i++)
+    {
+      g_autoptr(JsonObject) note = json_object_new ();
+      g_autofree char *id = g_uuid_string_random ();
+
+      json_object_set_string_member (note, "clientId", id);
+      json_object_set_string_member (note, "title", "A note");
+      json_object_set_string_member (note, "content", "Remember the milk");
+      json_object_set_boolean_member (note, "pinned", FALSE);
+      json_object_set_double_member (note, "createdAt", 3000 + i);
+      json_object_set_double_member (note, "updatedAt", 3000 + i);
+      insert (store, "notes", note);
+    }
+}
+
+static guint
+count (CairnStore *store,
+       const char *table)
+{
+  g_autoptr(CairnQuery) query = cairn_query_new (table, "by_clientId");
+  guint n = 0;
+  gboolean done = FALSE;
+
+  cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
+  while (!done)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnPage) page = NULL;
+
+      cairn_store_list_async (store, query, NULL, test_util_result_cb, &result);
+      test_util_wait_for_result (&result);
+      page = cairn_store_list_finish (store, result, &error);
+      g_assert_no_error (error);
+      n += page->documents->len;
+      done = page->done;
+      cairn_query_set_cursor (query, page->cursor);
+    }
+
+  return n;
+}
+
+/* The peer's own view: how many documents, and how many distinct clientIds */
+static void
+peer_counts (const char *table,
+             guint      *documents,
+             guint      *distinct)
+{
+  g_autoptr(JsonObject) state = convex_peer_get_state (peer);
+  JsonArray *rows = json_object_get_array_member (json_object_get_object_member (state, "tables"), table);
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    g_hash_table_add (ids, (gpointer) cairn_json_get_string (json_array_get_object_element (rows, i), "clientId"));
+
+  *documents = json_array_get_length (rows);
+  *distinct = g_hash_table_size (ids);
+}
+
+static void
+assert_on_peer (const char *table,
+                guint       expected)
+{
+  guint documents;
+  guint distinct;
+
+  peer_counts (table, &documents, &distinct);
+  g_assert_cmpuint (documents, ==, expected);
+  g_assert_cmpuint (distinct, ==, expected);
+}
+
+static gboolean
+run (CairnContentMover *mover,
+     GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_content_mover_run_async (mover, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_content_mover_run_finish (mover, result, error);
+}
+
+static CairnContentMover *
+mover_new (Fixture                   *f,
+           CairnContentMoveDirection  direction)
+{
+  CairnStore *local = CAIRN_STORE (f->local);
+
+  if (direction == CAIRN_CONTENT_MOVE_TO_DEPLOYMENT)
+    return cairn_content_mover_new (local, "default", DEPLOYMENT, local, f->remote, direction);
+
+  return cairn_content_mover_new (local, "default", DEPLOYMENT, f->remote, local, direction);
+}
+
+static void
+test_to_deployment (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(CairnContentMover) mover = mover_new (f, CAIRN_CONTENT_MOVE_TO_DEPLOYMENT);
+  g_autoptr(GError) error = NULL;
+  guint phases = 0;
+
+  fill (CAIRN_STORE (f->local), 30, 10, 5);
+  g_signal_connect_swapped (mover, "notify::phase", G_CALLBACK (test_util_count_cb), &phases);
+
+  g_assert_true (run (mover, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (cairn_content_mover_get_phase (mover), ==, CAIRN_CONTENT_MOVE_DONE);
+  g_assert_cmpuint (cairn_content_mover_get_total (mover), ==, 30 + 300 + 5);
+  g_assert_cmpuint (cairn_content_mover_get_copied (mover), ==, 30 + 300 + 5);
+  g_assert_cmpfloat (cairn_content_mover_get_fraction (mover), ==, 1.0);
+  g_assert_cmpuint (phases, >=, 4);
+
+  assert_on_peer ("conversations", 30);
+  assert_on_peer ("messages", 300);
+  assert_on_peer ("notes", 5);
+  /* verified, then removed here */
+  g_assert_cmpuint (count (CAIRN_STORE (f->local), "conversations"), ==, 0);
+  g_assert_cmpuint (count (CAIRN_STORE (f->local), "messages"), ==, 0);
+  g_assert_cmpuint (count (CAIRN_STORE (f->local), "notes"), ==, 0);
+}
+
+typedef struct {
+  guint    at;
+  gboolean faulted;
+} Breaker;
+
+static void
+break_half_way (CairnContentMover *mover,
+                GParamSpec        *pspec,
+                Breaker           *breaker)
+{
+  if (!breaker->faulted && cairn_content_mover_get_copied (mover) >= breaker->at)
+    {
+      breaker->faulted = TRUE;
+      convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 60}");
+    }
+}
+
+static void
+remember_first (CairnContentMover *mover,
+                GParamSpec        *pspec,
+                guint             *first)
+{
+  if (*first == G_MAXUINT)
+    *first = cairn_content_mover_get_copied (mover);
+}
+
+static void
+test_failure_then_resume (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(CairnContentMover) first = mover_new (f, CAIRN_CONTENT_MOVE_TO_DEPLOYMENT);
+  g_autoptr(CairnContentMover) second = NULL;
+  g_autoptr(GError) error = NULL;
+  Breaker breaker = { 300, FALSE };
+  guint total = 60 + 600;
+  guint documents;
+  guint distinct;
+  guint resumed_from = G_MAXUINT;
+
+  fill (CAIRN_STORE (f->local), 60, 10, 0);
+  g_signal_connect (first, "notify::copied", G_CALLBACK (break_half_way), &breaker);
+
+  g_assert_false (run (first, &error));
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_CONNECTIVITY);
+  g_test_message ("failed after %u of %u: %s", cairn_content_mover_get_copied (first), total, error->message);
+  g_clear_error (&error);
+  g_assert_true (breaker.faulted);
+
+  /* half way: some documents arrived, nothing was removed here */
+  peer_counts ("messages", &documents, &distinct);
+  g_assert_cmpuint (documents, ==, distinct);
+  g_assert_cmpuint (count (CAIRN_STORE (f->local), "conversations"), ==, 60);
+  g_assert_cmpuint (count (CAIRN_STORE (f->local), "messages"), ==, 600);
+
+  /* the deployment is back; a new mover (a new run of the app) resumes */
+  convex_peer_control (peer, "reset", "{}");
+  second = mover_new (f, CAIRN_CONTENT_MOVE_TO_DEPLOYMENT);
+  g_signal_connect (second, "notify::copied", G_CALLBACK (remember_first), &resumed_from);
+  g_assert_true (run (second, &error));
+  g_assert_no_error (error);
+  /* it went on from the journal's last page, not from zero */
+  g_test_message ("resumed from %u", resumed_from);
+  g_assert_cmpuint (resumed_from, >=, 200);
+  g_assert_cmpuint (resumed_from, <, total);
+  g_assert_cmpuint (cairn_content_mover_get_total (second), ==, total);
+
+  assert_on_peer ("conversations", 60);
+  assert_on_peer ("messages", 600);
+  g_assert_cmpuint (count (CAIRN_STORE (f->local), "conversations"), ==, 0);
+  g_assert_cmpuint (count (CAIRN_STORE (f->local), "messages"), ==, 0);
+
+  /* the move is finished: running it again starts afresh and finds nothing */
+  g_clear_object (&second);
+  second = mover_new (f, CAIRN_CONTENT_MOVE_TO_DEPLOYMENT);
+  g_assert_true (run (second, &error));
+  g_assert_cmpuint (cairn_content_mover_get_total (second), ==, 0);
+  assert_on_peer ("messages", 600);
+}
+
+static void
+test_to_local (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(CairnContentMover) mover = mover_new (f, CAIRN_CONTENT_MOVE_TO_LOCAL);
+  g_autoptr(GError) error = NULL;
+
+  fill (f->remote, 8, 5, 3);
+  g_assert_true (run (mover, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (count (CAIRN_STORE (f->local), "conversations"), ==, 8);
+  g_assert_cmpuint (count (CAIRN_STORE (f->local), "messages"), ==, 40);
+  g_assert_cmpuint (count (CAIRN_STORE (f->local), "notes"), ==, 3);
+  /* copied, not moved: the deployment keeps its content */
+  assert_on_peer ("conversations", 8);
+  assert_on_peer ("messages", 40);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/content-mover/to-deployment", test_to_deployment);
+  ADD ("/content-mover/failure-then-resume", test_failure_then_resume);
+  ADD ("/content-mover/to-local", test_to_local);
+#undef ADD
+
+  peer = convex_peer_start (ADMIN_KEY, NULL);
+  ret = g_test_run ();
+  convex_peer_free (peer);
+
+  return ret;
+}
