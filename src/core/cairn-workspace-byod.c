@@ -21,6 +21,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "cairn-content-mover.h"
 #include "cairn-convex-store.h"
 #include "cairn-credentials.h"
 #include "cairn-error.h"
@@ -513,4 +514,44 @@ cairn_workspace_get_client (CairnWorkspace *self,
   g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
 
   return url != NULL ? g_hash_table_lookup (self->clients, url) : NULL;
+}
+
+static void
+move_phase_cb (CairnContentMover *mover,
+               GParamSpec        *pspec,
+               CairnWorkspace    *self)
+{
+  /* what the lists show changed under them */
+  if (cairn_content_mover_get_phase (mover) == CAIRN_CONTENT_MOVE_DONE)
+    cairn_workspace_emit_storage_changed (self);
+}
+
+/**
+ * cairn_workspace_new_content_mover:
+ * @direction: to the deployment (after switching BYOD on) or back to this
+ *   computer (before switching it off)
+ *
+ * A move of this workspace's content between its main store and the user's
+ * deployment; BYOD must be on. When the move is done, the lists reload.
+ *
+ * Returns: (transfer full): the mover, ready to run
+ */
+CairnContentMover *
+cairn_workspace_new_content_mover (CairnWorkspace            *self,
+                                   CairnContentMoveDirection  direction)
+{
+  CairnStore *from;
+  CairnStore *to;
+  CairnContentMover *mover;
+
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
+  g_return_val_if_fail (self->user_store != NULL, NULL);
+
+  from = direction == CAIRN_CONTENT_MOVE_TO_DEPLOYMENT ? self->main_store : self->user_store;
+  to = direction == CAIRN_CONTENT_MOVE_TO_DEPLOYMENT ? self->user_store : self->main_store;
+  mover = cairn_content_mover_new (self->main_store, self->id, self->byod_config->deployment_url,
+                                   from, to, direction);
+  g_signal_connect_object (mover, "notify::phase", G_CALLBACK (move_phase_cb), self, 0);
+
+  return mover;
 }

@@ -21,6 +21,7 @@ struct _CairnWorkspace
   GHashTable      *clients;       /* deployment URL -> CairnConvexClient */
 };
 
-void        cairn_workspace_notify_byod_config (CairnWorkspace      *self);
+void        cairn_workspace_notify_byod_config   (CairnWorkspace      *self);
+void        cairn_workspace_emit_storage_changed (CairnWorkspace      *self);
 
 G_END_DECLS

@@ -1024,3 +1024,9 @@ cairn_workspace_load_draft_finish (CairnWorkspace  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+
+void
+cairn_workspace_emit_storage_changed (CairnWorkspace *self)
+{
+  g_signal_emit (self, signals[STORAGE_CHANGED], 0);
+}

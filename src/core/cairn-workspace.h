@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cairn-byod-config.h"
+#include "cairn-content-mover.h"
 #include "cairn-conversation.h"
 #include "cairn-convex-client.h"
 #include "cairn-message.h"
@@ -168,6 +169,8 @@ void               cairn_workspace_record_check_async         (CairnWorkspace   
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);
+CairnContentMover *cairn_workspace_new_content_mover          (CairnWorkspace       *self,
+                                                               CairnContentMoveDirection direction);
 gboolean           cairn_workspace_record_check_finish        (CairnWorkspace       *self,
                                                                GAsyncResult         *result,
                                                                GError              **error);
