@@ -143,6 +143,21 @@ convex_peer_count (ConvexPeer *self,
   return json_array_get_length (json_object_get_array_member (tables, table));
 }
 
+guint
+convex_peer_request_count (ConvexPeer *self)
+{
+  g_autoptr(GBytes) body = request (self, "GET", "stats", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (body, &len);
+
+  json_parser_load_from_data (parser, data, len, &error);
+  g_assert_no_error (error);
+
+  return (guint) json_object_get_int_member (json_node_get_object (json_parser_get_root (parser)), "requests");
+}
+
 void
 convex_peer_stop (ConvexPeer *self)
 {

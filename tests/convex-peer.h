@@ -22,6 +22,8 @@ void        convex_peer_control   (ConvexPeer *self,
 JsonObject *convex_peer_get_state (ConvexPeer *self);
 guint       convex_peer_count     (ConvexPeer *self,
                                    const char *table);
+/* How many /api/ requests reached the peer since its last reset. */
+guint       convex_peer_request_count (ConvexPeer *self);
 /* SIGTERM (the peer saves its --state file) and wait for it to exit. */
 void        convex_peer_stop      (ConvexPeer *self);
 void        convex_peer_free      (ConvexPeer *self);

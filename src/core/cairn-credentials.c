@@ -287,7 +287,48 @@ cairn_credentials_store_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Whether any of the items a search found is still locked. Items of
+ * libsecret's file backend (in a sandbox) are not SecretItems and are never
+ * locked. */
+static gboolean
+any_locked (GList *items)
+{
+  for (GList *l = items; l != NULL; l = l->next)
+    if (SECRET_IS_ITEM (l->data) && secret_item_get_locked (SECRET_ITEM (l->data)))
+      return TRUE;
+
+  return FALSE;
+}
+
+static GError *
+locked_error_new (Operation operation)
+{
+  return keyring_error_new (g_error_new_literal (SECRET_ERROR, SECRET_ERROR_IS_LOCKED,
+                                                 "A matching item is locked"),
+                            operation);
+}
+
 /* Lookup ----------------------------------------------------------------- */
+
+static void
+lookup_search_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GList *items;
+
+  items = secret_password_search_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, keyring_error_new (error, OPERATION_LOOKUP));
+  else if (any_locked (items))
+    g_task_return_error (task, locked_error_new (OPERATION_LOOKUP));
+  else
+    g_task_return_pointer (task, NULL, NULL);
+
+  g_list_free_full (items, g_object_unref);
+}
 
 static void
 lookup_cb (GObject      *object,
@@ -306,8 +347,18 @@ lookup_cb (GObject      *object,
       return;
     }
 
-  /* NULL here is "nothing stored", not a failure. */
-  g_task_return_pointer (task, key, (GDestroyNotify) secret_password_free);
+  if (key != NULL)
+    {
+      g_task_return_pointer (task, key, (GDestroyNotify) secret_password_free);
+      return;
+    }
+
+  /* libsecret also answers NULL when the item exists but stays locked (the
+   * unlock prompt was dismissed or could not be shown). Only an item that
+   * is not there at all is "nothing stored". */
+  secret_password_searchv (cairn_credentials_get_schema (), g_task_get_task_data (task),
+                           SECRET_SEARCH_ALL, g_task_get_cancellable (task),
+                           lookup_search_cb, g_object_ref (task));
 }
 
 /**
@@ -319,7 +370,8 @@ lookup_cb (GObject      *object,
  * @user_data: data for @callback
  *
  * Looks up the deploy key of @workspace and @deployment_url. If the keyring
- * is locked, the Secret Service may ask the user to unlock it.
+ * is locked, the Secret Service asks the user to unlock it; if it stays
+ * locked, the lookup fails (it does not report "nothing stored").
  */
 void
 cairn_credentials_lookup_async (const char          *workspace,
@@ -328,7 +380,7 @@ cairn_credentials_lookup_async (const char          *workspace,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GHashTable) attributes = NULL;
+  GHashTable *attributes;
   GTask *task;
 
   g_return_if_fail (workspace != NULL && *workspace != '\0');
@@ -339,6 +391,7 @@ cairn_credentials_lookup_async (const char          *workspace,
   g_task_set_source_tag (task, cairn_credentials_lookup_async);
 
   attributes = attributes_new (workspace, deployment_url);
+  g_task_set_task_data (task, attributes, (GDestroyNotify) g_hash_table_unref);
   secret_password_lookupv (cairn_credentials_get_schema (), attributes,
                            cancellable, lookup_cb, task);
 }
@@ -350,7 +403,7 @@ cairn_credentials_lookup_async (const char          *workspace,
  *
  * Returns: (transfer full) (nullable): the key, to be freed with
  *   cairn_credentials_free_key(); %NULL with @error unset if no key is
- *   stored, %NULL with @error set if the keyring failed
+ *   stored, %NULL with @error set if the keyring failed or is locked
  */
 char *
 cairn_credentials_lookup_finish (GAsyncResult  *result,
@@ -372,11 +425,43 @@ clear_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
 
-  /* FALSE without an error: there was nothing to remove. */
+  /* FALSE without an error: there was nothing (left) to remove. */
   if (!secret_password_clear_finish (result, &error) && error != NULL)
     g_task_return_error (task, keyring_error_new (error, OPERATION_CLEAR));
   else
     g_task_return_boolean (task, TRUE);
+}
+
+static void
+clear_search_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GList *items;
+
+  items = secret_password_search_finish (result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, keyring_error_new (error, OPERATION_CLEAR));
+    }
+  else if (any_locked (items))
+    {
+      /* libsecret's clear skips locked items and reports success. */
+      g_task_return_error (task, locked_error_new (OPERATION_CLEAR));
+    }
+  else if (items == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+    }
+  else
+    {
+      secret_password_clearv (cairn_credentials_get_schema (), g_task_get_task_data (task),
+                              g_task_get_cancellable (task), clear_cb, g_object_ref (task));
+    }
+
+  g_list_free_full (items, g_object_unref);
 }
 
 /**
@@ -389,7 +474,9 @@ clear_cb (GObject      *object,
  * @user_data: data for @callback
  *
  * Removes the deploy key of @workspace and @deployment_url from the keyring,
- * or all of @workspace's keys.
+ * or all of @workspace's keys. If the keyring is locked, the Secret Service
+ * asks the user to unlock it first; if it stays locked, nothing is removed
+ * and the call fails.
  */
 void
 cairn_credentials_clear_async (const char          *workspace,
@@ -398,7 +485,7 @@ cairn_credentials_clear_async (const char          *workspace,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GHashTable) attributes = NULL;
+  GHashTable *attributes;
   GTask *task;
 
   g_return_if_fail (workspace != NULL && *workspace != '\0');
@@ -409,8 +496,10 @@ cairn_credentials_clear_async (const char          *workspace,
   g_task_set_source_tag (task, cairn_credentials_clear_async);
 
   attributes = attributes_new (workspace, deployment_url);
-  secret_password_clearv (cairn_credentials_get_schema (), attributes,
-                          cancellable, clear_cb, task);
+  g_task_set_task_data (task, attributes, (GDestroyNotify) g_hash_table_unref);
+  secret_password_searchv (cairn_credentials_get_schema (), attributes,
+                           SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK, cancellable,
+                           clear_search_cb, task);
 }
 
 /**

@@ -39,6 +39,7 @@ cairn_error_is_retryable (const GError *error)
     case CAIRN_ERROR_INVALID_INPUT:
     case CAIRN_ERROR_NOT_FOUND:
     case CAIRN_ERROR_STORAGE:
+    case CAIRN_ERROR_BLOCKED:
     default:
       return FALSE;
     }

@@ -25,6 +25,7 @@ G_BEGIN_DECLS
  * @CAIRN_ERROR_NOT_FOUND: the document does not exist
  * @CAIRN_ERROR_STORAGE: the local database failed (disk full, corrupt file, I/O)
  * @CAIRN_ERROR_SERVER: the deployment answered with a temporary server error (5xx, 429)
+ * @CAIRN_ERROR_BLOCKED: the connection to the deployment is blocked; nothing was sent
  *
  * Every failure in Cairn is classified into one of these codes; the class
  * decides whether a request is retried and whether the connection blocks.
@@ -43,6 +44,7 @@ typedef enum {
   CAIRN_ERROR_NOT_FOUND,
   CAIRN_ERROR_STORAGE,
   CAIRN_ERROR_SERVER,
+  CAIRN_ERROR_BLOCKED,
 } CairnErrorCode;
 
 GQuark   cairn_error_quark        (void);

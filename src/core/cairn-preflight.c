@@ -86,6 +86,7 @@ failed_step (const GError *error)
     case CAIRN_ERROR_INVALID_INPUT:
     case CAIRN_ERROR_NOT_FOUND:
     case CAIRN_ERROR_STORAGE:
+    case CAIRN_ERROR_BLOCKED:
     default:
       return CAIRN_PREFLIGHT_STEP_REACHABLE;
     }
@@ -106,28 +107,40 @@ explain (const GError *error)
                       command);
 }
 
-static GError *
-check_schema (JsonObject *ping)
+/**
+ * cairn_preflight_check_schema:
+ * @ping: a deployment's answer to cairn:ping
+ *
+ * Whether the deployment's Cairn functions speak this app's schema version;
+ * an older or newer one is an error that says what to update.
+ */
+gboolean
+cairn_preflight_check_schema (JsonObject  *ping,
+                              GError     **error)
 {
   gint64 version = json_object_get_int_member_with_default (ping, "schemaVersion", 0);
   g_autofree char *command = NULL;
 
   if (version > CAIRN_SCHEMA_VERSION)
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_SCHEMA_NEWER,
-                        _("The Cairn functions on this deployment are newer (schema %" G_GINT64_FORMAT
-                          ") than this version of Cairn understands (schema %d). Update Cairn."),
-                        version, CAIRN_SCHEMA_VERSION);
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_SCHEMA_NEWER,
+                   _("The Cairn functions on this deployment are newer (schema %" G_GINT64_FORMAT
+                     ") than this version of Cairn understands (schema %d). Update Cairn."),
+                   version, CAIRN_SCHEMA_VERSION);
+      return FALSE;
+    }
 
   if (version < CAIRN_SCHEMA_VERSION)
     {
       command = cairn_preflight_deploy_command ();
-      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_SCHEMA_OUTDATED,
-                          _("The Cairn functions on this deployment are older (schema %" G_GINT64_FORMAT
-                            ") than this version of Cairn needs (schema %d). Deploy the new ones:\n%s"),
-                          version, CAIRN_SCHEMA_VERSION, command);
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_SCHEMA_OUTDATED,
+                   _("The Cairn functions on this deployment are older (schema %" G_GINT64_FORMAT
+                     ") than this version of Cairn needs (schema %d). Deploy the new ones:\n%s"),
+                   version, CAIRN_SCHEMA_VERSION, command);
+      return FALSE;
     }
 
-  return NULL;
+  return TRUE;
 }
 
 static void
@@ -148,7 +161,7 @@ ping_cb (GObject      *object,
   if (value != NULL && (ping == NULL || g_strcmp0 (json_object_get_string_member_with_default (ping, "app", NULL), "cairn") != 0))
     error = g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP, _("The functions on this deployment are not Cairn's."));
   else if (ping != NULL)
-    error = check_schema (ping);
+    cairn_preflight_check_schema (ping, &error);
 
   if (error != NULL)
     {

@@ -46,5 +46,7 @@ const char          *cairn_preflight_get_message  (CairnPreflight      *self,
                                                    CairnPreflightStep   step);
 const char          *cairn_preflight_step_title   (CairnPreflightStep   step);
 char                *cairn_preflight_deploy_command (void);
+gboolean             cairn_preflight_check_schema (JsonObject          *ping,
+                                                   GError             **error);
 
 G_END_DECLS

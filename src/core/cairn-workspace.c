@@ -1024,9 +1024,14 @@ cairn_workspace_load_draft_finish (CairnWorkspace  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-
 void
 cairn_workspace_emit_storage_changed (CairnWorkspace *self)
 {
   g_signal_emit (self, signals[STORAGE_CHANGED], 0);
+}
+
+void
+cairn_workspace_notify_byod_config (CairnWorkspace *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYOD_CONFIG]);
 }
