@@ -82,8 +82,7 @@ operation_to_string (Operation operation)
     }
 }
 
-/* Nobody owns org.freedesktop.secrets and the bus cannot start anyone; or
- * something owns it that is not a Secret Service. */
+/* Nobody owns org.freedesktop.secrets and the bus cannot start anyone. */
 static const GDBusError service_missing_codes[] = {
   G_DBUS_ERROR_SERVICE_UNKNOWN,
   G_DBUS_ERROR_NAME_HAS_NO_OWNER,
@@ -100,9 +99,6 @@ static const GDBusError service_missing_codes[] = {
   G_DBUS_ERROR_SPAWN_PERMISSIONS_INVALID,
   G_DBUS_ERROR_SPAWN_FILE_INVALID,
   G_DBUS_ERROR_SPAWN_NO_MEMORY,
-  G_DBUS_ERROR_UNKNOWN_METHOD,
-  G_DBUS_ERROR_UNKNOWN_OBJECT,
-  G_DBUS_ERROR_UNKNOWN_INTERFACE,
 };
 
 static gboolean

@@ -27,8 +27,10 @@ void                cairn_credentials_store_async  (const char           *worksp
 gboolean            cairn_credentials_store_finish (GAsyncResult         *result,
                                                     GError              **error);
 
-/* Returns the key, to be freed with cairn_credentials_free_key(); NULL with
- * no error set when no key is stored for the pair. */
+/* Returns the key, to be freed with cairn_credentials_free_key() (never
+ * g_free(): it may live in libsecret's non-pageable memory); NULL with no
+ * error set when no key is stored for the pair. A locked keyring is an
+ * error, not "nothing stored". */
 void                cairn_credentials_lookup_async  (const char           *workspace,
                                                      const char           *deployment_url,
                                                      GCancellable         *cancellable,

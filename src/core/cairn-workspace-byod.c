@@ -5,7 +5,7 @@
  *
  *  enable:  key into the keyring → config into the main store → user store on
  *  disable: key out of the keyring → config into the main store → user store off
- *  restore: config from the main store → key from the keyring → user store on
+ *  restore: config from the main store → user store on (its connection reads the key)
  *
  * A failure before the last step changes nothing the user sees. Once BYOD
  * is on, content goes to the deployment whatever happens next: a restore that
@@ -21,6 +21,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "cairn-connection.h"
 #include "cairn-content-mover.h"
 #include "cairn-convex-store.h"
 #include "cairn-credentials.h"
@@ -91,12 +92,33 @@ replace_client (CairnWorkspace  *self,
 }
 
 static void
+connection_state_cb (CairnConnection *connection,
+                     GParamSpec      *pspec,
+                     CairnWorkspace  *self)
+{
+  CairnConnectionState state = cairn_connection_get_state (connection);
+
+  /* back from connecting or blocked: what the lists failed to load, they load now */
+  if (state == CAIRN_CONNECTION_CONNECTED && self->connection_state != CAIRN_CONNECTION_CONNECTED)
+    cairn_workspace_emit_storage_changed (self);
+  self->connection_state = state;
+}
+
+/* Content goes to the deployment from now on, through a connection that
+ * checks it at once and blocks when it cannot be used. */
+static void
 use_deployment (CairnWorkspace    *self,
                 CairnConvexClient *client)
 {
-  g_autoptr(CairnConvexStore) store = cairn_convex_store_new (client);
+  g_autoptr(CairnConnection) connection = NULL;
 
-  cairn_workspace_set_user_store (self, CAIRN_STORE (store));
+  connection = cairn_connection_new (self->id, client, self->clock, self->network_monitor);
+  cairn_connection_set_health_check_interval (connection, self->health_check_interval);
+  self->connection_state = CAIRN_CONNECTION_CONNECTING;
+  g_signal_connect_object (connection, "notify::state", G_CALLBACK (connection_state_cb), self, 0);
+
+  cairn_workspace_set_user_store (self, CAIRN_STORE (connection));
+  cairn_connection_start (connection);
 }
 
 static void
@@ -317,38 +339,6 @@ cairn_workspace_disable_byod_finish (CairnWorkspace  *self,
 /* Restore -------------------------------------------------------------------- */
 
 static void
-restore_key_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_auto(CairnCredentialsKey) key = NULL;
-  CairnWorkspace *self = g_task_get_source_object (task);
-  const char *url = self->byod_config->deployment_url;
-  CairnConvexClient *client;
-
-  key = cairn_credentials_lookup_finish (result, &error);
-  client = replace_client (self, url, key, error == NULL ? &error : NULL);
-  if (client == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  /* Without its key the deployment refuses everything: still the deployment. */
-  use_deployment (self, client);
-
-  if (error != NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else if (key == NULL)
-    g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_KEYRING,
-                             _("The deploy key for %s is not in the keyring. Enter it again in Preferences."), url);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
 restore_loaded_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -357,6 +347,7 @@ restore_loaded_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) document = NULL;
   CairnWorkspace *self = CAIRN_WORKSPACE (object);
+  CairnConvexClient *client;
 
   document = cairn_workspace_get_finish (self, result, &error);
   if (document == NULL)
@@ -379,17 +370,26 @@ restore_loaded_cb (GObject      *object,
       return;
     }
 
-  cairn_credentials_lookup_async (self->id, self->byod_config->deployment_url, g_task_get_cancellable (task),
-                                  restore_key_cb, g_object_ref (task));
+  /* a client without its key: the connection's first check reads it from the keyring */
+  g_hash_table_remove (self->clients, self->byod_config->deployment_url);
+  client = replace_client (self, self->byod_config->deployment_url, NULL, &error);
+  if (client == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  use_deployment (self, client);
+  g_task_return_boolean (task, TRUE);
 }
 
 /**
  * cairn_workspace_restore_byod_async:
  *
  * At start-up: reads the BYOD config from the main store and, when BYOD is
- * on, the key from the keyring, and routes content accordingly. Fails with
- * CAIRN_ERROR_KEYRING when the key cannot be read; content is routed to the
- * deployment all the same.
+ * on, routes content to the deployment through a connection whose first
+ * check reads the key from the keyring. A key that cannot be read blocks the
+ * connection (keyring-unavailable); content never falls back to this computer.
  */
 void
 cairn_workspace_restore_byod_async (CairnWorkspace      *self,
@@ -554,4 +554,18 @@ cairn_workspace_new_content_mover (CairnWorkspace            *self,
   g_signal_connect_object (mover, "notify::phase", G_CALLBACK (move_phase_cb), self, 0);
 
   return mover;
+}
+
+/**
+ * cairn_workspace_get_connection:
+ *
+ * Returns: (transfer none) (nullable): the connection to the user's
+ *   deployment while BYOD is on
+ */
+CairnConnection *
+cairn_workspace_get_connection (CairnWorkspace *self)
+{
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
+
+  return CAIRN_IS_CONNECTION (self->user_store) ? CAIRN_CONNECTION (self->user_store) : NULL;
 }

@@ -5,6 +5,8 @@
 #pragma once
 
 #include "cairn-byod-config.h"
+#include "cairn-clock.h"
+#include "cairn-connection.h"
 #include "cairn-workspace.h"
 
 G_BEGIN_DECLS
@@ -19,6 +21,10 @@ struct _CairnWorkspace
   /* Bring Your Own Database */
   CairnByodConfig *byod_config;
   GHashTable      *clients;       /* deployment URL -> CairnConvexClient */
+  CairnClock      *clock;
+  GNetworkMonitor *network_monitor;
+  guint            health_check_interval;
+  CairnConnectionState connection_state;
 };
 
 void        cairn_workspace_notify_byod_config   (CairnWorkspace      *self);

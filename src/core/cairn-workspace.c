@@ -23,6 +23,7 @@
 #include "cairn-json.h"
 #include "cairn-router.h"
 #include "cairn-schema.h"
+#include "cairn-system-clock.h"
 #include "cairn-workspace-private.h"
 
 
@@ -35,6 +36,8 @@ enum {
   PROP_USER_STORE,
   PROP_BYOD_ENABLED,
   PROP_BYOD_CONFIG,
+  PROP_CLOCK,
+  PROP_NETWORK_MONITOR,
   N_PROPS
 };
 
@@ -380,6 +383,8 @@ cairn_workspace_dispose (GObject *object)
   g_clear_object (&self->main_store);
   g_clear_object (&self->user_store);
   g_hash_table_remove_all (self->clients);
+  g_clear_object (&self->clock);
+  g_clear_object (&self->network_monitor);
 
   G_OBJECT_CLASS (cairn_workspace_parent_class)->dispose (object);
 }
@@ -421,6 +426,12 @@ cairn_workspace_get_property (GObject    *object,
     case PROP_BYOD_CONFIG:
       g_value_set_boxed (value, self->byod_config);
       break;
+    case PROP_CLOCK:
+      g_value_set_object (value, self->clock);
+      break;
+    case PROP_NETWORK_MONITOR:
+      g_value_set_object (value, self->network_monitor);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -445,6 +456,12 @@ cairn_workspace_set_property (GObject      *object,
     case PROP_USER_STORE:
       cairn_workspace_set_user_store (self, g_value_get_object (value));
       break;
+    case PROP_CLOCK:
+      self->clock = g_value_dup_object (value);
+      break;
+    case PROP_NETWORK_MONITOR:
+      self->network_monitor = g_value_dup_object (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -459,6 +476,9 @@ cairn_workspace_constructed (GObject *object)
 
   g_assert (self->id != NULL && *self->id != '\0');
   g_assert (CAIRN_IS_STORE (self->main_store));
+
+  if (self->clock == NULL)
+    self->clock = cairn_system_clock_new ();
 }
 
 static void
@@ -484,6 +504,15 @@ cairn_workspace_class_init (CairnWorkspaceClass *klass)
   properties[PROP_BYOD_ENABLED] =
     g_param_spec_boolean ("byod-enabled", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /* time for the connection's retries and checks; the system clock unless a test brings its own */
+  properties[PROP_CLOCK] =
+    g_param_spec_object ("clock", NULL, NULL, CAIRN_TYPE_CLOCK,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* network changes make a blocked connection try again; NULL: none */
+  properties[PROP_NETWORK_MONITOR] =
+    g_param_spec_object ("network-monitor", NULL, NULL, G_TYPE_NETWORK_MONITOR,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /* what the main store keeps about the user's deployment (never the key) */
   properties[PROP_BYOD_CONFIG] =
@@ -523,6 +552,7 @@ cairn_workspace_init (CairnWorkspace *self)
 {
   self->byod_config = cairn_byod_config_new ();
   self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->health_check_interval = CAIRN_CONNECTION_DEFAULT_INTERVAL_S;
 }
 
 /* Public API ----------------------------------------------------------------- */
@@ -1034,4 +1064,25 @@ void
 cairn_workspace_notify_byod_config (CairnWorkspace *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYOD_CONFIG]);
+}
+
+/**
+ * cairn_workspace_set_health_check_interval:
+ *
+ * Seconds between checks of the user's deployment while it is connected
+ * (the health-check-interval setting).
+ */
+void
+cairn_workspace_set_health_check_interval (CairnWorkspace *self,
+                                           guint           seconds)
+{
+  CairnConnection *connection;
+
+  g_return_if_fail (CAIRN_IS_WORKSPACE (self));
+  g_return_if_fail (seconds > 0);
+
+  self->health_check_interval = seconds;
+  connection = cairn_workspace_get_connection (self);
+  if (connection != NULL)
+    cairn_connection_set_health_check_interval (connection, seconds);
 }

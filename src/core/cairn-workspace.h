@@ -8,6 +8,8 @@
 #include <json-glib/json-glib.h>
 
 #include "cairn-byod-config.h"
+#include "cairn-clock.h"
+#include "cairn-connection.h"
 #include "cairn-content-mover.h"
 #include "cairn-conversation.h"
 #include "cairn-convex-client.h"
@@ -169,6 +171,9 @@ void               cairn_workspace_record_check_async         (CairnWorkspace   
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);
+CairnConnection   *cairn_workspace_get_connection             (CairnWorkspace       *self);
+void               cairn_workspace_set_health_check_interval  (CairnWorkspace       *self,
+                                                               guint                 seconds);
 CairnContentMover *cairn_workspace_new_content_mover          (CairnWorkspace       *self,
                                                                CairnContentMoveDirection direction);
 gboolean           cairn_workspace_record_check_finish        (CairnWorkspace       *self,
