@@ -13,6 +13,7 @@
 #include "convex-peer.h"
 #include "fake-clock.h"
 #include "fake-network-monitor.h"
+#include "test-keyring.h"
 #include "test-util.h"
 
 #define ADMIN_KEY "dev:cairn-test|connection-secret"
@@ -314,7 +315,7 @@ test_keyring_unavailable (Fixture       *f,
 {
   g_autoptr(CairnConnection) keyless = connection_new (f, NULL);
 
-  /* no key in memory and none to be found in the keyring */
+  /* no key in memory, and no keyring on the bus to find one in */
   expect_blocked_at_start (keyless, CAIRN_BLOCK_REASON_KEYRING_UNAVAILABLE);
   g_assert_error (cairn_connection_get_error (keyless), CAIRN_ERROR, CAIRN_ERROR_KEYRING);
 }
@@ -371,6 +372,8 @@ main (int   argc,
   int ret;
 
   g_test_init (&argc, &argv, NULL);
+  /* a bus of its own, where no keyring can be started behind our back */
+  test_keyring_bus_up ();
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/connection/start-and-interval", test_start_and_interval);
@@ -387,6 +390,7 @@ main (int   argc,
   peer = convex_peer_start (ADMIN_KEY, NULL);
   ret = g_test_run ();
   convex_peer_free (peer);
+  test_keyring_bus_stop ();
 
   return ret;
 }

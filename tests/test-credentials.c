@@ -1,25 +1,13 @@
 /* test-credentials.c — the deploy key in a real keyring
  *
- * The session bus that tests/run-headless provides can D-Bus-activate
- * gnome-keyring-daemon (/usr/share/dbus-1/services/org.freedesktop.secrets.service),
- * which would start a keyring with no login collection and try to prompt.
- * So this program runs its own bus (GTestDBus: no service directories, so
- * nothing is ever activated) and, for the tests that need a keyring, its
- * own gnome-keyring-daemon:
+ * Runs on a private bus with, for the tests that need a keyring, a real
+ * gnome-keyring-daemon of its own (tests/test-keyring.h). Nothing on the test
+ * bus can show a prompt, so an unlock prompt fails at once, as if dismissed:
+ * that is how /credentials/locked gets a locked keyring that stays locked.
  *
- *   gnome-keyring-daemon --foreground --unlock --components=secrets
- *
- * with the login password on stdin and HOME, XDG_DATA_HOME, XDG_CONFIG_HOME
- * and XDG_RUNTIME_DIR in a fresh temporary directory, so the keyring file
- * ($XDG_DATA_HOME/keyrings/login.keyring) and the control socket
- * ($XDG_RUNTIME_DIR/keyring/control) land there. --unlock creates the login
- * collection unlocked and makes it the default one. The test waits until
- * org.freedesktop.secrets answers ReadAlias("default") with a collection,
- * and in teardown drops libsecret's cached service (secret_service_disconnect),
- * stops the daemon and waits until the name is gone. Every such test gets a
- * new daemon and a new, empty keyring.
- *
- * The "absent" tests run with nobody owning org.freedesktop.secrets.
+ * /credentials/absent runs with nobody owning org.freedesktop.secrets;
+ * /credentials/vanished stops the daemon while libsecret still holds its
+ * proxy.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -30,13 +18,9 @@
 
 #include "cairn-credentials.h"
 #include "cairn-error.h"
+#include "test-keyring.h"
 #include "test-util.h"
 
-#define SECRETS_NAME       "org.freedesktop.secrets"
-#define SECRETS_PATH       "/org/freedesktop/secrets"
-#define SECRETS_INTERFACE  "org.freedesktop.Secret.Service"
-#define LOGIN_PASSWORD     "cairn-test-login"
-#define WAIT_SECONDS       20
 
 #define WORKSPACE_A   "workspace-a"
 #define WORKSPACE_B   "workspace-b"
@@ -45,88 +29,16 @@
 #define KEY_1         "prod:happy-otter-123|eyJ2MiI6ImZpcnN0LWtleSJ9"
 #define KEY_2         "prod:happy-otter-123|eyJ2MiI6InNlY29uZC1rZXkifQ=="
 
-static GTestDBus *test_bus;
-
 typedef struct {
-  char        *dir;
-  GSubprocess *daemon;
+  TestKeyring *keyring;
 } Fixture;
-
-/* The bus ---------------------------------------------------------------- */
-
-static GDBusConnection *
-bus_get (void)
-{
-  g_autoptr(GError) error = NULL;
-  GDBusConnection *bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-
-  g_assert_no_error (error);
-  return bus;
-}
-
-static gboolean
-secrets_name_has_owner (void)
-{
-  g_autoptr(GDBusConnection) bus = bus_get ();
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean has_owner = FALSE;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", SECRETS_NAME),
-                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
-                                       -1, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(b)", &has_owner);
-
-  return has_owner;
-}
-
-/* The object path of the default collection, or NULL while the daemon is
- * not (yet) there or has no default collection. */
-static char *
-default_collection_path (void)
-{
-  g_autoptr(GDBusConnection) bus = bus_get ();
-  g_autoptr(GVariant) reply = NULL;
-  const char *path = NULL;
-
-  reply = g_dbus_connection_call_sync (bus, SECRETS_NAME, SECRETS_PATH, SECRETS_INTERFACE,
-                                       "ReadAlias", g_variant_new ("(s)", "default"),
-                                       G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
-                                       1000, NULL, NULL);
-  if (reply == NULL)
-    return NULL;
-
-  g_variant_get (reply, "(&o)", &path);
-  if (g_str_equal (path, "/"))
-    return NULL;
-
-  return g_strdup (path);
-}
-
-static void
-wait_for_name_gone (void)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  while (secrets_name_has_owner ())
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("%s is still owned after %d s", SECRETS_NAME, WAIT_SECONDS);
-      g_usleep (20 * 1000);
-    }
-}
-
-/* The keyring daemon ----------------------------------------------------- */
 
 static void
 no_keyring_setup (Fixture       *f,
                   gconstpointer  data)
 {
   secret_service_disconnect ();
-  g_assert_false (secrets_name_has_owner ());
+  g_assert_false (test_keyring_secrets_name_has_owner ());
 }
 
 static void
@@ -137,88 +49,17 @@ no_keyring_teardown (Fixture       *f,
 }
 
 static void
-stop_daemon (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (f->daemon == NULL)
-    return;
-
-  g_subprocess_send_signal (f->daemon, SIGTERM);
-  g_subprocess_wait (f->daemon, NULL, &error);
-  g_assert_no_error (error);
-  g_clear_object (&f->daemon);
-  wait_for_name_gone ();
-}
-
-static void
 keyring_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *home = NULL;
-  g_autofree char *runtime = NULL;
-  g_autofree char *collection = NULL;
-  g_autofree char *program = g_find_program_in_path ("gnome-keyring-daemon");
-  GOutputStream *input;
-  gint64 deadline;
-
-  if (program == NULL)
-    {
-      g_test_skip ("gnome-keyring-daemon is not installed");
-      return;
-    }
-
-  secret_service_disconnect ();
-  g_assert_false (secrets_name_has_owner ());
-
-  f->dir = g_dir_make_tmp ("cairn-credentials-XXXXXX", &error);
-  g_assert_no_error (error);
-  home = g_build_filename (f->dir, "home", NULL);
-  runtime = g_build_filename (f->dir, "runtime", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (home, 0700), ==, 0);
-  g_assert_cmpint (g_mkdir_with_parents (runtime, 0700), ==, 0);
-
-  /* The environment already names the test bus (g_test_dbus_up). */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
-  /* gnome-keyring-daemon 42 warns "asked to register item ..., but it's
-   * already registered" when an item is replaced; with the tests'
-   * G_DEBUG=fatal-warnings that would abort the daemon. */
-  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home, TRUE);
-  f->daemon = g_subprocess_launcher_spawn (launcher, &error,
-                                           "gnome-keyring-daemon", "--foreground", "--unlock",
-                                           "--components=secrets", NULL);
-  g_assert_no_error (error);
-
-  input = g_subprocess_get_stdin_pipe (f->daemon);
-  g_output_stream_write_all (input, LOGIN_PASSWORD, strlen (LOGIN_PASSWORD), NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_output_stream_close (input, NULL, &error);
-  g_assert_no_error (error);
-
-  deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-  while ((collection = default_collection_path ()) == NULL)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("gnome-keyring-daemon did not offer a default collection within %d s", WAIT_SECONDS);
-      g_usleep (20 * 1000);
-    }
+  f->keyring = test_keyring_start ();
 }
 
 static void
 keyring_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  secret_service_disconnect ();
-  stop_daemon (f);
-  if (f->dir != NULL)
-    test_util_remove_tree (f->dir);
-  g_free (f->dir);
+  test_keyring_free (f->keyring);
 }
 
 /* Synchronous wrappers, so each test reads as a story. ------------------- */
@@ -309,14 +150,20 @@ search_items (const char *workspace,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GAsyncResult) result = NULL;
   GList *items;
 
   g_hash_table_insert (attributes, (char *) CAIRN_CREDENTIALS_ATTRIBUTE_WORKSPACE, (char *) workspace);
   if (deployment_url != NULL)
     g_hash_table_insert (attributes, (char *) CAIRN_CREDENTIALS_ATTRIBUTE_DEPLOYMENT, (char *) deployment_url);
 
-  items = secret_password_searchv_sync (cairn_credentials_get_schema (), attributes,
-                                        SECRET_SEARCH_ALL, NULL, &error);
+  /* Async on the default context: secret_password_searchv_sync() runs
+   * the item proxies' initialization in a private context that it frees
+   * before GIO is done with it, which LeakSanitizer reports. */
+  secret_password_searchv (cairn_credentials_get_schema (), attributes,
+                           SECRET_SEARCH_ALL, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  items = secret_password_search_finish (result, &error);
   g_assert_no_error (error);
 
   return items;
@@ -356,7 +203,7 @@ static void
 test_store_lookup (Fixture       *f,
                    gconstpointer  data)
 {
-  if (f->daemon == NULL)
+  if (f->keyring == NULL)
     return;
 
   store_ok (WORKSPACE_A, DEPLOYMENT_1, KEY_1);
@@ -369,7 +216,7 @@ test_replace (Fixture       *f,
 {
   GList *items;
 
-  if (f->daemon == NULL)
+  if (f->keyring == NULL)
     return;
 
   store_ok (WORKSPACE_A, DEPLOYMENT_1, KEY_1);
@@ -397,7 +244,7 @@ test_label_and_collection (Fixture       *f,
   GList *items;
   SecretRetrievable *item;
 
-  if (f->daemon == NULL)
+  if (f->keyring == NULL)
     return;
 
   store_ok (WORKSPACE_A, DEPLOYMENT_1, KEY_1);
@@ -415,7 +262,7 @@ test_label_and_collection (Fixture       *f,
   g_assert_cmpstr (g_hash_table_lookup (attributes, "xdg:schema"), ==, CAIRN_CREDENTIALS_SCHEMA_NAME);
 
   /* In the default collection. */
-  collection = default_collection_path ();
+  collection = test_keyring_default_collection_path ();
   g_assert_nonnull (collection);
   prefix = g_strconcat (collection, "/", NULL);
   g_assert_true (SECRET_IS_ITEM (item));
@@ -428,7 +275,7 @@ static void
 test_kept_apart (Fixture       *f,
                  gconstpointer  data)
 {
-  if (f->daemon == NULL)
+  if (f->keyring == NULL)
     return;
 
   store_ok (WORKSPACE_A, DEPLOYMENT_1, "a1");
@@ -459,7 +306,7 @@ static void
 test_nothing_stored (Fixture       *f,
                      gconstpointer  data)
 {
-  if (f->daemon == NULL)
+  if (f->keyring == NULL)
     return;
 
   assert_key (WORKSPACE_A, DEPLOYMENT_1, NULL);
@@ -478,7 +325,7 @@ test_invalid_input (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  if (f->daemon == NULL)
+  if (f->keyring == NULL)
     return;
 
   g_assert_false (store (WORKSPACE_A, "not a url", KEY_1, NULL, &error));
@@ -501,7 +348,7 @@ test_cancelled (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_auto(CairnCredentialsKey) key = NULL;
 
-  if (f->daemon == NULL)
+  if (f->keyring == NULL)
     return;
 
   store_ok (WORKSPACE_A, DEPLOYMENT_1, KEY_1);
@@ -568,13 +415,102 @@ static void
 test_vanished (Fixture       *f,
                gconstpointer  data)
 {
-  if (f->daemon == NULL)
+  if (f->keyring == NULL)
     return;
 
   store_ok (WORKSPACE_A, DEPLOYMENT_1, KEY_1);
-  stop_daemon (f);
+  test_keyring_stop_daemon (f->keyring);
 
   assert_every_call_fails (no_keyring_message ());
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+lock_default_collection (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(SecretCollection) collection = NULL;
+  GList *objects = NULL;
+  GList *locked = NULL;
+
+  service = secret_service_get_sync (SECRET_SERVICE_NONE, NULL, &error);
+  g_assert_no_error (error);
+  collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
+                                                 SECRET_COLLECTION_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (collection);
+
+  objects = g_list_append (objects, collection);
+  secret_service_lock_sync (service, objects, NULL, &locked, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_length (locked), ==, 1);
+  g_list_free (objects);
+  g_list_free_full (locked, g_object_unref);
+  g_assert_true (secret_collection_get_locked (collection));
+}
+
+/* There is no prompter on the test bus (org.gnome.keyring.SystemPrompter
+ * cannot be activated), so gnome-keyring-daemon fails the unlock prompt at
+ * once, as if the user had dismissed it. Should a prompter ever appear and
+ * wait for a user, the cancellable bounds each call to 10 s and the test
+ * fails with G_IO_ERROR_CANCELLED instead of hanging. */
+static void
+test_locked (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(CairnCredentialsKey) key = NULL;
+  const char *locked_message = "The keyring is locked. Unlock it and try again.";
+  GList *items;
+  guint timeout;
+
+  if (f->keyring == NULL)
+    return;
+
+  store_ok (WORKSPACE_A, DEPLOYMENT_1, KEY_1);
+  lock_default_collection ();
+  timeout = g_timeout_add_seconds (10, cancel_cb, cancellable);
+
+  /* Not "nothing stored": the key is there, only locked away. */
+  key = lookup (WORKSPACE_A, DEPLOYMENT_1, cancellable, &error);
+  assert_keyring_error (error, locked_message, KEY_1);
+  g_assert_null (key);
+  g_clear_error (&error);
+
+  g_assert_false (store (WORKSPACE_A, DEPLOYMENT_1, KEY_2, cancellable, &error));
+  assert_keyring_error (error, locked_message, KEY_2);
+  g_clear_error (&error);
+
+  /* A locked key is not silently left behind by a "successful" clear. */
+  g_assert_false (clear (WORKSPACE_A, DEPLOYMENT_1, cancellable, &error));
+  assert_keyring_error (error, locked_message, KEY_1);
+  g_clear_error (&error);
+
+  g_assert_false (clear (WORKSPACE_A, NULL, cancellable, &error));
+  assert_keyring_error (error, locked_message, KEY_1);
+  g_clear_error (&error);
+
+  /* Lookup of a pair that has no item: nothing is locked, nothing stored. */
+  g_clear_pointer (&key, cairn_credentials_free_key);
+  key = lookup (WORKSPACE_B, DEPLOYMENT_1, cancellable, &error);
+  g_assert_no_error (error);
+  g_assert_null (key);
+
+  g_source_remove (timeout);
+
+  /* Still exactly the first item, still locked. */
+  items = search_items (WORKSPACE_A, NULL);
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  g_assert_true (secret_item_get_locked (items->data));
+  g_list_free_full (items, g_object_unref);
 }
 
 int
@@ -586,11 +522,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   test_util_route_structured_logs ();
 
-  /* Always the Secret Service, never a file backend picked by the environment. */
-  g_unsetenv ("SECRET_BACKEND");
-
-  test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (test_bus);
+  test_keyring_bus_up ();
 
   g_test_add_func ("/credentials/schema", test_schema);
   g_test_add ("/credentials/absent", Fixture, NULL, no_keyring_setup, test_absent, no_keyring_teardown);
@@ -601,13 +533,12 @@ main (int   argc,
   g_test_add ("/credentials/nothing-stored", Fixture, NULL, keyring_setup, test_nothing_stored, keyring_teardown);
   g_test_add ("/credentials/invalid-input", Fixture, NULL, keyring_setup, test_invalid_input, keyring_teardown);
   g_test_add ("/credentials/cancelled", Fixture, NULL, keyring_setup, test_cancelled, keyring_teardown);
+  g_test_add ("/credentials/locked", Fixture, NULL, keyring_setup, test_locked, keyring_teardown);
   g_test_add ("/credentials/vanished", Fixture, NULL, keyring_setup, test_vanished, keyring_teardown);
 
   status = g_test_run ();
 
-  secret_service_disconnect ();
-  g_test_dbus_down (test_bus);
-  g_object_unref (test_bus);
+  test_keyring_bus_stop ();
 
   return status;
 }

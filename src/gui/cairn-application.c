@@ -5,6 +5,12 @@
  * otherwise. When it cannot be opened, a window explains why instead of the
  * main window.
  *
+ * Before the main window shows, the workspace restores its Bring Your Own
+ * Database state (config from the database, key from the keyring): a window
+ * shown earlier would list this computer's content and could write there
+ * while the user's content lives on their deployment. The restore costs one
+ * look-up in the local database when BYOD is off.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "cairn-application"
@@ -30,6 +36,8 @@ struct _CairnApplication
   char           *data_dir;     /* (nullable) overrides where the database lives */
   CairnWorkspace *workspace;
   CairnStore     *store;
+  gboolean        restoring;    /* the main window waits for the BYOD state */
+  gboolean        restored;
 };
 
 G_DEFINE_FINAL_TYPE (CairnApplication, cairn_application, ADW_TYPE_APPLICATION)
@@ -252,6 +260,38 @@ cairn_application_startup (GApplication *application)
 }
 
 static void
+restore_byod_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(CairnApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  CairnWindow *window;
+
+  self->restoring = FALSE;
+  self->restored = TRUE;
+  g_application_release (G_APPLICATION (self));
+
+  /* Content is routed as the config says even when this failed (a key the
+   * keyring cannot give still means the deployment): show the window and say
+   * what went wrong. */
+  cairn_workspace_restore_byod_finish (CAIRN_WORKSPACE (object), result, &error);
+
+  window = cairn_window_new (GTK_APPLICATION (self), self->workspace);
+  gtk_window_present (GTK_WINDOW (window));
+
+  if (error != NULL)
+    {
+      g_autofree char *message = NULL;
+
+      g_warning ("Could not restore the connection to the user’s database: %s", error->message);
+      /* Translators: %s is the reason */
+      message = g_strdup_printf (_("Could not connect to your database: %s"), error->message);
+      cairn_window_add_toast (window, message);
+    }
+}
+
+static void
 cairn_application_activate (GApplication *application)
 {
   CairnApplication *self = CAIRN_APPLICATION (application);
@@ -264,6 +304,10 @@ cairn_application_activate (GApplication *application)
       return;
     }
 
+  /* the window comes once the restore is done */
+  if (self->restoring)
+    return;
+
   if (self->workspace == NULL && !open_workspace (self, &error))
     {
       g_warning ("Could not open the workspace: %s", error->message);
@@ -271,8 +315,15 @@ cairn_application_activate (GApplication *application)
       return;
     }
 
-  window = GTK_WINDOW (cairn_window_new (GTK_APPLICATION (self), self->workspace));
-  gtk_window_present (window);
+  if (self->restored)
+    {
+      gtk_window_present (GTK_WINDOW (cairn_window_new (GTK_APPLICATION (self), self->workspace)));
+      return;
+    }
+
+  self->restoring = TRUE;
+  g_application_hold (application);
+  cairn_workspace_restore_byod_async (self->workspace, NULL, restore_byod_cb, g_object_ref (self));
 }
 
 static void

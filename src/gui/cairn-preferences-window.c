@@ -1,7 +1,7 @@
 /* cairn-preferences-window.c — Preferences, with the Database page
  *
- * The Database page tells where content lives. Bringing your own database
- * is described but not offered yet: no control pretends to work.
+ * The Database page (CairnDatabasePage) tells where content lives and
+ * switches it to the user's own Convex deployment and back.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,7 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "cairn-local-store.h"
+#include "cairn-database-page.h"
 #include "cairn-preferences-window.h"
 
 struct _CairnPreferencesWindow
@@ -20,7 +20,7 @@ struct _CairnPreferencesWindow
 
   CairnWorkspace       *workspace;
 
-  AdwActionRow         *local_row;
+  CairnDatabasePage    *database_page;
 };
 
 G_DEFINE_FINAL_TYPE (CairnPreferencesWindow, cairn_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -37,30 +37,13 @@ static GParamSpec *properties[N_PROPS];
 static const char * const page_names[] = { "database", NULL };
 
 static void
-update_storage (CairnPreferencesWindow *self)
-{
-  CairnStore *store = NULL;
-  g_autofree char *subtitle = NULL;
-
-  if (self->workspace != NULL)
-    store = cairn_workspace_get_main_store (self->workspace);
-
-  if (CAIRN_IS_LOCAL_STORE (store))
-    subtitle = g_markup_escape_text (cairn_local_store_get_path (CAIRN_LOCAL_STORE (store)), -1);
-  else
-    subtitle = g_strdup (_("An embedded database"));
-
-  adw_action_row_set_subtitle (self->local_row, subtitle);
-}
-
-static void
 cairn_preferences_window_constructed (GObject *object)
 {
   CairnPreferencesWindow *self = CAIRN_PREFERENCES_WINDOW (object);
 
   G_OBJECT_CLASS (cairn_preferences_window_parent_class)->constructed (object);
 
-  update_storage (self);
+  cairn_database_page_set_workspace (self->database_page, self->workspace);
 }
 
 static void
@@ -131,8 +114,10 @@ cairn_preferences_window_class_init (CairnPreferencesWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (CAIRN_TYPE_DATABASE_PAGE);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/cairnapp/Cairn/cairn-preferences-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, CairnPreferencesWindow, local_row);
+  gtk_widget_class_bind_template_child (widget_class, CairnPreferencesWindow, database_page);
 }
 
 static void

@@ -69,11 +69,12 @@ def name_of(node):
 class Cairn:
     """One running Cairn process with its own HOME and data dirs."""
 
-    def __init__(self, binary, home=None, env=None):
+    def __init__(self, binary, home=None, env=None, log=None):
         self.binary = binary
         self.own_home = home is None
         self.home = home or tempfile.mkdtemp(prefix="cairn-e2e-")
         self.extra_env = env or {}
+        self.log = log          # (optional) a file that gets the app's stdout and stderr
         self.proc = None
         self.app = None
 
@@ -96,7 +97,13 @@ class Cairn:
         return env
 
     def start(self, *args):
-        self.proc = subprocess.Popen([self.binary, *args], env=self.environment())
+        output = open(self.log, "ab") if self.log else None
+        try:
+            self.proc = subprocess.Popen([self.binary, *args], env=self.environment(),
+                                         stdout=output, stderr=output)
+        finally:
+            if output is not None:
+                output.close()
         self.app = wait_for(self._find_app, what="Cairn on the accessibility bus")
         self.window = wait_for(lambda: self.find(role="frame"), what="the main window")
         return self
@@ -114,9 +121,9 @@ class Cairn:
             raise AssertionError(f"cairn exited with {self.proc.returncode} before showing a window")
         return None
 
-    def find_all(self, role=None, name=None, name_contains=None):
+    def find_all(self, role=None, name=None, name_contains=None, root=None):
         found = []
-        for node in walk(self.app):
+        for node in walk(root or self.app):
             if role is not None and role_name(node) != role:
                 continue
             n = name_of(node)
@@ -127,13 +134,29 @@ class Cairn:
             found.append(node)
         return found
 
-    def find(self, role=None, name=None, name_contains=None):
-        nodes = self.find_all(role, name, name_contains)
+    def find(self, role=None, name=None, name_contains=None, root=None):
+        nodes = self.find_all(role, name, name_contains, root)
         return nodes[0] if nodes else None
 
-    def wait(self, role=None, name=None, name_contains=None, timeout=DEFAULT_TIMEOUT):
+    def wait(self, role=None, name=None, name_contains=None, timeout=DEFAULT_TIMEOUT, root=None):
         what = f"{role or 'widget'} {name or name_contains or ''}".strip()
-        return wait_for(lambda: self.find(role, name, name_contains), timeout=timeout, what=what)
+        return wait_for(lambda: self.find(role, name, name_contains, root), timeout=timeout, what=what)
+
+    def window(self, title):
+        """The top-level window (frame) called title, or None."""
+        for i in range(self.app.get_child_count()):
+            child = self.app.get_child_at_index(i)
+            if child is not None and name_of(child) == title:
+                return child
+        return None
+
+    def set_text(self, node, text):
+        """Replaces the text of an entry through AT-SPI EditableText (GTK 4.8
+        has it; entries cannot be focused through AT-SPI, so typing would go
+        elsewhere)."""
+        editable = node.get_editable_text_iface()
+        assert editable is not None, f"{name_of(node)} is not editable"
+        assert editable.set_text_contents(text), f"could not set the text of {name_of(node)}"
 
     def wait_gone(self, role=None, name=None, name_contains=None, timeout=DEFAULT_TIMEOUT):
         what = f"{role or 'widget'} {name or name_contains or ''} to go away"
@@ -176,9 +199,16 @@ class Cairn:
             return name_of(node)
         return text.get_text(0, text.get_character_count())
 
-    def screenshot(self, path):
+    def screenshot(self, path, title=None):
+        """The whole screen, or only the window called title."""
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        subprocess.run(["import", "-window", "root", path], check=True)
+        target = "root"
+        if title is not None:
+            ids = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(self.proc.pid), "--name", f"^{title}$"],
+                                 capture_output=True, text=True).stdout.split()
+            assert ids, f"no window called {title}"
+            target = ids[-1]
+        subprocess.run(["import", "-window", target, path], check=True)
         return path
 
     def quit(self, timeout=10):

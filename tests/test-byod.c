@@ -1,0 +1,457 @@
+/* test-byod.c — Bring Your Own Database end to end in the core
+ *
+ * A real keyring (its own gnome-keyring-daemon on a private bus), the Convex
+ * test peer as the user's deployment, and real SQLite files: content lands
+ * on the peer, app data in SQLite, the key only in the keyring; restarting
+ * restores it; disconnecting brings content back home. Finally every byte
+ * the app wrote and every log line it produced is searched for the key.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "cairn-credentials.h"
+#include "cairn-error.h"
+#include "cairn-local-store.h"
+#include "cairn-workspace.h"
+#include "convex-peer.h"
+#include "test-keyring.h"
+#include "test-util.h"
+
+#define SECRET   "byod-s3cret-9f8e7d6c5b4a"
+#define ADMIN_KEY "dev:cairn-test|" SECRET
+
+static ConvexPeer *peer;
+static GString *captured_logs;
+
+typedef struct {
+  TestKeyring     *keyring;
+  char            *dir;
+  char            *db_path;
+  CairnLocalStore *store;
+  CairnWorkspace  *workspace;
+} Fixture;
+
+/* Every log line of the process, debug included, is kept for the search. */
+static GLogWriterOutput
+capture_log (GLogLevelFlags   level,
+             const GLogField *fields,
+             gsize            n_fields,
+             gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") || g_str_equal (fields[i].key, "GLIB_DOMAIN"))
+      {
+        g_string_append_len (captured_logs, fields[i].value,
+                             fields[i].length < 0 ? (gssize) strlen (fields[i].value) : fields[i].length);
+        g_string_append_c (captured_logs, '\n');
+      }
+
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    return g_log_writer_default (level, fields, n_fields, user_data);
+
+  return G_LOG_WRITER_HANDLED;
+}
+
+static void
+open_workspace (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->store = cairn_local_store_new (f->db_path, &error);
+  g_assert_no_error (error);
+  f->workspace = cairn_workspace_new ("default", CAIRN_STORE (f->store));
+}
+
+static void
+close_workspace (Fixture *f)
+{
+  /* let pending connection work finish before checking nothing is left */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&f->workspace);
+  cairn_local_store_close (f->store);
+  g_clear_object (&f->store);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  convex_peer_control (peer, "reset", "{\"data\": true}");
+  f->keyring = test_keyring_start ();
+  f->dir = g_dir_make_tmp ("cairn-byod-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "cairn.db", NULL);
+  open_workspace (f);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  close_workspace (f);
+  test_keyring_free (f->keyring);
+  test_util_remove_tree (f->dir);
+  g_free (f->db_path);
+  g_free (f->dir);
+}
+
+static void
+wait_connected (CairnWorkspace *workspace)
+{
+  CairnConnection *connection = cairn_workspace_get_connection (workspace);
+
+  g_assert_nonnull (connection);
+  while (cairn_connection_get_state (connection) == CAIRN_CONNECTION_CONNECTING ||
+         cairn_connection_get_probing (connection))
+    g_main_context_iteration (NULL, TRUE);
+
+  if (cairn_connection_get_error (connection) != NULL)
+    g_test_message ("connection: %s", cairn_connection_get_error (connection)->message);
+  g_assert_cmpuint (cairn_connection_get_state (connection), ==, CAIRN_CONNECTION_CONNECTED);
+}
+
+static void
+enable (Fixture    *f,
+        const char *key)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) ping = json_object_new ();
+
+  json_object_set_int_member (ping, "schemaVersion", 1);
+  cairn_workspace_enable_byod_async (f->workspace, convex_peer_get_url (peer), key, ping, NULL,
+                                     test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  g_assert_true (cairn_workspace_enable_byod_finish (f->workspace, result, &error));
+  g_assert_no_error (error);
+  wait_connected (f->workspace);
+}
+
+static char *
+keyring_lookup (const char *url)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(CairnCredentialsKey) key = NULL;
+
+  cairn_credentials_lookup_async ("default", url, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  key = cairn_credentials_lookup_finish (result, &error);
+  g_assert_no_error (error);
+
+  return g_strdup (key);
+}
+
+static CairnConversation *
+create_conversation (CairnWorkspace *workspace,
+                     const char     *title)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  CairnConversation *conversation;
+
+  cairn_workspace_create_conversation_async (workspace, title, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  conversation = cairn_workspace_create_conversation_finish (workspace, result, &error);
+  g_assert_no_error (error);
+
+  return conversation;
+}
+
+static void
+send_message (CairnWorkspace *workspace,
+              const char     *conversation_id,
+              const char     *text)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnMessage) message = NULL;
+
+  cairn_workspace_send_message_async (workspace, conversation_id, text, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  message = cairn_workspace_send_message_finish (workspace, result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+save_draft (CairnWorkspace *workspace,
+            const char     *conversation_id,
+            const char     *text)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cairn_workspace_save_draft_async (workspace, conversation_id, text, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  g_assert_true (cairn_workspace_save_draft_finish (workspace, result, &error));
+}
+
+static guint
+local_count (Fixture    *f,
+             const char *table)
+{
+  g_autoptr(CairnQuery) query = cairn_query_new (table, "by_clientId");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPage) page = NULL;
+
+  cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
+  cairn_store_list_async (CAIRN_STORE (f->store), query, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  page = cairn_store_list_finish (CAIRN_STORE (f->store), result, &error);
+  g_assert_no_error (error);
+
+  return page->documents->len;
+}
+
+static guint
+listed_conversations (CairnWorkspace *workspace)
+{
+  g_autoptr(CairnPagedList) list = cairn_workspace_list_conversations (workspace);
+
+  while (cairn_paged_list_get_loading (list))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (cairn_paged_list_get_error (list));
+
+  return g_list_model_get_n_items (G_LIST_MODEL (list));
+}
+
+static void
+test_routing_and_restore (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(CairnConversation) local = NULL;
+  g_autoptr(CairnConversation) remote = NULL;
+  g_autofree char *stored_key = NULL;
+  const CairnByodConfig *config;
+  CairnConvexClient *first_client;
+
+  if (f->keyring == NULL)
+    return;
+
+  /* BYOD off: everything local */
+  local = create_conversation (f->workspace, "Before");
+  g_assert_cmpuint (local_count (f, "conversations"), ==, 1);
+  g_assert_cmpuint (convex_peer_count (peer, "conversations"), ==, 0);
+
+  enable (f, ADMIN_KEY);
+  stored_key = keyring_lookup (convex_peer_get_url (peer));
+  g_assert_cmpstr (stored_key, ==, ADMIN_KEY);
+  config = cairn_workspace_get_byod_config (f->workspace);
+  g_assert_true (config->enabled);
+  g_assert_cmpstr (config->deployment_url, ==, convex_peer_get_url (peer));
+  g_assert_cmpstr (config->status, ==, CAIRN_BYOD_STATUS_CONNECTED);
+  g_assert_cmpint (config->schema_version, ==, 1);
+  g_assert_cmpint (config->last_success, >, 0);
+
+  /* content to the peer, app data (the draft) to SQLite */
+  remote = create_conversation (f->workspace, "On my deployment");
+  send_message (f->workspace, cairn_conversation_get_client_id (remote), "hello from BYOD");
+  save_draft (f->workspace, cairn_conversation_get_client_id (remote), "unsent words");
+  g_assert_cmpuint (convex_peer_count (peer, "conversations"), ==, 1);
+  g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, 1);
+  g_assert_cmpuint (local_count (f, "conversations"), ==, 1);
+  g_assert_cmpuint (local_count (f, "messages"), ==, 0);
+  g_assert_cmpuint (local_count (f, "drafts"), ==, 1);
+  g_assert_cmpuint (local_count (f, "userDatabaseConfig"), ==, 1);
+  g_assert_cmpuint (listed_conversations (f->workspace), ==, 1);
+
+  /* the client is cached for this deployment; a new key makes a new one */
+  first_client = cairn_workspace_get_client (f->workspace, convex_peer_get_url (peer));
+  g_assert_nonnull (first_client);
+  g_assert_true (cairn_connection_get_client (cairn_workspace_get_connection (f->workspace)) == first_client);
+  enable (f, ADMIN_KEY);
+  g_assert_true (cairn_workspace_get_client (f->workspace, convex_peer_get_url (peer)) != first_client);
+
+  /* restart: the config comes from SQLite, the key from the keyring */
+  close_workspace (f);
+  open_workspace (f);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    cairn_workspace_restore_byod_async (f->workspace, NULL, test_util_result_cb, &result);
+    test_util_wait_for_result (&result);
+    g_assert_true (cairn_workspace_restore_byod_finish (f->workspace, result, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (cairn_workspace_get_byod_enabled (f->workspace));
+  wait_connected (f->workspace);
+  g_assert_cmpuint (listed_conversations (f->workspace), ==, 1);
+
+  /* disconnect: the key leaves the keyring, content is local again */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *gone = NULL;
+
+    cairn_workspace_disable_byod_async (f->workspace, NULL, test_util_result_cb, &result);
+    test_util_wait_for_result (&result);
+    g_assert_true (cairn_workspace_disable_byod_finish (f->workspace, result, &error));
+    g_assert_no_error (error);
+    gone = keyring_lookup (convex_peer_get_url (peer));
+    g_assert_null (gone);
+  }
+  g_assert_false (cairn_workspace_get_byod_enabled (f->workspace));
+  g_assert_null (cairn_workspace_get_connection (f->workspace));
+  g_assert_null (cairn_workspace_get_client (f->workspace, convex_peer_get_url (peer)));
+  g_assert_false (cairn_workspace_get_byod_config (f->workspace)->enabled);
+  g_assert_cmpuint (listed_conversations (f->workspace), ==, 1);
+  {
+    g_autoptr(CairnConversation) after = create_conversation (f->workspace, "After");
+  }
+  g_assert_cmpuint (local_count (f, "conversations"), ==, 2);
+  g_assert_cmpuint (convex_peer_count (peer, "conversations"), ==, 1);
+}
+
+static void
+test_no_fallback (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnConversation) conversation = NULL;
+
+  if (f->keyring == NULL)
+    return;
+
+  enable (f, ADMIN_KEY);
+
+  /* the deployment goes away: writes fail, and nothing lands locally */
+  convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 600}");
+  cairn_workspace_create_conversation_async (f->workspace, "Lost?", NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  conversation = cairn_workspace_create_conversation_finish (f->workspace, result, &error);
+  g_assert_null (conversation);
+  g_assert_nonnull (error);
+  g_assert_cmpuint (local_count (f, "conversations"), ==, 0);
+  g_assert_cmpuint (cairn_connection_get_state (cairn_workspace_get_connection (f->workspace)), ==,
+                    CAIRN_CONNECTION_BLOCKED);
+  convex_peer_control (peer, "reset", "{}");
+}
+
+static void
+search_file (const char *path,
+             const char *needle)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_get_contents (path, &contents, &length, &error))
+    return;
+
+  g_test_message ("searched %s (%" G_GSIZE_FORMAT " bytes)", path, length);
+  g_assert_null (memmem (contents, length, needle, strlen (needle)));
+}
+
+static void
+search_tree (const char *dir,
+             const char *needle)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        search_tree (path, needle);
+      else
+        search_file (path, needle);
+    }
+}
+
+static void
+test_key_never_leaks (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(GVariant) values = NULL;
+  g_autofree char *settings_dump = NULL;
+  g_auto(GStrv) environment = g_get_environ ();
+
+  if (f->keyring == NULL)
+    return;
+
+  g_string_truncate (captured_logs, 0);
+  enable (f, ADMIN_KEY);
+  {
+    g_autoptr(CairnConversation) c = create_conversation (f->workspace, "Secret-free");
+
+    send_message (f->workspace, cairn_conversation_get_client_id (c), "nothing to see");
+  }
+  /* a refused key and an outage produce errors; none may carry the key */
+  convex_peer_control (peer, "fault", "{\"mode\": \"status\", \"status\": 503}");
+  cairn_connection_retry (cairn_workspace_get_connection (f->workspace));
+  while (cairn_connection_get_probing (cairn_workspace_get_connection (f->workspace)))
+    g_main_context_iteration (NULL, TRUE);
+  convex_peer_control (peer, "reset", "{}");
+  close_workspace (f);
+
+  g_assert_cmpuint (captured_logs->len, >, 0);
+  g_assert_null (strstr (captured_logs->str, SECRET));
+
+  /* the data dir: the SQLite file, its WAL and anything else written there */
+  search_tree (f->dir, SECRET);
+
+  /* GSettings */
+  settings = g_settings_new ("io.github.cairnapp.Cairn");
+  {
+    g_auto(GStrv) keys = g_settings_schema_list_keys (g_settings_schema_source_lookup (
+      g_settings_schema_source_get_default (), "io.github.cairnapp.Cairn", TRUE));
+
+    for (guint i = 0; keys[i] != NULL; i++)
+      {
+        g_autoptr(GVariant) value = g_settings_get_value (settings, keys[i]);
+        g_autofree char *text = g_variant_print (value, FALSE);
+
+        g_assert_null (strstr (text, SECRET));
+      }
+  }
+
+  /* the environment */
+  for (guint i = 0; environment[i] != NULL; i++)
+    g_assert_null (strstr (environment[i], SECRET));
+
+  /* and the keyring file keeps it encrypted */
+  search_tree (test_keyring_get_dir (f->keyring), SECRET);
+  open_workspace (f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  test_keyring_bus_up ();
+
+  captured_logs = g_string_new (NULL);
+  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  g_log_set_writer_func (capture_log, NULL, NULL);
+
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/byod/routing-and-restore", test_routing_and_restore);
+  ADD ("/byod/no-fallback", test_no_fallback);
+  ADD ("/byod/key-never-leaks", test_key_never_leaks);
+#undef ADD
+
+  peer = convex_peer_start (ADMIN_KEY, NULL);
+  ret = g_test_run ();
+  convex_peer_free (peer);
+  test_keyring_bus_stop ();
+  g_string_free (captured_logs, TRUE);
+
+  return ret;
+}
