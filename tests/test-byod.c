@@ -313,29 +313,112 @@ test_routing_and_restore (Fixture       *f,
 }
 
 static void
-test_no_fallback (Fixture       *f,
-                  gconstpointer  data)
+wait_outbox_empty (CairnWorkspace *workspace)
+{
+  while (cairn_workspace_get_outbox_count (workspace) > 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+restore (Fixture *f)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+
+  cairn_workspace_restore_byod_async (f->workspace, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  g_assert_true (cairn_workspace_restore_byod_finish (f->workspace, result, &error));
+  g_assert_no_error (error);
+}
+
+/* The deployment fails as a message is sent: nothing lands locally, the
+ * message is kept safe in the outbox, survives a crash of the app, and
+ * arrives exactly once when the deployment is back. */
+static void
+test_outbox_exactly_once (Fixture       *f,
+                          gconstpointer  data)
+{
   g_autoptr(CairnConversation) conversation = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnMessage) message = NULL;
+  g_autoptr(JsonObject) state = NULL;
+  JsonArray *messages;
 
   if (f->keyring == NULL)
     return;
 
   enable (f, ADMIN_KEY);
+  conversation = create_conversation (f->workspace, "Through an outage");
 
-  /* the deployment goes away: writes fail, and nothing lands locally */
   convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 600}");
-  cairn_workspace_create_conversation_async (f->workspace, "Lost?", NULL, test_util_result_cb, &result);
+  cairn_workspace_send_message_async (f->workspace, cairn_conversation_get_client_id (conversation),
+                                      "sent while it was down", NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  conversation = cairn_workspace_create_conversation_finish (f->workspace, result, &error);
-  g_assert_null (conversation);
-  g_assert_nonnull (error);
-  g_assert_cmpuint (local_count (f, "conversations"), ==, 0);
+  message = cairn_workspace_send_message_finish (f->workspace, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_message_get_pending (message));
   g_assert_cmpuint (cairn_connection_get_state (cairn_workspace_get_connection (f->workspace)), ==,
                     CAIRN_CONNECTION_BLOCKED);
+  /* no fallback: nothing went to the local content tables */
+  g_assert_cmpuint (local_count (f, "messages"), ==, 0);
+  g_assert_cmpuint (local_count (f, "conversations"), ==, 0);
+  /* the message and the conversation's new time wait, durable */
+  g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 2);
+  g_assert_cmpuint (local_count (f, "outbox"), ==, 2);
+
+  /* the app goes away without a goodbye; the outbox is in SQLite */
+  close_workspace (f);
   convex_peer_control (peer, "reset", "{}");
+  g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, 0);
+
+  open_workspace (f);
+  restore (f);
+  g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 2);
+  wait_connected (f->workspace);
+  wait_outbox_empty (f->workspace);
+
+  state = convex_peer_get_state (peer);
+  messages = json_object_get_array_member (json_object_get_object_member (state, "tables"), "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 0), "clientId"), ==,
+                   cairn_message_get_client_id (message));
+  g_assert_cmpuint (local_count (f, "outbox"), ==, 0);
+  g_assert_cmpuint (local_count (f, "messages"), ==, 0);
+}
+
+/* The deployment took the write but the answer was lost: sending it again
+ * (the retries, then the outbox) must not make a second one. */
+static void
+test_outbox_lost_answer (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(CairnConversation) conversation = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnMessage) message = NULL;
+
+  if (f->keyring == NULL)
+    return;
+
+  enable (f, ADMIN_KEY);
+  conversation = create_conversation (f->workspace, "Lost answers");
+
+  convex_peer_control (peer, "fault", "{\"mode\": \"malformed\"}");
+  cairn_workspace_send_message_async (f->workspace, cairn_conversation_get_client_id (conversation),
+                                      "committed, answer lost", NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  message = cairn_workspace_send_message_finish (f->workspace, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (cairn_message_get_pending (message));
+  /* it reached the deployment (more than once, even), as one document */
+  g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, 1);
+
+  convex_peer_control (peer, "reset", "{}");
+  cairn_connection_retry (cairn_workspace_get_connection (f->workspace));
+  wait_connected (f->workspace);
+  wait_outbox_empty (f->workspace);
+  g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, 1);
 }
 
 static void
@@ -443,7 +526,8 @@ main (int   argc,
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/byod/routing-and-restore", test_routing_and_restore);
-  ADD ("/byod/no-fallback", test_no_fallback);
+  ADD ("/byod/outbox-exactly-once", test_outbox_exactly_once);
+  ADD ("/byod/outbox-lost-answer", test_outbox_lost_answer);
   ADD ("/byod/key-never-leaks", test_key_never_leaks);
 #undef ADD
 

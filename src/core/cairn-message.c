@@ -23,6 +23,7 @@ enum {
   PROP_ROLE,
   PROP_CONTENT,
   PROP_CREATED_AT,
+  PROP_PENDING,
   N_PROPS
 };
 
@@ -42,6 +43,8 @@ cairn_message_set_document (CairnMessage *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
   if (old == NULL || g_strcmp0 (cairn_json_get_string (old, "content"), cairn_message_get_content (self)) != 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENT]);
+  if (old == NULL || cairn_json_get_boolean (old, CAIRN_PENDING_MEMBER) != cairn_message_get_pending (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -82,6 +85,9 @@ cairn_message_get_property (GObject    *object,
       break;
     case PROP_CREATED_AT:
       g_value_set_int64 (value, cairn_message_get_created_at (self));
+      break;
+    case PROP_PENDING:
+      g_value_set_boolean (value, cairn_message_get_pending (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -124,6 +130,8 @@ cairn_message_class_init (CairnMessageClass *klass)
   properties[PROP_ROLE] = g_param_spec_string ("role", NULL, NULL, NULL, ro);
   properties[PROP_CONTENT] = g_param_spec_string ("content", NULL, NULL, NULL, ro);
   properties[PROP_CREATED_AT] = g_param_spec_int64 ("created-at", NULL, NULL, 0, G_MAXINT64, 0, ro);
+  /* kept safe in the outbox, not on the user's deployment yet */
+  properties[PROP_PENDING] = g_param_spec_boolean ("pending", NULL, NULL, FALSE, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -187,4 +195,12 @@ cairn_message_get_created_at (CairnMessage *self)
   g_return_val_if_fail (CAIRN_IS_MESSAGE (self), 0);
 
   return (gint64) cairn_json_get_number (self->document, "createdAt");
+}
+
+gboolean
+cairn_message_get_pending (CairnMessage *self)
+{
+  g_return_val_if_fail (CAIRN_IS_MESSAGE (self), FALSE);
+
+  return cairn_json_get_boolean (self->document, CAIRN_PENDING_MEMBER);
 }

@@ -250,6 +250,11 @@ add_page (CairnPagedList *self,
 
 /* Callbacks ---------------------------------------------------------------- */
 
+static void document_changed_cb (CairnPagedList *self,
+                                 const char     *table,
+                                 JsonObject     *document,
+                                 CairnWorkspace *workspace);
+
 static void
 page_loaded_cb (GObject      *object,
                 GAsyncResult *result,
@@ -258,6 +263,7 @@ page_loaded_cb (GObject      *object,
   g_autoptr(CairnPagedList) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnPage) page = NULL;
+  gboolean first;
 
   page = cairn_workspace_list_finish (CAIRN_WORKSPACE (object), result, &error);
 
@@ -276,10 +282,20 @@ page_loaded_cb (GObject      *object,
     }
 
   g_clear_error (&self->error);
+  first = self->cursor == NULL;
   g_free (self->cursor);
   self->cursor = g_strdup (page->cursor);
   add_page (self, page);
   set_done (self, page->done || page->cursor == NULL);
+
+  /* what waits in the outbox is not on the deployment yet, but it is ours */
+  if (first)
+    {
+      g_autoptr(GPtrArray) pending = cairn_workspace_list_pending (self->workspace, self->query->table);
+
+      for (guint i = 0; i < pending->len; i++)
+        document_changed_cb (self, self->query->table, g_ptr_array_index (pending, i), self->workspace);
+    }
 }
 
 static void

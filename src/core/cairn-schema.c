@@ -101,6 +101,23 @@ static const CairnIndexSpec content_move_indexes[] = {
   { "by_clientId", { "clientId", NULL } },
 };
 
+/* App data: writes for the user's deployment, durable until it acknowledged
+ * them (DESIGN.md, "No data lost"). Replayed in order of creation. */
+static const CairnFieldSpec outbox_fields[] = {
+  { "clientId",    CAIRN_FIELD_STRING },
+  { "workspace",   CAIRN_FIELD_STRING },
+  { "operation",   CAIRN_FIELD_STRING },
+  { "targetTable", CAIRN_FIELD_STRING },
+  { "documentId",  CAIRN_FIELD_STRING },
+  { "payload",     CAIRN_FIELD_STRING },
+  { "createdAt",   CAIRN_FIELD_NUMBER },
+};
+
+static const CairnIndexSpec outbox_indexes[] = {
+  { "by_clientId",  { "clientId", NULL } },
+  { "by_workspace", { "workspace", "createdAt", NULL } },
+};
+
 #define TABLE(n, f, i) .name = n, .fields = f, .n_fields = G_N_ELEMENTS (f), \
                        .indexes = i, .n_indexes = G_N_ELEMENTS (i)
 
@@ -112,6 +129,7 @@ static const CairnTableSpec tables[] = {
   { TABLE ("drafts", draft_fields, draft_indexes) },
   { TABLE ("userDatabaseConfig", byod_config_fields, byod_config_indexes) },
   { TABLE ("byodMigrations", content_move_fields, content_move_indexes) },
+  { TABLE ("outbox", outbox_fields, outbox_indexes) },
 };
 
 const CairnTableSpec **

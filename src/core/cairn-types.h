@@ -17,4 +17,8 @@ typedef struct _CairnPagedList    CairnPagedList;
 typedef struct _CairnQuery        CairnQuery;
 typedef struct _CairnPage         CairnPage;
 
+/* Set (TRUE) on documents the workspace reports while they still wait in the
+ * outbox for the user's deployment. */
+#define CAIRN_PENDING_MEMBER "_pending"
+
 G_END_DECLS

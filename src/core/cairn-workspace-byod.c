@@ -100,7 +100,11 @@ connection_state_cb (CairnConnection *connection,
 
   /* back from connecting or blocked: what the lists failed to load, they load now */
   if (state == CAIRN_CONNECTION_CONNECTED && self->connection_state != CAIRN_CONNECTION_CONNECTED)
-    cairn_workspace_emit_storage_changed (self);
+    {
+      self->connection_state = state;
+      cairn_workspace_flush_outbox (self);
+      cairn_workspace_emit_storage_changed (self);
+    }
   self->connection_state = state;
 }
 
@@ -339,6 +343,35 @@ cairn_workspace_disable_byod_finish (CairnWorkspace  *self,
 /* Restore -------------------------------------------------------------------- */
 
 static void
+restore_outbox_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  CairnWorkspace *self = g_task_get_source_object (task);
+  CairnConvexClient *client;
+
+  if (!cairn_outbox_load_finish (CAIRN_OUTBOX (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* a client without its key: the connection's first check reads it from the keyring */
+  g_hash_table_remove (self->clients, self->byod_config->deployment_url);
+  client = replace_client (self, self->byod_config->deployment_url, NULL, &error);
+  if (client == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  use_deployment (self, client);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 restore_loaded_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -347,7 +380,6 @@ restore_loaded_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) document = NULL;
   CairnWorkspace *self = CAIRN_WORKSPACE (object);
-  CairnConvexClient *client;
 
   document = cairn_workspace_get_finish (self, result, &error);
   if (document == NULL)
@@ -370,17 +402,8 @@ restore_loaded_cb (GObject      *object,
       return;
     }
 
-  /* a client without its key: the connection's first check reads it from the keyring */
-  g_hash_table_remove (self->clients, self->byod_config->deployment_url);
-  client = replace_client (self, self->byod_config->deployment_url, NULL, &error);
-  if (client == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  use_deployment (self, client);
-  g_task_return_boolean (task, TRUE);
+  /* writes that waited when the app last stopped (or crashed) go out once connected */
+  cairn_outbox_load_async (self->outbox, g_task_get_cancellable (task), restore_outbox_cb, g_object_ref (task));
 }
 
 /**

@@ -38,6 +38,7 @@ enum {
   PROP_BYOD_CONFIG,
   PROP_CLOCK,
   PROP_NETWORK_MONITOR,
+  PROP_OUTBOX_COUNT,
   N_PROPS
 };
 
@@ -86,6 +87,14 @@ routed_task_new (CairnWorkspace      *self,
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
   return task;
+}
+
+/* With BYOD on, content writes wait in the outbox until the deployment has them. */
+static gboolean
+goes_through_outbox (CairnWorkspace *self,
+                     const char     *table)
+{
+  return self->user_store != NULL && cairn_router_get_location (table) == CAIRN_TABLE_LOCATION_USER;
 }
 
 static gboolean
@@ -385,6 +394,8 @@ cairn_workspace_dispose (GObject *object)
   g_hash_table_remove_all (self->clients);
   g_clear_object (&self->clock);
   g_clear_object (&self->network_monitor);
+  g_clear_object (&self->outbox);
+  g_hash_table_remove_all (self->waiting);
 
   G_OBJECT_CLASS (cairn_workspace_parent_class)->dispose (object);
 }
@@ -397,6 +408,7 @@ cairn_workspace_finalize (GObject *object)
   g_free (self->id);
   g_clear_pointer (&self->byod_config, cairn_byod_config_free);
   g_clear_pointer (&self->clients, g_hash_table_unref);
+  g_clear_pointer (&self->waiting, g_hash_table_unref);
 
   G_OBJECT_CLASS (cairn_workspace_parent_class)->finalize (object);
 }
@@ -431,6 +443,9 @@ cairn_workspace_get_property (GObject    *object,
       break;
     case PROP_NETWORK_MONITOR:
       g_value_set_object (value, self->network_monitor);
+      break;
+    case PROP_OUTBOX_COUNT:
+      g_value_set_uint (value, cairn_workspace_get_outbox_count (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -468,6 +483,12 @@ cairn_workspace_set_property (GObject      *object,
 }
 
 static void
+outbox_count_cb (CairnWorkspace *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTBOX_COUNT]);
+}
+
+static void
 cairn_workspace_constructed (GObject *object)
 {
   CairnWorkspace *self = (CairnWorkspace *) object;
@@ -479,6 +500,9 @@ cairn_workspace_constructed (GObject *object)
 
   if (self->clock == NULL)
     self->clock = cairn_system_clock_new ();
+
+  self->outbox = cairn_outbox_new (self->main_store, self->id);
+  g_signal_connect_object (self->outbox, "notify::count", G_CALLBACK (outbox_count_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -513,6 +537,11 @@ cairn_workspace_class_init (CairnWorkspaceClass *klass)
   properties[PROP_NETWORK_MONITOR] =
     g_param_spec_object ("network-monitor", NULL, NULL, G_TYPE_NETWORK_MONITOR,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /* writes waiting in the outbox for the user's deployment */
+  properties[PROP_OUTBOX_COUNT] =
+    g_param_spec_uint ("outbox-count", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /* what the main store keeps about the user's deployment (never the key) */
   properties[PROP_BYOD_CONFIG] =
@@ -553,6 +582,7 @@ cairn_workspace_init (CairnWorkspace *self)
   self->byod_config = cairn_byod_config_new ();
   self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->health_check_interval = CAIRN_CONNECTION_DEFAULT_INTERVAL_S;
+  self->waiting = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
 }
 
 /* Public API ----------------------------------------------------------------- */
@@ -718,6 +748,11 @@ cairn_workspace_insert_async (CairnWorkspace      *self,
 
   task = routed_task_new (self, table, NULL, cancellable, callback, user_data,
                           cairn_workspace_insert_async);
+  if (goes_through_outbox (self, table))
+    {
+      cairn_workspace_queue_write (self, task, CAIRN_OUTBOX_INSERT, table, NULL, document);
+      return;
+    }
   cairn_store_insert_async (((Call *) g_task_get_task_data (task))->store, table, document,
                             cancellable, write_cb, task);
 }
@@ -748,6 +783,11 @@ cairn_workspace_patch_async (CairnWorkspace      *self,
 
   task = routed_task_new (self, table, client_id, cancellable, callback, user_data,
                           cairn_workspace_patch_async);
+  if (goes_through_outbox (self, table))
+    {
+      cairn_workspace_queue_write (self, task, CAIRN_OUTBOX_PATCH, table, client_id, fields);
+      return;
+    }
   cairn_store_patch_async (((Call *) g_task_get_task_data (task))->store, table, client_id, fields,
                            cancellable, write_cb, task);
 }
@@ -777,6 +817,11 @@ cairn_workspace_remove_async (CairnWorkspace      *self,
 
   task = routed_task_new (self, table, client_id, cancellable, callback, user_data,
                           cairn_workspace_remove_async);
+  if (goes_through_outbox (self, table))
+    {
+      cairn_workspace_queue_write (self, task, CAIRN_OUTBOX_REMOVE, table, client_id, NULL);
+      return;
+    }
   cairn_store_remove_async (((Call *) g_task_get_task_data (task))->store, table, client_id,
                             cancellable, remove_cb, task);
 }

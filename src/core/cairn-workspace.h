@@ -171,6 +171,9 @@ void               cairn_workspace_record_check_async         (CairnWorkspace   
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);
+guint              cairn_workspace_get_outbox_count           (CairnWorkspace       *self);
+GPtrArray         *cairn_workspace_list_pending               (CairnWorkspace       *self,
+                                                               const char           *table);
 CairnConnection   *cairn_workspace_get_connection             (CairnWorkspace       *self);
 void               cairn_workspace_set_health_check_interval  (CairnWorkspace       *self,
                                                                guint                 seconds);

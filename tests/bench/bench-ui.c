@@ -69,6 +69,7 @@ typedef struct {
   gboolean       trace;            /* --trace: every frame's phases on stderr */
   gint64         trace_origin;
   gint64         frame_start;
+  gint64         update_start;
   gint64         layout_start;
   gint64         paint_start;
 } Bench;
@@ -330,10 +331,11 @@ trace_frame (Bench  *bench,
        child = gtk_widget_get_next_sibling (child))
     n_children++;
 
-  g_printerr ("frame %4u at %8.1f ms: update %6.1f, layout %6.1f, paint %6.1f ms;"
+  g_printerr ("frame %4u at %8.1f ms: before %5.1f, update %6.1f, layout %6.1f, paint %6.1f ms;"
               " message rows %u (%u shown)%s\n",
               bench->frames, ms_since (bench->trace_origin, bench->frame_start),
-              ms_since (bench->frame_start, bench->layout_start),
+              ms_since (bench->frame_start, bench->update_start),
+              ms_since (bench->update_start, bench->layout_start),
               ms_since (bench->layout_start, bench->paint_start),
               ms_since (bench->paint_start, now),
               n_children, n_rows_shown (list_view),
@@ -370,7 +372,9 @@ phase_hook (GSignalInvocationHint *hint,
   gint64 now = g_get_monotonic_time ();
 
   if (g_str_equal (phase, "before-paint"))
-    bench->frame_start = bench->layout_start = bench->paint_start = now;
+    bench->frame_start = bench->update_start = bench->layout_start = bench->paint_start = now;
+  else if (g_str_equal (phase, "update"))
+    bench->update_start = bench->layout_start = bench->paint_start = now;
   else if (g_str_equal (phase, "layout"))
     bench->layout_start = bench->paint_start = now;
   else if (g_str_equal (phase, "paint"))
@@ -382,7 +386,7 @@ phase_hook (GSignalInvocationHint *hint,
 static void
 trace_phases (Bench *bench)
 {
-  const char *phases[] = { "before-paint", "layout", "paint" };
+  const char *phases[] = { "before-paint", "update", "layout", "paint" };
 
   for (guint i = 0; i < G_N_ELEMENTS (phases); i++)
     g_signal_add_emission_hook (g_signal_lookup (phases[i], GDK_TYPE_FRAME_CLOCK), 0,

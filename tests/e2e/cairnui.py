@@ -142,7 +142,7 @@ class Cairn:
         what = f"{role or 'widget'} {name or name_contains or ''}".strip()
         return wait_for(lambda: self.find(role, name, name_contains, root), timeout=timeout, what=what)
 
-    def window(self, title):
+    def toplevel(self, title):
         """The top-level window (frame) called title, or None."""
         for i in range(self.app.get_child_count()):
             child = self.app.get_child_at_index(i)

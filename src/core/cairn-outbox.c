@@ -1,0 +1,456 @@
+/* cairn-outbox.c
+ *
+ * Each write for the user's deployment becomes a row of the "outbox" table
+ * in the main store before it is sent, and leaves it only once the
+ * deployment acknowledged it. The rows of a workspace, in the order they were
+ * written, are the queue; this object keeps them in memory too, so the
+ * workspace can tell what is pending without asking the store.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cairn-outbox"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "cairn-error.h"
+#include "cairn-json.h"
+#include "cairn-outbox.h"
+
+#define TABLE "outbox"
+
+struct _CairnOutbox
+{
+  GObject     parent_instance;
+  CairnStore *store;
+  char       *workspace_id;
+  GQueue      entries;   /* (element-type CairnOutboxEntry) oldest first */
+  GHashTable *pending;   /* document id -> number of entries for it */
+};
+
+G_DEFINE_FINAL_TYPE (CairnOutbox, cairn_outbox, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_COUNT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const char *operation_names[] = { "insert", "patch", "remove" };
+
+/* Entries ------------------------------------------------------------------ */
+
+static void
+entry_free (CairnOutboxEntry *entry)
+{
+  g_free (entry->id);
+  g_free (entry->table);
+  g_free (entry->document_id);
+  g_clear_pointer (&entry->payload, json_object_unref);
+  g_free (entry);
+}
+
+static CairnOutboxEntry *
+entry_from_row (JsonObject *row)
+{
+  const char *operation = cairn_json_get_string (row, "operation");
+  const char *payload = cairn_json_get_string (row, "payload");
+  CairnOutboxEntry *entry = g_new0 (CairnOutboxEntry, 1);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (operation_names); i++)
+    if (g_strcmp0 (operation, operation_names[i]) == 0)
+      break;
+  if (i == G_N_ELEMENTS (operation_names))
+    {
+      g_warning ("Skipping an outbox entry with an unknown operation “%s”", operation);
+      g_free (entry);
+      return NULL;
+    }
+
+  entry->id = g_strdup (cairn_json_get_string (row, "clientId"));
+  entry->operation = i;
+  entry->table = g_strdup (cairn_json_get_string (row, "targetTable"));
+  entry->document_id = g_strdup (cairn_json_get_string (row, "documentId"));
+  if (payload != NULL && *payload != '\0')
+    {
+      g_autoptr(JsonNode) node = json_from_string (payload, NULL);
+
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        entry->payload = json_object_ref (json_node_get_object (node));
+    }
+
+  return entry;
+}
+
+static void
+track (CairnOutbox      *self,
+       CairnOutboxEntry *entry,
+       int               delta)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending, entry->document_id)) + delta;
+
+  if (n == 0)
+    g_hash_table_remove (self->pending, entry->document_id);
+  else
+    g_hash_table_replace (self->pending, g_strdup (entry->document_id), GUINT_TO_POINTER (n));
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COUNT]);
+}
+
+/* Loading ------------------------------------------------------------------- */
+
+static void load_page (GTask *task, const char *cursor);
+
+static void
+page_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnPage) page = cairn_store_list_finish (CAIRN_STORE (object), result, &error);
+  CairnOutbox *self = g_task_get_source_object (task);
+  GQueue *loaded = g_task_get_task_data (task);
+
+  if (page == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  for (guint i = 0; i < page->documents->len; i++)
+    {
+      CairnOutboxEntry *entry = entry_from_row (g_ptr_array_index (page->documents, i));
+
+      if (entry != NULL)
+        g_queue_push_tail (loaded, entry);
+    }
+
+  if (!page->done)
+    {
+      load_page (g_steal_pointer (&task), page->cursor);
+      return;
+    }
+
+  /* what was loaded replaces what was known */
+  g_queue_clear_full (&self->entries, (GDestroyNotify) entry_free);
+  g_hash_table_remove_all (self->pending);
+  while (!g_queue_is_empty (loaded))
+    {
+      CairnOutboxEntry *entry = g_queue_pop_head (loaded);
+
+      g_queue_push_tail (&self->entries, entry);
+      track (self, entry, +1);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COUNT]);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+load_page (GTask      *task,
+           const char *cursor)
+{
+  CairnOutbox *self = g_task_get_source_object (task);
+  g_autoptr(CairnQuery) query = cairn_query_new (TABLE, "by_workspace");
+
+  cairn_query_add_equal_string (query, self->workspace_id);
+  cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
+  cairn_query_set_cursor (query, cursor);
+  cairn_store_list_async (self->store, query, g_task_get_cancellable (task), page_cb, task);
+}
+
+/* Writing ------------------------------------------------------------------- */
+
+static void
+appended_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) row = cairn_store_insert_finish (CAIRN_STORE (object), result, &error);
+  CairnOutbox *self = g_task_get_source_object (task);
+  CairnOutboxEntry *entry;
+
+  if (row == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  entry = entry_from_row (row);
+  g_queue_push_tail (&self->entries, entry);
+  track (self, entry, +1);
+  g_task_return_pointer (task, entry, NULL);
+}
+
+static void
+removed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  CairnOutbox *self = g_task_get_source_object (task);
+  CairnOutboxEntry *entry = g_task_get_task_data (task);
+
+  if (!cairn_store_remove_finish (CAIRN_STORE (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (g_queue_remove (&self->entries, entry))
+    {
+      track (self, entry, -1);
+      entry_free (entry);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* GObject ------------------------------------------------------------------ */
+
+static void
+cairn_outbox_finalize (GObject *object)
+{
+  CairnOutbox *self = (CairnOutbox *) object;
+
+  g_clear_object (&self->store);
+  g_free (self->workspace_id);
+  g_queue_clear_full (&self->entries, (GDestroyNotify) entry_free);
+  g_hash_table_unref (self->pending);
+
+  G_OBJECT_CLASS (cairn_outbox_parent_class)->finalize (object);
+}
+
+static void
+cairn_outbox_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  CairnOutbox *self = CAIRN_OUTBOX (object);
+
+  switch (prop_id)
+    {
+    case PROP_COUNT:
+      g_value_set_uint (value, cairn_outbox_get_count (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_outbox_class_init (CairnOutboxClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cairn_outbox_finalize;
+  object_class->get_property = cairn_outbox_get_property;
+
+  properties[PROP_COUNT] =
+    g_param_spec_uint ("count", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cairn_outbox_init (CairnOutbox *self)
+{
+  g_queue_init (&self->entries);
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* Public API ----------------------------------------------------------------- */
+
+CairnOutbox *
+cairn_outbox_new (CairnStore *store,
+                  const char *workspace_id)
+{
+  CairnOutbox *self;
+
+  g_return_val_if_fail (CAIRN_IS_STORE (store), NULL);
+  g_return_val_if_fail (workspace_id != NULL, NULL);
+
+  self = g_object_new (CAIRN_TYPE_OUTBOX, NULL);
+  self->store = g_object_ref (store);
+  self->workspace_id = g_strdup (workspace_id);
+
+  return self;
+}
+
+/* Reads the workspace's waiting writes from the store (after a restart or a crash). */
+void
+cairn_outbox_load_async (CairnOutbox         *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CAIRN_IS_OUTBOX (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_outbox_load_async);
+  g_task_set_task_data (task, g_queue_new (), (GDestroyNotify) g_queue_free);
+  load_page (task, NULL);
+}
+
+gboolean
+cairn_outbox_load_finish (CairnOutbox   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * cairn_outbox_append_async:
+ * @payload: (nullable): the document to insert or the fields to patch
+ *
+ * Makes the write durable in the main store; it is then at the tail of the queue.
+ */
+void
+cairn_outbox_append_async (CairnOutbox          *self,
+                           CairnOutboxOperation  operation,
+                           const char           *table,
+                           const char           *document_id,
+                           JsonObject           *payload,
+                           GCancellable         *cancellable,
+                           GAsyncReadyCallback   callback,
+                           gpointer              user_data)
+{
+  g_autoptr(JsonObject) row = json_object_new ();
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *payload_text = NULL;
+  GTask *task;
+
+  g_return_if_fail (CAIRN_IS_OUTBOX (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_outbox_append_async);
+
+  if (payload != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), payload);
+
+      payload_text = json_to_string (node, FALSE);
+    }
+
+  json_object_set_string_member (row, "clientId", id);
+  json_object_set_string_member (row, "workspace", self->workspace_id);
+  json_object_set_string_member (row, "operation", operation_names[operation]);
+  json_object_set_string_member (row, "targetTable", table);
+  json_object_set_string_member (row, "documentId", document_id != NULL ? document_id : "");
+  json_object_set_string_member (row, "payload", payload_text != NULL ? payload_text : "");
+  json_object_set_double_member (row, "createdAt", cairn_json_now_ms ());
+
+  cairn_store_insert_async (self->store, TABLE, row, cancellable, appended_cb, task);
+}
+
+/**
+ * cairn_outbox_append_finish:
+ *
+ * Returns: (transfer none): the entry, valid until it is removed
+ */
+const CairnOutboxEntry *
+cairn_outbox_append_finish (CairnOutbox   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The deployment acknowledged @entry (or refused it for good): it goes. */
+void
+cairn_outbox_remove_async (CairnOutbox            *self,
+                           const CairnOutboxEntry *entry,
+                           GCancellable           *cancellable,
+                           GAsyncReadyCallback     callback,
+                           gpointer                user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CAIRN_IS_OUTBOX (self));
+  g_return_if_fail (entry != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_outbox_remove_async);
+  g_task_set_task_data (task, (gpointer) entry, NULL);
+  cairn_store_remove_async (self->store, TABLE, entry->id, cancellable, removed_cb, task);
+}
+
+gboolean
+cairn_outbox_remove_finish (CairnOutbox   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * cairn_outbox_peek:
+ *
+ * Returns: (nullable) (transfer none): the oldest waiting write
+ */
+const CairnOutboxEntry *
+cairn_outbox_peek (CairnOutbox *self)
+{
+  g_return_val_if_fail (CAIRN_IS_OUTBOX (self), NULL);
+
+  return g_queue_peek_head (&self->entries);
+}
+
+guint
+cairn_outbox_get_count (CairnOutbox *self)
+{
+  g_return_val_if_fail (CAIRN_IS_OUTBOX (self), 0);
+
+  return g_queue_get_length (&self->entries);
+}
+
+gboolean
+cairn_outbox_is_pending (CairnOutbox *self,
+                         const char  *document_id)
+{
+  g_return_val_if_fail (CAIRN_IS_OUTBOX (self), FALSE);
+
+  return document_id != NULL && g_hash_table_contains (self->pending, document_id);
+}
+
+/**
+ * cairn_outbox_list_inserts:
+ *
+ * Returns: (transfer container) (element-type JsonObject): the documents
+ *   waiting to be inserted into @table, oldest first
+ */
+GPtrArray *
+cairn_outbox_list_inserts (CairnOutbox *self,
+                           const char  *table)
+{
+  GPtrArray *documents = g_ptr_array_new ();
+
+  g_return_val_if_fail (CAIRN_IS_OUTBOX (self), documents);
+
+  for (GList *l = self->entries.head; l != NULL; l = l->next)
+    {
+      CairnOutboxEntry *entry = l->data;
+
+      if (entry->operation == CAIRN_OUTBOX_INSERT && g_strcmp0 (entry->table, table) == 0 && entry->payload != NULL)
+        g_ptr_array_add (documents, entry->payload);
+    }
+
+  return documents;
+}

@@ -1,0 +1,68 @@
+/* cairn-outbox.h — writes for the user's deployment, kept safe until acknowledged
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "cairn-store.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CAIRN_OUTBOX_INSERT,
+  CAIRN_OUTBOX_PATCH,
+  CAIRN_OUTBOX_REMOVE,
+} CairnOutboxOperation;
+
+/* One write waiting for the deployment. */
+typedef struct {
+  char                 *id;
+  CairnOutboxOperation  operation;
+  char                 *table;
+  char                 *document_id;
+  JsonObject           *payload;    /* the document (insert) or the fields (patch); NULL for remove */
+} CairnOutboxEntry;
+
+#define CAIRN_TYPE_OUTBOX (cairn_outbox_get_type ())
+
+G_DECLARE_FINAL_TYPE (CairnOutbox, cairn_outbox, CAIRN, OUTBOX, GObject)
+
+CairnOutbox            *cairn_outbox_new            (CairnStore            *store,
+                                                     const char            *workspace_id);
+void                    cairn_outbox_load_async     (CairnOutbox           *self,
+                                                     GCancellable          *cancellable,
+                                                     GAsyncReadyCallback    callback,
+                                                     gpointer               user_data);
+gboolean                cairn_outbox_load_finish    (CairnOutbox           *self,
+                                                     GAsyncResult          *result,
+                                                     GError               **error);
+void                    cairn_outbox_append_async   (CairnOutbox           *self,
+                                                     CairnOutboxOperation   operation,
+                                                     const char            *table,
+                                                     const char            *document_id,
+                                                     JsonObject            *payload,
+                                                     GCancellable          *cancellable,
+                                                     GAsyncReadyCallback    callback,
+                                                     gpointer               user_data);
+const CairnOutboxEntry *cairn_outbox_append_finish  (CairnOutbox           *self,
+                                                     GAsyncResult          *result,
+                                                     GError               **error);
+void                    cairn_outbox_remove_async   (CairnOutbox           *self,
+                                                     const CairnOutboxEntry *entry,
+                                                     GCancellable          *cancellable,
+                                                     GAsyncReadyCallback    callback,
+                                                     gpointer               user_data);
+gboolean                cairn_outbox_remove_finish  (CairnOutbox           *self,
+                                                     GAsyncResult          *result,
+                                                     GError               **error);
+const CairnOutboxEntry *cairn_outbox_peek           (CairnOutbox           *self);
+guint                   cairn_outbox_get_count      (CairnOutbox           *self);
+gboolean                cairn_outbox_is_pending     (CairnOutbox           *self,
+                                                     const char            *document_id);
+GPtrArray              *cairn_outbox_list_inserts   (CairnOutbox           *self,
+                                                     const char            *table);
+
+G_END_DECLS

@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+"""End to end: Bring Your Own Database, on the real cairn binary.
+
+A Convex test peer (tests/peer) stands in for the user's deployment and a
+real gnome-keyring-daemon for the system keyring, both in the D-Bus session
+tests/run-headless provides. Through AT-SPI and the keyboard, as a person
+would:
+
+- a message written on this computer first;
+- Preferences → Database, the peer's URL and deploy key, Test Connection
+  (all five steps pass), Save, and Move: the conversation goes to the peer
+  and leaves the local SQLite file;
+- close Preferences, New Conversation, a message, Send: it is on the peer
+  and not in the local file; the key is in the keyring and nowhere else (the
+  app's output with every debug message, the database, the settings);
+- Cairn started again restores the connection from the keyring and shows
+  the message from the peer;
+- Disconnect, Copy and Disconnect: both messages are on this computer again,
+  still on the peer, and the key has left the keyring.
+
+A screenshot of the Database page after Test Connection lands in
+<build dir>/screenshots/byod-database-page.png.
+"""
+import ctypes
+import glob
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+import urllib.request
+
+import gi
+
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cairnui import Cairn, name_of, wait_for  # noqa: E402
+
+SOURCE = os.environ.get("CAIRN_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("CAIRN_BUILD_ROOT", os.path.join(SOURCE, "_build"))
+BINARY = os.path.join(BUILD, "src", "cairn")
+SHOTS = os.path.join(BUILD, "screenshots")
+PEER = os.path.join(SOURCE, "tests", "peer", "convex-peer.mjs")
+
+DEPLOY_KEY = "dev:cairn-e2e|eyJ2MiI6ImNhaXJuLWUyZS1kZXBsb3kta2V5In0="
+KEYRING_PASSWORD = "cairn-e2e-login"
+SCHEMA = "io.github.cairnapp.Cairn.DeployKey"
+STEPS = ["Deployment URL", "Deployment reachable", "Deploy key accepted",
+         "Cairn functions deployed", "Schema version compatible"]
+
+
+def die_with_parent():
+    """A test that dies must not leave its helpers behind (meson would wait
+    for their output pipes)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def helper_env(**overrides):
+    env = dict(os.environ)
+    # gnome-keyring-daemon warns when an item is replaced; fatal-warnings would end it
+    env.pop("G_DEBUG", None)
+    env.update(overrides)
+    return env
+
+
+class Keyring:
+    """gnome-keyring-daemon with an unlocked login collection, in its own dirs."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        home = os.path.join(directory, "home")
+        runtime = os.path.join(directory, "runtime")
+        os.makedirs(home, mode=0o700)
+        os.makedirs(runtime, mode=0o700)
+        self.proc = subprocess.Popen(
+            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=helper_env(HOME=home, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, XDG_RUNTIME_DIR=runtime),
+            preexec_fn=die_with_parent)
+        self.proc.stdin.write(KEYRING_PASSWORD.encode())
+        self.proc.stdin.close()
+        self.bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        wait_for(self._default_collection, what="the keyring's default collection")
+
+    def _default_collection(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"gnome-keyring-daemon exited with {self.proc.returncode}")
+        try:
+            reply = self.bus.call_sync("org.freedesktop.secrets", "/org/freedesktop/secrets",
+                                       "org.freedesktop.Secret.Service", "ReadAlias",
+                                       GLib.Variant("(s)", ("default",)), GLib.VariantType("(o)"),
+                                       Gio.DBusCallFlags.NO_AUTO_START, 1000, None)
+        except GLib.Error:
+            return None
+        path = reply.unpack()[0]
+        return path if path != "/" else None
+
+    def lookup(self, **attributes):
+        """The secret stored under attributes, as secret-tool finds it."""
+        args = ["secret-tool", "lookup", "xdg:schema", SCHEMA]
+        for name, value in attributes.items():
+            args += [name, value]
+        result = subprocess.run(args, capture_output=True, text=True, env=helper_env())
+        return result.stdout if result.returncode == 0 else None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+class Peer:
+    """tests/peer/convex-peer.mjs: a Convex deployment with the Cairn functions."""
+
+    def __init__(self, admin_key):
+        self.proc = subprocess.Popen(["node", PEER, "--port", "0", "--admin-key", admin_key],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     env=helper_env(), preexec_fn=die_with_parent)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            self.stop()
+            raise AssertionError(f"the peer did not start: {line!r}")
+        self.url = line[len("listening on "):]
+
+    def state(self):
+        with urllib.request.urlopen(f"{self.url}/_peer/state", timeout=10) as answer:
+            return json.load(answer)["tables"]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@unittest.skipUnless(shutil.which("node") and os.path.exists(os.path.join(SOURCE, "tests", "peer", "node_modules")),
+                     "the test peer needs node and `npm ci` in tests/peer")
+@unittest.skipUnless(shutil.which("gnome-keyring-daemon") and shutil.which("secret-tool"),
+                     "needs gnome-keyring-daemon and secret-tool")
+class ByodFlow(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="cairn-e2e-byod-")
+        self.home = os.path.join(self.dir, "app")
+        self.log = os.path.join(self.dir, "cairn.log")
+        self.app = None
+        self.keyring = Keyring(os.path.join(self.dir, "keyring"))
+        self.addCleanup(self.keyring.stop)
+        self.peer = Peer(DEPLOY_KEY)
+        self.addCleanup(self.peer.stop)
+
+    def tearDown(self):
+        if self.app is not None:
+            if self.app.proc is not None and self.app.proc.poll() is None:
+                # how the screen looked when the test ended, for when it failed
+                subprocess.run(["import", "-window", "root", os.path.join(SHOTS, "byod-last.png")],
+                               capture_output=True)
+            self.app.kill()
+        # what the app said last, for when something went wrong (meson shows it then)
+        if os.path.exists(self.log):
+            with open(self.log, errors="replace") as log:
+                sys.stderr.write("--- the end of cairn's output ---\n" + "".join(log.readlines()[-40:]))
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def launch(self):
+        # every debug message, so the check below sees all the app says
+        self.app = Cairn(BINARY, home=self.home, log=self.log,
+                         env={"G_MESSAGES_DEBUG": "all"}).start()
+        return self.app
+
+    def database_path(self):
+        return os.path.join(self.home, "data", "cairn", "workspaces", "default", "cairn.db")
+
+    def local_rows(self, table):
+        with sqlite3.connect(f"file:{self.database_path()}?mode=ro", uri=True) as db:
+            return db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+
+    def steps_passed(self, app, preferences):
+        return len(app.find_all(role="image", name="Passed", root=preferences)) == len(STEPS)
+
+    def open_database_page(self, app):
+        app.key("ctrl+comma")
+        preferences = wait_for(lambda: app.toplevel("Preferences"), what="Preferences")
+        app.wait(role="text", name="Deployment URL", root=preferences)
+        return preferences
+
+    def close_preferences(self, app, preferences):
+        app.click(app.wait(role="push button", name="Close", root=preferences))
+        wait_for(lambda: app.toplevel("Preferences") is None, what="Preferences to close")
+
+    def send_in_new_conversation(self, app, text):
+        app.click(app.wait(role="push button", name="New Conversation", root=app.toplevel("Cairn")))
+        composer = app.wait(role="text", name="Message")
+        wait_for(lambda: app.is_focused(composer), what="Message to have the focus")
+        app.type_text(text)
+        wait_for(lambda: app.text_of(composer) == text, what="the typed text in Message")
+        app.click(app.wait(role="push button", name="Send"))
+        app.wait(role="label", name=text)
+        wait_for(lambda: app.text_of(composer) == "", what="Message to be cleared after sending")
+
+    def peer_messages(self):
+        return sorted(m["content"] for m in self.peer.state()["messages"])
+
+    def test_connect_move_write_and_disconnect(self):
+        app = self.launch()
+        before = "Written on this computer first"
+        self.send_in_new_conversation(app, before)
+        self.assertEqual(self.local_rows("messages"), 1)
+
+        # Preferences → Database: the peer's URL and key, Test Connection
+        preferences = self.open_database_page(app)
+        app.wait(role="label", name="This Computer", root=preferences)
+        app.set_text(app.wait(role="text", name="Deployment URL", root=preferences), self.peer.url)
+        app.set_text(app.wait(role="text", name="Deploy Key", root=preferences), DEPLOY_KEY)
+
+        app.click(app.wait(role="push button", name="Test Connection", root=preferences))
+        wait_for(lambda: self.steps_passed(app, preferences), what="all five steps to pass")
+        for step in STEPS:
+            app.wait(role="label", name=step, root=preferences)
+        self.assertEqual(app.find_all(role="image", name="Failed", root=preferences), [])
+        # a check changes nothing
+        app.wait(role="label", name="This Computer", root=preferences)
+        app.screenshot(os.path.join(SHOTS, "byod-database-page.png"), title="Preferences")
+
+        # Save; this computer holds a conversation: move it
+        app.click(app.wait(role="push button", name="Save", root=preferences))
+        app.wait(role="label", name="Move Your Conversations to Your Database?")
+        app.click(app.wait(role="push button", name_contains="Move Move"))
+        app.wait(role="label", name_contains="items moved", root=preferences, timeout=60)
+        app.wait(role="label", name="Your Convex Deployment", root=preferences)
+        app.wait(role="label", name=self.peer.url, root=preferences)
+        app.wait(role="label", name="Connected", root=preferences)
+        app.wait(role="push button", name="Disconnect", root=preferences)
+        # the key field is emptied once the key is in the keyring
+        wait_for(lambda: app.text_of(app.find(role="text", name="Deploy Key", root=preferences)) == "",
+                 what="the Deploy Key field to be emptied")
+        app.screenshot(os.path.join(SHOTS, "byod-database-page-connected.png"), title="Preferences")
+        self.assertEqual(self.peer_messages(), [before])
+        self.assertEqual(self.local_rows("messages"), 0)
+        self.assertEqual(self.local_rows("conversations"), 0)
+        self.close_preferences(app, preferences)
+
+        # what is written now goes to the deployment, not to this computer
+        text = "The tent pegs are in the blue bag"
+        self.send_in_new_conversation(app, text)
+        wait_for(lambda: text in self.peer_messages(), what="the message on the peer")
+        self.assertEqual(len(self.peer.state()["conversations"]), 2)
+        self.assertEqual(self.local_rows("messages"), 0)
+        self.assertEqual(self.local_rows("conversations"), 0)
+
+        # the key is in the keyring, and only there
+        self.assertEqual(self.keyring.lookup(workspace="default"), DEPLOY_KEY)
+        app.quit()
+        self.assertEqual(app.proc.returncode, 0)
+        self.assert_key_nowhere_else()
+
+        # started again: the connection comes back from the keyring
+        app = self.launch()
+        app.wait(role="label", name=text, timeout=30)
+        preferences = self.open_database_page(app)
+        app.wait(role="label", name="Your Convex Deployment", root=preferences)
+        self.assertEqual(app.text_of(app.find(role="text", name="Deployment URL", root=preferences)), self.peer.url)
+        self.assertEqual(app.text_of(app.find(role="text", name="Deploy Key", root=preferences)), "")
+
+        # Disconnect, copying the deployment's content back first
+        app.click(app.wait(role="push button", name="Disconnect", root=preferences))
+        app.wait(role="label", name="Disconnect from Your Database?")
+        app.click(app.wait(role="push button", name_contains="Copy and Disconnect"))
+        app.wait(role="label", name_contains="items copied", root=preferences, timeout=60)
+        app.wait(role="label", name="This Computer", root=preferences)
+        wait_for(lambda: self.keyring.lookup(workspace="default") is None, what="the key to leave the keyring")
+        self.assertEqual(self.local_rows("messages"), 2)
+        self.assertEqual(self.local_rows("conversations"), 2)
+        # what is on the deployment stays there
+        self.assertEqual(self.peer_messages(), sorted([before, text]))
+        self.close_preferences(app, preferences)
+        app.wait(role="label", name=text)
+        app.quit()
+        self.assertEqual(app.proc.returncode, 0)
+        self.assert_key_nowhere_else()
+
+    def assert_key_nowhere_else(self):
+        secret = DEPLOY_KEY.split("|", 1)[1].encode()
+        with open(self.log, "rb") as log:
+            output = log.read()
+        self.assertIn(b"cairn", output.lower(), "the app's output was not captured")
+        self.assertNotIn(secret, output, "the deploy key is in the app's output")
+        # the database (and its journal), the settings, whatever else the app wrote
+        for path in glob.glob(os.path.join(self.home, "**"), recursive=True):
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    self.assertNotIn(secret, f.read(), f"the deploy key is in {path}")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
