@@ -36,6 +36,7 @@ struct _CairnApplication
   char           *data_dir;     /* (nullable) overrides where the database lives */
   CairnWorkspace *workspace;
   CairnStore     *store;
+  GSettings      *settings;
   gboolean        restoring;    /* the main window waits for the BYOD state */
   gboolean        restored;
 };
@@ -69,6 +70,25 @@ database_dir (CairnApplication *self)
   return g_build_filename (g_get_user_data_dir (), "cairn", "workspaces", DEFAULT_WORKSPACE, NULL);
 }
 
+static void
+health_check_interval_changed_cb (CairnApplication *self,
+                                  const char       *key,
+                                  GSettings        *settings)
+{
+  cairn_workspace_set_health_check_interval (self->workspace, g_settings_get_uint (settings, key));
+}
+
+/* How often a connected deployment is checked: the health-check-interval setting. */
+static void
+follow_health_check_interval (CairnApplication *self)
+{
+  g_set_object (&self->settings, NULL);
+  self->settings = g_settings_new (APP_ID);
+  g_signal_connect_object (self->settings, "changed::health-check-interval",
+                           G_CALLBACK (health_check_interval_changed_cb), self, G_CONNECT_SWAPPED);
+  health_check_interval_changed_cb (self, "health-check-interval", self->settings);
+}
+
 static gboolean
 open_workspace (CairnApplication  *self,
                 GError           **error)
@@ -92,7 +112,13 @@ open_workspace (CairnApplication  *self,
     return FALSE;
 
   self->store = CAIRN_STORE (g_steal_pointer (&store));
-  self->workspace = cairn_workspace_new (DEFAULT_WORKSPACE, self->store);
+  /* a network that comes back makes a blocked connection try again at once */
+  self->workspace = g_object_new (CAIRN_TYPE_WORKSPACE,
+                                  "id", DEFAULT_WORKSPACE,
+                                  "main-store", self->store,
+                                  "network-monitor", g_network_monitor_get_default (),
+                                  NULL);
+  follow_health_check_interval (self);
   return TRUE;
 }
 
@@ -333,6 +359,7 @@ cairn_application_shutdown (GApplication *application)
 
   G_APPLICATION_CLASS (cairn_application_parent_class)->shutdown (application);
 
+  g_clear_object (&self->settings);
   g_clear_object (&self->workspace);
   if (CAIRN_IS_LOCAL_STORE (self->store))
     cairn_local_store_close (CAIRN_LOCAL_STORE (self->store));
