@@ -461,7 +461,7 @@ test_paged_messages_reversed (Fixture       *f,
   g_autoptr(CairnMessage) elsewhere = NULL;
   g_autoptr(GError) error = NULL;
   const char *id = cairn_conversation_get_client_id (conversation);
-  guint total = CAIRN_QUERY_DEFAULT_PAGE_SIZE + 10;
+  guint total = CAIRN_WORKSPACE_MESSAGES_PAGE_SIZE + 10;
   guint position = G_MAXUINT;
 
   for (guint i = 0; i < total; i++)
@@ -478,13 +478,15 @@ test_paged_messages_reversed (Fixture       *f,
   wait_until_loaded (list);
 
   /* the newest page, shown oldest on top */
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, CAIRN_QUERY_DEFAULT_PAGE_SIZE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, CAIRN_WORKSPACE_MESSAGES_PAGE_SIZE);
   {
     g_autoptr(CairnMessage) top = g_list_model_get_item (G_LIST_MODEL (list), 0);
-    g_autoptr(CairnMessage) bottom = g_list_model_get_item (G_LIST_MODEL (list), CAIRN_QUERY_DEFAULT_PAGE_SIZE - 1);
+    g_autoptr(CairnMessage) bottom = g_list_model_get_item (G_LIST_MODEL (list), CAIRN_WORKSPACE_MESSAGES_PAGE_SIZE - 1);
+    g_autofree char *top_text = g_strdup_printf ("message %03u", total - CAIRN_WORKSPACE_MESSAGES_PAGE_SIZE);
+    g_autofree char *bottom_text = g_strdup_printf ("message %03u", total - 1);
 
-    g_assert_cmpstr (cairn_message_get_content (top), ==, "message 010");
-    g_assert_cmpstr (cairn_message_get_content (bottom), ==, "message 059");
+    g_assert_cmpstr (cairn_message_get_content (top), ==, top_text);
+    g_assert_cmpstr (cairn_message_get_content (bottom), ==, bottom_text);
   }
 
   /* an older page is prepended */

@@ -873,6 +873,8 @@ cairn_workspace_list_messages (CairnWorkspace *self,
 
   cairn_query_add_equal_string (query, conversation_id);
   cairn_query_set_descending (query, TRUE);
+  /* a screenful: every row of a page is measured before the view can show it */
+  cairn_query_set_page_size (query, CAIRN_WORKSPACE_MESSAGES_PAGE_SIZE);
 
   return cairn_paged_list_new (self, query, CAIRN_TYPE_MESSAGE, TRUE);
 }

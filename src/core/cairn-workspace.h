@@ -21,6 +21,9 @@ G_BEGIN_DECLS
 
 #define CAIRN_TYPE_WORKSPACE (cairn_workspace_get_type ())
 
+/* Messages load by the screenful, conversations by CAIRN_QUERY_DEFAULT_PAGE_SIZE. */
+#define CAIRN_WORKSPACE_MESSAGES_PAGE_SIZE 25
+
 G_DECLARE_FINAL_TYPE (CairnWorkspace, cairn_workspace, CAIRN, WORKSPACE, GObject)
 
 CairnWorkspace    *cairn_workspace_new                        (const char           *id,

@@ -55,7 +55,7 @@ typedef struct {
   GtkApplication *application;
   CairnWindow   *window;
 
-  /* frames: a frame counts once its surface was rendered and painted */
+  /* frames painted so far (GdkFrameClock::after-paint) */
   guint          frames;
   gint64         last_frame;
   Condition      shown;            /* what the frame being rendered must show */
@@ -72,6 +72,7 @@ typedef struct {
   gint64         update_start;
   gint64         layout_start;
   gint64         paint_start;
+  guint          layout_passes;    /* the frame clock repeats layout while it is asked to */
 } Bench;
 
 typedef struct {
@@ -331,12 +332,12 @@ trace_frame (Bench  *bench,
        child = gtk_widget_get_next_sibling (child))
     n_children++;
 
-  g_printerr ("frame %4u at %8.1f ms: before %5.1f, update %6.1f, layout %6.1f, paint %6.1f ms;"
+  g_printerr ("frame %4u at %8.1f ms: before %5.1f, update %6.1f, layout %6.1f (%u×), paint %6.1f ms;"
               " message rows %u (%u shown)%s\n",
               bench->frames, ms_since (bench->trace_origin, bench->frame_start),
               ms_since (bench->frame_start, bench->update_start),
               ms_since (bench->update_start, bench->layout_start),
-              ms_since (bench->layout_start, bench->paint_start),
+              ms_since (bench->layout_start, bench->paint_start), bench->layout_passes,
               ms_since (bench->paint_start, now),
               n_children, n_rows_shown (list_view),
               bench->shown != NULL && bench->shown_rendered ? ", shows what is awaited" : "");
@@ -372,10 +373,13 @@ phase_hook (GSignalInvocationHint *hint,
   gint64 now = g_get_monotonic_time ();
 
   if (g_str_equal (phase, "before-paint"))
-    bench->frame_start = bench->update_start = bench->layout_start = bench->paint_start = now;
+    {
+      bench->frame_start = bench->update_start = bench->layout_start = bench->paint_start = now;
+      bench->layout_passes = 0;
+    }
   else if (g_str_equal (phase, "update"))
     bench->update_start = bench->layout_start = bench->paint_start = now;
-  else if (g_str_equal (phase, "layout"))
+  else if (g_str_equal (phase, "layout") && bench->layout_passes++ == 0)
     bench->layout_start = bench->paint_start = now;
   else if (g_str_equal (phase, "paint"))
     bench->paint_start = now;
@@ -570,15 +574,24 @@ add_number (Bench      *bench,
 }
 
 static void
+add_int (Bench      *bench,
+         const char *name,
+         gint64      value)
+{
+  json_builder_set_member_name (bench->json, name);
+  json_builder_add_int_value (bench->json, value);
+}
+
+static void
 add_memory (Bench      *bench,
             const char *name)
 {
   json_builder_set_member_name (bench->json, name);
   json_builder_begin_object (bench->json);
-  add_number (bench, "VmRSS", status_kb ("VmRSS"));
-  add_number (bench, "RssAnon", status_kb ("RssAnon"));
-  add_number (bench, "RssFile", status_kb ("RssFile"));
-  add_number (bench, "VmHWM", status_kb ("VmHWM"));
+  add_int (bench, "VmRSS", status_kb ("VmRSS"));
+  add_int (bench, "RssAnon", status_kb ("RssAnon"));
+  add_int (bench, "RssFile", status_kb ("RssFile"));
+  add_int (bench, "VmHWM", status_kb ("VmHWM"));
   json_builder_end_object (bench->json);
 }
 
@@ -622,7 +635,7 @@ measure_start (Bench *bench)
   add_number (bench, "sidebar_ms", ms_since (bench->started, now));
 
   run_for (SETTLE_MS);
-  add_number (bench, "sidebar_conversations",
+  add_int (bench, "sidebar_conversations",
               g_list_model_get_n_items (cairn_conversation_list_get_model (sidebar (bench))));
   add_memory (bench, "memory_before_open");
 }
@@ -636,7 +649,7 @@ measure_open (Bench *bench)
   add_open_times (bench, &times);
 
   run_for (SETTLE_MS);
-  add_number (bench, "messages_loaded", n_messages_loaded (bench));
+  add_int (bench, "messages_loaded", n_messages_loaded (bench));
   add_memory (bench, "memory_open");
 }
 
@@ -670,10 +683,10 @@ measure_scroll (Bench *bench)
     return;
 
   ms = scroll_back (bench, bench->scroll_pages);
-  add_number (bench, "scroll_pages", bench->scroll_pages);
+  add_int (bench, "scroll_pages", bench->scroll_pages);
   add_number (bench, "scroll_ms", ms);
   run_for (SETTLE_MS);
-  add_number (bench, "messages_loaded_after_scroll", n_messages_loaded (bench));
+  add_int (bench, "messages_loaded_after_scroll", n_messages_loaded (bench));
   add_memory (bench, "memory_after_scroll");
 }
 

@@ -22,7 +22,8 @@ open less than 40 MB above the empty store's (medians).
 The stores are seeded once (seed-store) and kept in
 BUILD_DIR/tests/bench/ui-bench-data. Prints a table and writes
 BUILD_DIR/bench-ui.json. Exits non-zero only when something failed to run;
-a missed target is reported, not failed.
+a missed target is reported, not failed. Where the time of an open goes:
+bench-ui --trace (see bench-ui.c).
 
 usage: ui-bench.py BUILD_DIR [--runs N] [--ui-runs N] [--scroll-pages N] [--reseed]
                   [--seed-method api|sql]
@@ -47,6 +48,7 @@ FIRST_FRAME_TARGET = 1.5      # x the minimal window's median
 OPEN_TARGET_MS = 200.0
 RSS_TARGET_MB = 40.0
 TIMEOUT_S = 120
+BUSY_WARNING_PERCENT = 25     # of all CPUs, before the run: others are measuring too
 
 
 # Statistics -------------------------------------------------------------------
@@ -89,7 +91,11 @@ class CpuMeter:
 
 
 def machine():
-    return {"cpus": os.cpu_count(), "loadavg": list(os.getloadavg())}
+    """The CPUs, the load average, and how busy they are while we do nothing (1 s)."""
+    meter = CpuMeter()
+    time.sleep(1.0)
+    return {"cpus": os.cpu_count(), "loadavg": list(os.getloadavg()),
+            "busy_percent_idle_1s": meter.busy_percent()}
 
 
 # Stores -------------------------------------------------------------------------
@@ -116,7 +122,9 @@ def ensure_store(build, data_root, name, method, reseed):
     print(f"seeding the {name} store …", flush=True)
     seed = subprocess.run([os.path.join(build, "tests", "bench", "seed-store")] + wanted["args"]
                           + [os.path.join(scratch, "cairn.db")],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True)
+    if seed.returncode != 0:
+        raise RuntimeError(f"seeding the {name} store failed:\n{seed.stderr}")
     manifest = dict(wanted, seed=json.loads(seed.stdout.strip().splitlines()[-1]))
     with open(os.path.join(scratch, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
@@ -290,8 +298,15 @@ def report(context, frames, opens):
     sidebar = [r["sidebar_conversations"] for r in big]
     result["messages_loaded_after_open"] = loaded
     result["sidebar_conversations_loaded"] = sidebar
+    result["sidebar_rows_painted_ms"] = {"big": summary([r["sidebar_ms"] for r in big]),
+                                         "baseline": summary([r["sidebar_ms"] for r in base])}
+    total = context["stores"]["big"]["seed"]
     print()
-    print(f"loaded after opening: {max(loaded)} of 100 000 messages; sidebar: {max(sidebar)} of 10 001 conversations")
+    print(f"page by page: {max(loaded)} of {total['bigMessages']} messages loaded with the big conversation open; "
+          f"the sidebar holds {max(sidebar)} of {total['conversations']} conversations")
+    print(f"sidebar rows painted (bench-ui, from its main()): median "
+          f"{result['sidebar_rows_painted_ms']['big']['median']:.0f} ms with the big store, "
+          f"{result['sidebar_rows_painted_ms']['baseline']['median']:.0f} ms with the small one")
     scrolled = [r for r in big if "scroll_ms" in r]
     if scrolled:
         s = scrolled[0]
@@ -329,7 +344,10 @@ def main():
     print(f"big store: {seed['conversations']} conversations, {seed['messages']} messages, "
           f"{seed['bytes'] / 2**20:.1f} MB ({cached}; seeding took {seed['seconds']:.1f} s, {seed['method']})")
     print(f"machine: {context['machine_start']['cpus']} CPUs, load average "
-          f"{' '.join(f'{x:.2f}' for x in context['machine_start']['loadavg'])}", flush=True)
+          f"{' '.join(f'{x:.2f}' for x in context['machine_start']['loadavg'])}, "
+          f"{context['machine_start']['busy_percent_idle_1s']:.0f}% busy before we start", flush=True)
+    if context["machine_start"]["busy_percent_idle_1s"] > BUSY_WARNING_PERCENT:
+        print("warning: something else keeps the CPUs busy; the times below are inflated and noisy", flush=True)
 
     meter = CpuMeter()
     frames = measure_first_frames(build, stores, args.runs)
@@ -345,8 +363,9 @@ def main():
     result["raw"] = {"first_frames": frames, "opens": opens}
     print()
     print(f"machine: CPU busy {context['cpu_busy_percent_first_frames']:.0f}% (all CPUs, anything running) "
-          f"during the launches, {context['cpu_busy_percent_opens']:.0f}% during the opens; load average at the end "
-          f"{' '.join(f'{x:.2f}' for x in context['machine_end']['loadavg'])}")
+          f"during the launches, {context['cpu_busy_percent_opens']:.0f}% during the opens; at the end: load average "
+          f"{' '.join(f'{x:.2f}' for x in context['machine_end']['loadavg'])}, "
+          f"{context['machine_end']['busy_percent_idle_1s']:.0f}% busy without us")
     with open(os.path.join(build, "bench-ui.json"), "w") as f:
         json.dump(result, f, indent=2)
     print(f"written: {os.path.join(build, 'bench-ui.json')}")
