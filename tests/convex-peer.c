@@ -114,10 +114,12 @@ convex_peer_control (ConvexPeer *self,
   g_autoptr(GBytes) body = request (self, "POST", what, json_body != NULL ? json_body : "{}");
 }
 
-JsonObject *
-convex_peer_get_state (ConvexPeer *self)
+/* GET /_peer/<what>, parsed */
+static JsonObject *
+get_json (ConvexPeer *self,
+          const char *what)
 {
-  g_autoptr(GBytes) body = request (self, "GET", "state", NULL);
+  g_autoptr(GBytes) body = request (self, "GET", what, NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   gsize len;
@@ -128,6 +130,12 @@ convex_peer_get_state (ConvexPeer *self)
   g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
 
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+JsonObject *
+convex_peer_get_state (ConvexPeer *self)
+{
+  return get_json (self, "state");
 }
 
 guint
@@ -146,16 +154,9 @@ convex_peer_count (ConvexPeer *self,
 guint
 convex_peer_request_count (ConvexPeer *self)
 {
-  g_autoptr(GBytes) body = request (self, "GET", "stats", NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  gsize len;
-  const char *data = g_bytes_get_data (body, &len);
+  g_autoptr(JsonObject) stats = get_json (self, "stats");
 
-  json_parser_load_from_data (parser, data, len, &error);
-  g_assert_no_error (error);
-
-  return (guint) json_object_get_int_member (json_node_get_object (json_parser_get_root (parser)), "requests");
+  return (guint) json_object_get_int_member (stats, "requests");
 }
 
 void

@@ -150,68 +150,6 @@ keyring_lookup (const char *url)
   return g_strdup (key);
 }
 
-static CairnConversation *
-create_conversation (CairnWorkspace *workspace,
-                     const char     *title)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  CairnConversation *conversation;
-
-  cairn_workspace_create_conversation_async (workspace, title, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  conversation = cairn_workspace_create_conversation_finish (workspace, result, &error);
-  g_assert_no_error (error);
-
-  return conversation;
-}
-
-static void
-send_message (CairnWorkspace *workspace,
-              const char     *conversation_id,
-              const char     *text)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnMessage) message = NULL;
-
-  cairn_workspace_send_message_async (workspace, conversation_id, text, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  message = cairn_workspace_send_message_finish (workspace, result, &error);
-  g_assert_no_error (error);
-}
-
-static void
-save_draft (CairnWorkspace *workspace,
-            const char     *conversation_id,
-            const char     *text)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  cairn_workspace_save_draft_async (workspace, conversation_id, text, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  g_assert_true (cairn_workspace_save_draft_finish (workspace, result, &error));
-}
-
-static guint
-local_count (Fixture    *f,
-             const char *table)
-{
-  g_autoptr(CairnQuery) query = cairn_query_new (table, "by_clientId");
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnPage) page = NULL;
-
-  cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
-  cairn_store_list_async (CAIRN_STORE (f->store), query, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  page = cairn_store_list_finish (CAIRN_STORE (f->store), result, &error);
-  g_assert_no_error (error);
-
-  return page->documents->len;
-}
-
 static guint
 listed_conversations (CairnWorkspace *workspace)
 {
@@ -230,6 +168,7 @@ test_routing_and_restore (Fixture       *f,
 {
   g_autoptr(CairnConversation) local = NULL;
   g_autoptr(CairnConversation) remote = NULL;
+  g_autoptr(CairnMessage) sent = NULL;
   g_autofree char *stored_key = NULL;
   const CairnByodConfig *config;
   CairnConvexClient *first_client;
@@ -238,8 +177,8 @@ test_routing_and_restore (Fixture       *f,
     return;
 
   /* BYOD off: everything local */
-  local = create_conversation (f->workspace, "Before");
-  g_assert_cmpuint (local_count (f, "conversations"), ==, 1);
+  local = test_util_create_conversation (f->workspace, "Before");
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 1);
   g_assert_cmpuint (convex_peer_count (peer, "conversations"), ==, 0);
 
   enable (f, ADMIN_KEY);
@@ -253,15 +192,16 @@ test_routing_and_restore (Fixture       *f,
   g_assert_cmpint (config->last_success, >, 0);
 
   /* content to the peer, app data (the draft) to SQLite */
-  remote = create_conversation (f->workspace, "On my deployment");
-  send_message (f->workspace, cairn_conversation_get_client_id (remote), "hello from BYOD");
-  save_draft (f->workspace, cairn_conversation_get_client_id (remote), "unsent words");
+  remote = test_util_create_conversation (f->workspace, "On my deployment");
+  sent = test_util_send_message (f->workspace, cairn_conversation_get_client_id (remote), "hello from BYOD", NULL);
+  g_assert_nonnull (sent);
+  test_util_save_draft (f->workspace, cairn_conversation_get_client_id (remote), "unsent words");
   g_assert_cmpuint (convex_peer_count (peer, "conversations"), ==, 1);
   g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, 1);
-  g_assert_cmpuint (local_count (f, "conversations"), ==, 1);
-  g_assert_cmpuint (local_count (f, "messages"), ==, 0);
-  g_assert_cmpuint (local_count (f, "drafts"), ==, 1);
-  g_assert_cmpuint (local_count (f, "userDatabaseConfig"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "drafts"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "userDatabaseConfig"), ==, 1);
   g_assert_cmpuint (listed_conversations (f->workspace), ==, 1);
 
   /* the client is cached for this deployment; a new key makes a new one */
@@ -306,9 +246,9 @@ test_routing_and_restore (Fixture       *f,
   g_assert_false (cairn_workspace_get_byod_config (f->workspace)->enabled);
   g_assert_cmpuint (listed_conversations (f->workspace), ==, 1);
   {
-    g_autoptr(CairnConversation) after = create_conversation (f->workspace, "After");
+    g_autoptr(CairnConversation) after = test_util_create_conversation (f->workspace, "After");
   }
-  g_assert_cmpuint (local_count (f, "conversations"), ==, 2);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 2);
   g_assert_cmpuint (convex_peer_count (peer, "conversations"), ==, 1);
 }
 
@@ -349,7 +289,7 @@ test_outbox_exactly_once (Fixture       *f,
     return;
 
   enable (f, ADMIN_KEY);
-  conversation = create_conversation (f->workspace, "Through an outage");
+  conversation = test_util_create_conversation (f->workspace, "Through an outage");
 
   convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 600}");
   cairn_workspace_send_message_async (f->workspace, cairn_conversation_get_client_id (conversation),
@@ -361,11 +301,11 @@ test_outbox_exactly_once (Fixture       *f,
   g_assert_cmpuint (cairn_connection_get_state (cairn_workspace_get_connection (f->workspace)), ==,
                     CAIRN_CONNECTION_BLOCKED);
   /* no fallback: nothing went to the local content tables */
-  g_assert_cmpuint (local_count (f, "messages"), ==, 0);
-  g_assert_cmpuint (local_count (f, "conversations"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 0);
   /* the message and the conversation's new time wait, durable */
   g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 2);
-  g_assert_cmpuint (local_count (f, "outbox"), ==, 2);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "outbox"), ==, 2);
 
   /* the app goes away without a goodbye; the outbox is in SQLite */
   close_workspace (f);
@@ -383,8 +323,8 @@ test_outbox_exactly_once (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (messages), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 0), "clientId"), ==,
                    cairn_message_get_client_id (message));
-  g_assert_cmpuint (local_count (f, "outbox"), ==, 0);
-  g_assert_cmpuint (local_count (f, "messages"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "outbox"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
 }
 
 /* The deployment took the write but the answer was lost: sending it again
@@ -402,7 +342,7 @@ test_outbox_lost_answer (Fixture       *f,
     return;
 
   enable (f, ADMIN_KEY);
-  conversation = create_conversation (f->workspace, "Lost answers");
+  conversation = test_util_create_conversation (f->workspace, "Lost answers");
 
   convex_peer_control (peer, "fault", "{\"mode\": \"malformed\"}");
   cairn_workspace_send_message_async (f->workspace, cairn_conversation_get_client_id (conversation),
@@ -469,9 +409,9 @@ test_key_never_leaks (Fixture       *f,
   g_string_truncate (captured_logs, 0);
   enable (f, ADMIN_KEY);
   {
-    g_autoptr(CairnConversation) c = create_conversation (f->workspace, "Secret-free");
-
-    send_message (f->workspace, cairn_conversation_get_client_id (c), "nothing to see");
+    g_autoptr(CairnConversation) c = test_util_create_conversation (f->workspace, "Secret-free");
+    g_autoptr(CairnMessage) sent = test_util_send_message (f->workspace, cairn_conversation_get_client_id (c),
+                                                           "nothing to see", NULL);
   }
   /* a refused key and an outage produce errors; none may carry the key */
   convex_peer_control (peer, "fault", "{\"mode\": \"status\", \"status\": 503}");

@@ -53,21 +53,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->dir);
 }
 
-static void
-insert (CairnStore *store,
-        const char *table,
-        JsonObject *document)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) stored = NULL;
-
-  cairn_store_insert_async (store, table, document, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  stored = cairn_store_insert_finish (store, result, &error);
-  g_assert_no_error (error);
-}
-
 /* @n conversations of @m messages each, and @n_notes notes */
 static void
 fill (CairnStore *store,
@@ -87,7 +72,7 @@ fill (CairnStore *store,
       json_object_set_boolean_member (conversation, "archived", FALSE);
       json_object_set_double_member (conversation, "createdAt", 1000 + i);
       json_object_set_double_member (conversation, "updatedAt", 1000 + i);
-      insert (store, "conversations", conversation);
+      test_util_insert (store, "conversations", conversation);
 
       for (guint j = 0; j < m; j++)
         {
@@ -100,7 +85,7 @@ fill (CairnStore *store,
           json_object_set_string_member (message, "role", "user");
           json_object_set_string_member (message, "content", content);
           json_object_set_double_member (message, "createdAt", 2000 + j);
-          insert (store, "messages", message);
+          test_util_insert (store, "messages", message);
         }
     }
 
@@ -115,35 +100,8 @@ fill (CairnStore *store,
       json_object_set_boolean_member (note, "pinned", FALSE);
       json_object_set_double_member (note, "createdAt", 3000 + i);
       json_object_set_double_member (note, "updatedAt", 3000 + i);
-      insert (store, "notes", note);
+      test_util_insert (store, "notes", note);
     }
-}
-
-static guint
-count (CairnStore *store,
-       const char *table)
-{
-  g_autoptr(CairnQuery) query = cairn_query_new (table, "by_clientId");
-  guint n = 0;
-  gboolean done = FALSE;
-
-  cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
-  while (!done)
-    {
-      g_autoptr(GAsyncResult) result = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autoptr(CairnPage) page = NULL;
-
-      cairn_store_list_async (store, query, NULL, test_util_result_cb, &result);
-      test_util_wait_for_result (&result);
-      page = cairn_store_list_finish (store, result, &error);
-      g_assert_no_error (error);
-      n += page->documents->len;
-      done = page->done;
-      cairn_query_set_cursor (query, page->cursor);
-    }
-
-  return n;
 }
 
 /* The peer's own view: how many documents, and how many distinct clientIds */
@@ -223,9 +181,9 @@ test_to_deployment (Fixture       *f,
   assert_on_peer ("messages", 300);
   assert_on_peer ("notes", 5);
   /* verified, then removed here */
-  g_assert_cmpuint (count (CAIRN_STORE (f->local), "conversations"), ==, 0);
-  g_assert_cmpuint (count (CAIRN_STORE (f->local), "messages"), ==, 0);
-  g_assert_cmpuint (count (CAIRN_STORE (f->local), "notes"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "conversations"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "messages"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "notes"), ==, 0);
 }
 
 typedef struct {
@@ -279,8 +237,8 @@ test_failure_then_resume (Fixture       *f,
   /* half way: some documents arrived, nothing was removed here */
   peer_counts ("messages", &documents, &distinct);
   g_assert_cmpuint (documents, ==, distinct);
-  g_assert_cmpuint (count (CAIRN_STORE (f->local), "conversations"), ==, 60);
-  g_assert_cmpuint (count (CAIRN_STORE (f->local), "messages"), ==, 600);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "conversations"), ==, 60);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "messages"), ==, 600);
 
   /* the deployment is back; a new mover (a new run of the app) resumes */
   convex_peer_control (peer, "reset", "{}");
@@ -296,8 +254,8 @@ test_failure_then_resume (Fixture       *f,
 
   assert_on_peer ("conversations", 60);
   assert_on_peer ("messages", 600);
-  g_assert_cmpuint (count (CAIRN_STORE (f->local), "conversations"), ==, 0);
-  g_assert_cmpuint (count (CAIRN_STORE (f->local), "messages"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "conversations"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "messages"), ==, 0);
 
   /* the move is finished: running it again starts afresh and finds nothing */
   g_clear_object (&second);
@@ -318,9 +276,9 @@ test_to_local (Fixture       *f,
   g_assert_true (run (mover, &error));
   g_assert_no_error (error);
 
-  g_assert_cmpuint (count (CAIRN_STORE (f->local), "conversations"), ==, 8);
-  g_assert_cmpuint (count (CAIRN_STORE (f->local), "messages"), ==, 40);
-  g_assert_cmpuint (count (CAIRN_STORE (f->local), "notes"), ==, 3);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "conversations"), ==, 8);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "messages"), ==, 40);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "notes"), ==, 3);
   /* copied, not moved: the deployment keeps its content */
   assert_on_peer ("conversations", 8);
   assert_on_peer ("messages", 40);

@@ -106,3 +106,94 @@ test_util_count_cb (guint *count)
 {
   (*count)++;
 }
+
+/* Every document of @table, counted over as many pages as it takes. */
+guint
+test_util_count (CairnStore *store,
+                 const char *table)
+{
+  g_autoptr(CairnQuery) query = cairn_query_new (table, "by_clientId");
+  guint n = 0;
+  gboolean done = FALSE;
+
+  cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
+  while (!done)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CairnPage) page = NULL;
+
+      cairn_store_list_async (store, query, NULL, test_util_result_cb, &result);
+      test_util_wait_for_result (&result);
+      page = cairn_store_list_finish (store, result, &error);
+      g_assert_no_error (error);
+      n += page->documents->len;
+      done = page->done;
+      cairn_query_set_cursor (query, page->cursor);
+    }
+
+  return n;
+}
+
+void
+test_util_insert (CairnStore *store,
+                  const char *table,
+                  JsonObject *document)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+
+  cairn_store_insert_async (store, table, document, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  stored = cairn_store_insert_finish (store, result, &error);
+  g_assert_no_error (error);
+}
+
+CairnConversation *
+test_util_create_conversation (CairnWorkspace *workspace,
+                               const char     *title)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  CairnConversation *conversation;
+
+  cairn_workspace_create_conversation_async (workspace, title, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  conversation = cairn_workspace_create_conversation_finish (workspace, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (conversation);
+
+  return conversation;
+}
+
+CairnMessage *
+test_util_send_message (CairnWorkspace  *workspace,
+                        const char      *conversation_id,
+                        const char      *content,
+                        GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_workspace_send_message_async (workspace, conversation_id, content, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_workspace_send_message_finish (workspace, result, error);
+}
+
+gboolean
+test_util_save_draft (CairnWorkspace *workspace,
+                      const char     *conversation_id,
+                      const char     *text)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  cairn_workspace_save_draft_async (workspace, conversation_id, text, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  ok = cairn_workspace_save_draft_finish (workspace, result, &error);
+  g_assert_no_error (error);
+
+  return ok;
+}

@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "cairn-workspace.h"
+
 G_BEGIN_DECLS
 
 /* A GAsyncReadyCallback that stores a reference to the result in
@@ -26,5 +28,21 @@ void test_util_count_cb        (guint         *count);
 void test_util_route_structured_logs (void);
 /* Deletes a directory made by g_dir_make_tmp() and everything in it. */
 void test_util_remove_tree     (const char    *path);
+
+/* Synchronous shortcuts over the core, so a test reads as a story. */
+guint              test_util_count               (CairnStore     *store,
+                                                  const char     *table);
+void               test_util_insert              (CairnStore     *store,
+                                                  const char     *table,
+                                                  JsonObject     *document);
+CairnConversation *test_util_create_conversation (CairnWorkspace *workspace,
+                                                  const char     *title);
+CairnMessage      *test_util_send_message        (CairnWorkspace *workspace,
+                                                  const char     *conversation_id,
+                                                  const char     *content,
+                                                  GError        **error);
+gboolean           test_util_save_draft          (CairnWorkspace *workspace,
+                                                  const char     *conversation_id,
+                                                  const char     *text);
 
 G_END_DECLS

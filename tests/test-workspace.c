@@ -66,82 +66,6 @@ store_get (CairnLocalStore *store,
   return cairn_store_get_finish (CAIRN_STORE (store), result, error);
 }
 
-static guint
-store_count (CairnLocalStore *store,
-             const char      *table,
-             const char      *index)
-{
-  g_autoptr(CairnQuery) query = cairn_query_new (table, index);
-  g_autoptr(GError) error = NULL;
-  guint count = 0;
-  gboolean done = FALSE;
-
-  cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
-  while (!done)
-    {
-      g_autoptr(GAsyncResult) result = NULL;
-      g_autoptr(CairnPage) page = NULL;
-
-      cairn_store_list_async (CAIRN_STORE (store), query, NULL, test_util_result_cb, &result);
-      test_util_wait_for_result (&result);
-      page = cairn_store_list_finish (CAIRN_STORE (store), result, &error);
-      g_assert_no_error (error);
-      count += page->documents->len;
-      done = page->done;
-      cairn_query_set_cursor (query, page->cursor);
-    }
-
-  return count;
-}
-
-static CairnConversation *
-create_conversation (CairnWorkspace *workspace,
-                     const char     *title)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  CairnConversation *conversation;
-
-  cairn_workspace_create_conversation_async (workspace, title, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  conversation = cairn_workspace_create_conversation_finish (workspace, result, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (conversation);
-
-  return conversation;
-}
-
-static CairnMessage *
-send_message (CairnWorkspace *workspace,
-              const char     *conversation_id,
-              const char     *content,
-              GError        **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_workspace_send_message_async (workspace, conversation_id, content, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_workspace_send_message_finish (workspace, result, error);
-}
-
-static gboolean
-save_draft (CairnWorkspace *workspace,
-            const char     *conversation_id,
-            const char     *text)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  cairn_workspace_save_draft_async (workspace, conversation_id, text, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  ok = cairn_workspace_save_draft_finish (workspace, result, &error);
-  g_assert_no_error (error);
-
-  return ok;
-}
-
 static char *
 load_draft (CairnWorkspace *workspace,
             const char     *conversation_id)
@@ -215,26 +139,26 @@ test_routing_data_lands (Fixture       *f,
   g_signal_connect_swapped (f->workspace, "storage-changed", G_CALLBACK (test_util_count_cb), &storage_changed);
   g_signal_connect_swapped (f->workspace, "notify::byod-enabled", G_CALLBACK (test_util_count_cb), &byod_notified);
 
-  local = create_conversation (f->workspace, "On this computer");
-  g_assert_cmpuint (store_count (f->main_store, "conversations", "by_updatedAt"), ==, 1);
-  g_assert_cmpuint (store_count (f->user_store, "conversations", "by_updatedAt"), ==, 0);
+  local = test_util_create_conversation (f->workspace, "On this computer");
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "conversations"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->user_store), "conversations"), ==, 0);
 
   cairn_workspace_set_user_store (f->workspace, CAIRN_STORE (f->user_store));
   g_assert_cmpuint (storage_changed, ==, 1);
   g_assert_cmpuint (byod_notified, ==, 1);
 
-  remote = create_conversation (f->workspace, "On my deployment");
-  message = send_message (f->workspace, cairn_conversation_get_client_id (remote), "hello", &error);
+  remote = test_util_create_conversation (f->workspace, "On my deployment");
+  message = test_util_send_message (f->workspace, cairn_conversation_get_client_id (remote), "hello", &error);
   g_assert_no_error (error);
-  g_assert_true (save_draft (f->workspace, cairn_conversation_get_client_id (remote), "half a thought"));
+  g_assert_true (test_util_save_draft (f->workspace, cairn_conversation_get_client_id (remote), "half a thought"));
 
   /* content on the user store only; app data (the draft) on the main store only */
-  g_assert_cmpuint (store_count (f->user_store, "conversations", "by_updatedAt"), ==, 1);
-  g_assert_cmpuint (store_count (f->user_store, "messages", "by_conversation"), ==, 1);
-  g_assert_cmpuint (store_count (f->main_store, "conversations", "by_updatedAt"), ==, 1);
-  g_assert_cmpuint (store_count (f->main_store, "messages", "by_conversation"), ==, 0);
-  g_assert_cmpuint (store_count (f->main_store, "drafts", "by_clientId"), ==, 1);
-  g_assert_cmpuint (store_count (f->user_store, "drafts", "by_clientId"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->user_store), "conversations"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->user_store), "messages"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "conversations"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "messages"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "drafts"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->user_store), "drafts"), ==, 0);
 
   found = store_get (f->user_store, "messages", cairn_message_get_client_id (message), &error);
   g_assert_no_error (error);
@@ -266,7 +190,7 @@ test_conversation_lifecycle (Fixture       *f,
   const char *id;
   gint64 created;
 
-  conversation = create_conversation (f->workspace, NULL);
+  conversation = test_util_create_conversation (f->workspace, NULL);
   id = cairn_conversation_get_client_id (conversation);
   g_assert_true (g_uuid_string_is_valid (id));
   g_assert_cmpstr (cairn_conversation_get_title (conversation), ==, "New Conversation");
@@ -292,15 +216,15 @@ test_conversation_lifecycle (Fixture       *f,
   g_clear_object (&result);
 
   /* messages: blank refused; a message moves the conversation's time */
-  g_assert_null (send_message (f->workspace, id, " \n\t", &error));
+  g_assert_null (test_util_send_message (f->workspace, id, " \n\t", &error));
   g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
   g_clear_error (&error);
-  g_assert_null (send_message (f->workspace, "not-a-conversation", "hi", &error));
+  g_assert_null (test_util_send_message (f->workspace, "not-a-conversation", "hi", &error));
   g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
   g_usleep (2000);
-  message = send_message (f->workspace, id, "Pack the tent", &error);
+  message = test_util_send_message (f->workspace, id, "Pack the tent", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cairn_message_get_content (message), ==, "Pack the tent");
   g_assert_cmpstr (cairn_message_get_conversation_id (message), ==, id);
@@ -312,14 +236,14 @@ test_conversation_lifecycle (Fixture       *f,
   g_assert_cmpfloat (json_object_get_double_member (stored, "updatedAt"), >, (double) created);
 
   /* delete: the messages and the draft go with it */
-  g_assert_true (save_draft (f->workspace, id, "unsent"));
+  g_assert_true (test_util_save_draft (f->workspace, id, "unsent"));
   cairn_workspace_delete_conversation_async (f->workspace, id, NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
   g_assert_true (cairn_workspace_delete_conversation_finish (f->workspace, result, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (store_count (f->main_store, "conversations", "by_updatedAt"), ==, 0);
-  g_assert_cmpuint (store_count (f->main_store, "messages", "by_conversation"), ==, 0);
-  g_assert_cmpuint (store_count (f->main_store, "drafts", "by_clientId"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "conversations"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "messages"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "drafts"), ==, 0);
 }
 
 static void
@@ -335,19 +259,19 @@ test_drafts (Fixture       *f,
   none = load_draft (f->workspace, id);
   g_assert_cmpstr (none, ==, "");
 
-  g_assert_true (save_draft (f->workspace, id, "first words"));
+  g_assert_true (test_util_save_draft (f->workspace, id, "first words"));
   first = load_draft (f->workspace, id);
   g_assert_cmpstr (first, ==, "first words");
 
-  g_assert_true (save_draft (f->workspace, id, "first words, then more"));
+  g_assert_true (test_util_save_draft (f->workspace, id, "first words, then more"));
   second = load_draft (f->workspace, id);
   g_assert_cmpstr (second, ==, "first words, then more");
-  g_assert_cmpuint (store_count (f->main_store, "drafts", "by_clientId"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "drafts"), ==, 1);
 
-  g_assert_true (save_draft (f->workspace, id, ""));
+  g_assert_true (test_util_save_draft (f->workspace, id, ""));
   cleared = load_draft (f->workspace, id);
   g_assert_cmpstr (cleared, ==, "");
-  g_assert_cmpuint (store_count (f->main_store, "drafts", "by_clientId"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "drafts"), ==, 0);
 }
 
 /* Paged lists ---------------------------------------------------------------- */
@@ -370,7 +294,7 @@ test_paged_conversations (Fixture       *f,
       g_autoptr(CairnConversation) c = NULL;
 
       g_usleep (1000); /* distinct millisecond timestamps */
-      c = create_conversation (f->workspace, title);
+      c = test_util_create_conversation (f->workspace, title);
     }
 
   list = cairn_workspace_list_conversations (f->workspace);
@@ -401,7 +325,7 @@ test_paged_conversations (Fixture       *f,
 
   /* a new conversation shows on top without a reload */
   g_usleep (1000);
-  newest = create_conversation (f->workspace, "Fresh");
+  newest = test_util_create_conversation (f->workspace, "Fresh");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, total + 1);
   g_assert_true (cairn_paged_list_find (list, cairn_conversation_get_client_id (newest), &position) != NULL);
   g_assert_cmpuint (position, ==, 0);
@@ -413,7 +337,7 @@ test_paged_conversations (Fixture       *f,
 
     g_assert_cmpstr (cairn_conversation_get_title (oldest), ==, "Conversation 000");
     g_usleep (1000);
-    message = send_message (f->workspace, cairn_conversation_get_client_id (oldest), "bump", &error);
+    message = test_util_send_message (f->workspace, cairn_conversation_get_client_id (oldest), "bump", &error);
     g_assert_no_error (error);
     g_assert_true (cairn_paged_list_find (list, cairn_conversation_get_client_id (oldest), &position) != NULL);
     g_assert_cmpuint (position, ==, 0);
@@ -454,8 +378,8 @@ static void
 test_paged_messages_reversed (Fixture       *f,
                               gconstpointer  data)
 {
-  g_autoptr(CairnConversation) conversation = create_conversation (f->workspace, "Chat");
-  g_autoptr(CairnConversation) other = create_conversation (f->workspace, "Other");
+  g_autoptr(CairnConversation) conversation = test_util_create_conversation (f->workspace, "Chat");
+  g_autoptr(CairnConversation) other = test_util_create_conversation (f->workspace, "Other");
   g_autoptr(CairnPagedList) list = NULL;
   g_autoptr(CairnMessage) latest = NULL;
   g_autoptr(CairnMessage) elsewhere = NULL;
@@ -470,7 +394,7 @@ test_paged_messages_reversed (Fixture       *f,
       g_autoptr(CairnMessage) m = NULL;
 
       g_usleep (1000);
-      m = send_message (f->workspace, id, text, &error);
+      m = test_util_send_message (f->workspace, id, text, &error);
       g_assert_no_error (error);
     }
 
@@ -504,9 +428,9 @@ test_paged_messages_reversed (Fixture       *f,
 
   /* a new message lands at the bottom; another conversation's does not show */
   g_usleep (1000);
-  latest = send_message (f->workspace, id, "the latest", &error);
+  latest = test_util_send_message (f->workspace, id, "the latest", &error);
   g_assert_no_error (error);
-  elsewhere = send_message (f->workspace, cairn_conversation_get_client_id (other), "not here", &error);
+  elsewhere = test_util_send_message (f->workspace, cairn_conversation_get_client_id (other), "not here", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, total + 1);
   g_assert_nonnull (cairn_paged_list_find (list, cairn_message_get_client_id (latest), &position));

@@ -6,6 +6,7 @@
 
 #include "cairn-byod-config.h"
 #include "cairn-json.h"
+#include "cairn-schema.h"
 
 G_DEFINE_BOXED_TYPE (CairnByodConfig, cairn_byod_config, cairn_byod_config_copy, cairn_byod_config_free)
 
@@ -98,12 +99,11 @@ cairn_byod_config_to_document (const CairnByodConfig *self,
   return document;
 }
 
-/* A stable UUID for a workspace's row: its id hashed, shaped as a UUID. */
+/* The row of a workspace's config: found by the workspace's id. */
 char *
 cairn_byod_config_client_id (const char *workspace_id)
 {
-  g_autofree char *seed = g_strconcat ("cairn-byod-config:", workspace_id, NULL);
-  g_autofree char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, seed, -1);
+  g_autofree char *name = g_strconcat ("cairn-byod-config:", workspace_id, NULL);
 
-  return g_strdup_printf ("%.8s-%.4s-5%.3s-8%.3s-%.12s", hex, hex + 8, hex + 13, hex + 17, hex + 20);
+  return cairn_client_id_for_name (name);
 }

@@ -92,11 +92,10 @@ current_table (CairnContentMover *self)
 static char *
 journal_id (CairnContentMover *self)
 {
-  g_autofree char *seed = g_strdup_printf ("cairn-content-move:%s:%s:%d", self->workspace_id,
+  g_autofree char *name = g_strdup_printf ("cairn-content-move:%s:%s:%d", self->workspace_id,
                                            self->deployment_url, self->direction);
-  g_autofree char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, seed, -1);
 
-  return g_strdup_printf ("%.8s-%.4s-5%.3s-8%.3s-%.12s", hex, hex + 8, hex + 13, hex + 17, hex + 20);
+  return cairn_client_id_for_name (name);
 }
 
 static void

@@ -210,6 +210,21 @@ cairn_is_client_id (const char *text)
   return text != NULL && g_uuid_string_is_valid (text);
 }
 
+/**
+ * cairn_client_id_for_name:
+ *
+ * A stable UUID for a row of app data that is found by name rather than
+ * created (a workspace's config, a move's journal): @name hashed, shaped as
+ * a version-5-style UUID.
+ */
+char *
+cairn_client_id_for_name (const char *name)
+{
+  g_autofree char *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, name, -1);
+
+  return g_strdup_printf ("%.8s-%.4s-5%.3s-8%.3s-%.12s", hex, hex + 8, hex + 13, hex + 17, hex + 20);
+}
+
 static const char *
 field_type_name (CairnFieldType type)
 {

@@ -61,5 +61,6 @@ gboolean               cairn_schema_validate_patch      (const CairnTableSpec  *
                                                          JsonObject            *fields,
                                                          GError               **error);
 gboolean               cairn_is_client_id               (const char            *text);
+char                  *cairn_client_id_for_name         (const char            *name);
 
 G_END_DECLS
