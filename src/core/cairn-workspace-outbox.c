@@ -104,9 +104,15 @@ check_write (CairnOutboxOperation   operation,
 
 /* Sending ---------------------------------------------------------------------- */
 
+/* One write on its way. What the announcement needs is copied out of the
+ * outbox entry, which is gone by the time the write is announced. */
 typedef struct {
   CairnWorkspace         *self;     /* a reference, while the write is on its way */
-  const CairnOutboxEntry *entry;
+  const CairnOutboxEntry *entry;    /* valid until it is removed from the outbox */
+  CairnOutboxOperation    operation;
+  char                   *table;
+  char                   *document_id;
+  GTask                  *waiting;  /* the caller, if it is still waiting */
   JsonObject             *stored;   /* what the deployment answered */
   GError                 *refused;  /* a write it will never take */
 } Delivery;
@@ -115,6 +121,9 @@ static void
 delivery_free (Delivery *delivery)
 {
   g_clear_object (&delivery->self);
+  g_free (delivery->table);
+  g_free (delivery->document_id);
+  g_clear_object (&delivery->waiting);
   g_clear_pointer (&delivery->stored, json_object_unref);
   g_clear_error (&delivery->refused);
   g_free (delivery);
@@ -124,24 +133,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Delivery, delivery_free)
 
 /* Tells the lists and the waiting caller how the write ended. */
 static void
-announce (Delivery *delivery,
-          GTask    *waiting)
+announce (Delivery *delivery)
 {
   CairnWorkspace *self = delivery->self;
-  const CairnOutboxEntry *entry = delivery->entry;
+  GTask *waiting = delivery->waiting;
 
   if (delivery->refused != NULL)
     {
-      if (entry->operation == CAIRN_OUTBOX_INSERT)
-        g_signal_emit_by_name (self, "document-removed", entry->table, entry->document_id);
+      if (delivery->operation == CAIRN_OUTBOX_INSERT)
+        g_signal_emit_by_name (self, "document-removed", delivery->table, delivery->document_id);
       if (waiting != NULL)
         g_task_return_error (waiting, g_steal_pointer (&delivery->refused));
       return;
     }
 
   if (delivery->stored != NULL)
-    g_signal_emit_by_name (self, "document-changed", entry->table, delivery->stored);
-  if (waiting != NULL && entry->operation == CAIRN_OUTBOX_REMOVE)
+    g_signal_emit_by_name (self, "document-changed", delivery->table, delivery->stored);
+  if (waiting != NULL && delivery->operation == CAIRN_OUTBOX_REMOVE)
     g_task_return_boolean (waiting, TRUE);
   else if (waiting != NULL)
     g_task_return_pointer (waiting, g_steal_pointer (&delivery->stored), (GDestroyNotify) json_object_unref);
@@ -154,15 +162,13 @@ entry_removed_cb (GObject      *object,
 {
   g_autoptr(Delivery) delivery = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) waiting = NULL;
   CairnWorkspace *self = delivery->self;
 
   /* the write went through; a note of it that stays is sent again, harmlessly */
   if (!cairn_outbox_remove_finish (CAIRN_OUTBOX (object), result, &error))
     g_warning ("Could not clear a delivered write from the outbox: %s", error->message);
 
-  g_hash_table_steal_extended (self->waiting, delivery->entry, NULL, (gpointer *) &waiting);
-  announce (delivery, waiting);
+  announce (delivery);
 
   self->flushing = FALSE;
   flush (self);
@@ -179,7 +185,7 @@ sent_cb (GObject      *object,
   CairnStore *store = CAIRN_STORE (object);
   const CairnOutboxEntry *entry;
 
-  switch (delivery->entry->operation)
+  switch (delivery->operation)
     {
     case CAIRN_OUTBOX_INSERT:
       delivery->stored = cairn_store_insert_finish (store, result, &error);
@@ -209,6 +215,7 @@ sent_cb (GObject      *object,
   /* acknowledged, or refused for good (bad input): either way it leaves */
   delivery->refused = g_steal_pointer (&error);
   entry = delivery->entry;
+  g_hash_table_steal_extended (self->waiting, entry, NULL, (gpointer *) &delivery->waiting);
   cairn_outbox_remove_async (self->outbox, entry, NULL, entry_removed_cb, g_steal_pointer (&delivery));
 }
 
@@ -226,6 +233,9 @@ flush (CairnWorkspace *self)
   delivery = g_new0 (Delivery, 1);
   delivery->self = g_object_ref (self);
   delivery->entry = entry;
+  delivery->operation = entry->operation;
+  delivery->table = g_strdup (entry->table);
+  delivery->document_id = g_strdup (entry->document_id);
 
   switch (entry->operation)
     {
