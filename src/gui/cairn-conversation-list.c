@@ -193,6 +193,16 @@ on_selected_item_changed (CairnConversationList *self)
     queue_check (self);
 }
 
+/* Content moved to another store (Bring Your Own Database switched, or a
+ * move done): the listing loads again, and the conversation shown is
+ * selected again if the other store has it too. */
+static void
+on_storage_changed (CairnConversationList *self)
+{
+  if (self->selected != NULL && self->pending_id == NULL)
+    self->pending_id = g_strdup (cairn_conversation_get_client_id (self->selected));
+}
+
 static void
 on_vadjustment_changed (CairnConversationList *self)
 {
@@ -410,8 +420,12 @@ cairn_conversation_list_set_workspace (CairnConversationList *self,
   g_return_if_fail (CAIRN_IS_CONVERSATION_LIST (self));
   g_return_if_fail (workspace == NULL || CAIRN_IS_WORKSPACE (workspace));
 
-  if (!g_set_object (&self->workspace, workspace))
+  if (self->workspace == workspace)
     return;
+
+  if (self->workspace != NULL)
+    g_signal_handlers_disconnect_by_func (self->workspace, on_storage_changed, self);
+  g_set_object (&self->workspace, workspace);
 
   gtk_single_selection_set_model (self->selection, NULL);
   disconnect_model (self);
@@ -419,6 +433,9 @@ cairn_conversation_list_set_workspace (CairnConversationList *self,
 
   if (workspace != NULL)
     {
+      /* before the listing's own handler, which empties it */
+      g_signal_connect_object (workspace, "storage-changed",
+                               G_CALLBACK (on_storage_changed), self, G_CONNECT_SWAPPED);
       connect_model (self);
       gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->conversations));
       maybe_load_more (self);

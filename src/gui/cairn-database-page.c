@@ -35,6 +35,9 @@
 #include "cairn-local-store.h"
 #include "cairn-preflight.h"
 
+/* Room left below what is scrolled into view, as below a page's last group. */
+#define REVEAL_MARGIN 24.0
+
 struct _CairnDatabasePage
 {
   AdwPreferencesPage   parent_instance;
@@ -194,24 +197,53 @@ add_toast (CairnDatabasePage *self,
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (window), toast);
 }
 
-/* Says in the page (and a toast) why something did not work. */
+/* Scrolls the page so that @widget shows, once it has its size: results
+ * that appear below the fold of a small window would go unnoticed. */
+static gboolean
+reveal_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  guint *frames = user_data;
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *child;
+  graphene_rect_t bounds;
+
+  /* the frame after a change is laid out with the sizes before it */
+  if (++*frames < 2)
+    return G_SOURCE_CONTINUE;
+
+  if (scrolled == NULL)
+    return G_SOURCE_REMOVE;
+
+  child = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
+  if (child != NULL && gtk_widget_compute_bounds (widget, child, &bounds))
+    gtk_adjustment_clamp_page (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
+                               bounds.origin.y, bounds.origin.y + bounds.size.height + REVEAL_MARGIN);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reveal (GtkWidget *widget)
+{
+  gtk_widget_add_tick_callback (widget, reveal_tick_cb, g_new0 (guint, 1), g_free);
+}
+
+/* Says in the page why something did not work; a toast points there. */
 static void
 show_error (CairnDatabasePage *self,
             const char        *title,
             const char        *message)
 {
-  g_autofree char *toast = NULL;
-
   if (self->disposed)
     return;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->error_row), title);
   cairn_check_row_set_message (self->error_row, message);
   gtk_widget_set_visible (GTK_WIDGET (self->error_group), TRUE);
-
-  /* Translators: a toast; the first %s is what failed, the second why */
-  toast = g_strdup_printf (_("%s: %s"), title, message);
-  add_toast (self, toast);
+  reveal (GTK_WIDGET (self->error_group));
+  add_toast (self, title);
 }
 
 static void
@@ -429,9 +461,9 @@ test_done_cb (GObject      *object,
   g_autoptr(Op) op = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (finish_preflight (op, result, &error))
-    add_toast (op->page, _("The connection works"));
-  /* a failure shows in the rows of the steps */
+  /* the rows of the steps say how it went */
+  if ((finish_preflight (op, result, &error) || !is_cancelled (error)) && !op->page->disposed)
+    reveal (GTK_WIDGET (op->page->checks_group));
 }
 
 static void
@@ -528,6 +560,8 @@ enable_cb (GObject      *object,
 
   if (!self->disposed)
     {
+      /* what the checks said is history now; the status above tells the present */
+      gtk_widget_set_visible (GTK_WIDGET (self->checks_group), FALSE);
       gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
       self->url_edited = FALSE;
       update_from_config (self);
@@ -542,8 +576,18 @@ static void
 enable (Op *op)
 {
   CairnDatabasePage *self = op->page;
-  const char *key = entered_key (self);
-  g_autofree char *digest = key_digest (self, key);
+  const char *key;
+  g_autofree char *digest = NULL;
+
+  /* the key is only in its entry: gone with the window */
+  if (self->disposed)
+    {
+      op_free (op);
+      return;
+    }
+
+  key = entered_key (self);
+  digest = key_digest (self, key);
 
   /* the entries cannot change while the page is busy; make sure */
   if (g_strcmp0 (digest, op->key_digest) != 0)
@@ -566,10 +610,14 @@ save_checked_cb (GObject      *object,
   g_autoptr(Op) op = user_data;
   g_autoptr(GError) error = NULL;
 
+  /* the row of the step that failed says why; nothing else changes */
   if (!finish_preflight (op, result, &error))
     {
-      if (!is_cancelled (error))
-        show_error (op->page, _("Could Not Connect to Your Database"), error->message);
+      if (!is_cancelled (error) && !op->page->disposed)
+        {
+          reveal (GTK_WIDGET (op->page->checks_group));
+          add_toast (op->page, _("Could not connect to your database"));
+        }
       return;
     }
 
@@ -624,6 +672,8 @@ update_move (CairnDatabasePage *self)
       break;
     case CAIRN_CONTENT_MOVE_DONE:
     default:
+      gtk_label_set_text (self->move_title, up ? _("Your Conversations Moved to Your Deployment")
+                                               : _("Your Conversations Copied to This Computer"));
       if (up)
         text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Done: %u item moved", "Done: %u items moved", total),
                                 total);
@@ -651,6 +701,9 @@ disable_cb (GObject      *object,
       return;
     }
 
+  if (!op->page->disposed)
+    gtk_widget_set_visible (GTK_WIDGET (op->page->checks_group), FALSE);
+
   add_toast (op->page, _("Your content is back on this computer"));
 }
 
@@ -672,18 +725,15 @@ move_cb (GObject      *object,
 
   if (!cairn_content_mover_run_finish (CAIRN_CONTENT_MOVER (object), result, &error))
     {
-      g_autofree char *toast = NULL;
-
       if (self->disposed)
         return;
 
       /* the move's own row says why, next to Resume */
+      gtk_label_set_text (self->move_title, _("The Move Stopped"));
       gtk_label_set_text (self->move_error_label, error->message);
       gtk_widget_set_visible (GTK_WIDGET (self->move_error_label), TRUE);
       gtk_widget_set_visible (self->resume_button, TRUE);
-      /* Translators: a toast; %s is the reason */
-      toast = g_strdup_printf (_("The move stopped: %s"), error->message);
-      add_toast (self, toast);
+      add_toast (self, _("The move stopped before the end"));
       return;
     }
 
@@ -702,6 +752,10 @@ run_move (CairnDatabasePage *self)
 {
   Op *op = op_new (self);
 
+  gtk_label_set_text (self->move_title,
+                      self->move_direction == CAIRN_CONTENT_MOVE_TO_DEPLOYMENT
+                      ? _("Moving Your Conversations to Your Deployment")
+                      : _("Copying Your Conversations to This Computer"));
   gtk_widget_set_visible (GTK_WIDGET (self->move_error_label), FALSE);
   gtk_widget_set_visible (self->resume_button, FALSE);
   clear_error (self);
@@ -725,11 +779,8 @@ start_move (CairnDatabasePage         *self,
   self->disconnect_after_move = disconnect_after;
   g_signal_connect_object (self->mover, "notify", G_CALLBACK (update_move), self, G_CONNECT_SWAPPED);
 
-  gtk_label_set_text (self->move_title,
-                      direction == CAIRN_CONTENT_MOVE_TO_DEPLOYMENT
-                      ? _("Moving Your Conversations to Your Deployment")
-                      : _("Copying Your Conversations to This Computer"));
   gtk_widget_set_visible (GTK_WIDGET (self->move_group), TRUE);
+  reveal (GTK_WIDGET (self->move_group));
 
   run_move (self);
 }

@@ -3,7 +3,9 @@
  * An AdwLeaflet holds the sidebar (CairnConversationList) and the content
  * (CairnConversationView above a CairnComposer); both follow the list's
  * selection. Size, maximized state and the shown conversation are kept in
- * GSettings.
+ * GSettings. While the user's database is connecting or blocked, a
+ * CairnConnectionOverlay covers both panes below the header bars and the
+ * content under it is out of reach of mouse, keyboard and shortcuts.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,6 +16,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cairn-composer.h"
+#include "cairn-connection-overlay.h"
 #include "cairn-conversation-list.h"
 #include "cairn-conversation-view.h"
 #include "cairn-window.h"
@@ -32,6 +35,9 @@ struct _CairnWindow
   AdwLeaflet            *leaflet;
   GtkWidget             *sidebar;
   GtkWidget             *content;
+  GtkWidget             *sidebar_header_bar;
+  GtkWidget             *content_header_bar;
+  CairnConnectionOverlay *connection_overlay;
   AdwWindowTitle        *content_title;
   GtkWidget             *conversation_menu_button;
   CairnConversationList *conversation_list;
@@ -91,17 +97,27 @@ update_title (CairnWindow *self)
                               self->conversation != NULL ? conversation_title (self->conversation) : "");
 }
 
+static gboolean
+is_blocked (CairnWindow *self)
+{
+  return self->connection_overlay != NULL && cairn_connection_overlay_get_blocking (self->connection_overlay);
+}
+
 static void
 update_actions (CairnWindow *self)
 {
   gboolean has_conversation = self->conversation != NULL;
+  gboolean blocked = is_blocked (self);
   GActionMap *map = G_ACTION_MAP (self);
 
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "new-conversation")),
+                               !blocked);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "rename-conversation")),
-                               has_conversation);
+                               has_conversation && !blocked);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "delete-conversation")),
-                               has_conversation);
+                               has_conversation && !blocked);
   gtk_widget_set_visible (self->conversation_menu_button, has_conversation);
+  gtk_widget_set_sensitive (self->conversation_menu_button, !blocked);
   gtk_widget_set_visible (GTK_WIDGET (self->composer), has_conversation);
 }
 
@@ -199,6 +215,51 @@ on_composer_failed (CairnWindow *self,
                     const char  *message)
 {
   cairn_window_add_toast (self, message);
+}
+
+/* The connection overlay lies below the header bars, over both panes. */
+static gboolean
+on_get_child_position (GtkOverlay   *overlay,
+                       GtkWidget    *widget,
+                       GdkRectangle *allocation,
+                       CairnWindow  *self)
+{
+  int top;
+
+  if (widget != GTK_WIDGET (self->connection_overlay))
+    return FALSE;
+
+  /* the panes were allocated first: their header bars have their height */
+  top = MAX (gtk_widget_get_height (self->sidebar_header_bar),
+             gtk_widget_get_height (self->content_header_bar));
+
+  allocation->x = 0;
+  allocation->y = top;
+  allocation->width = gtk_widget_get_width (GTK_WIDGET (overlay));
+  allocation->height = MAX (0, gtk_widget_get_height (GTK_WIDGET (overlay)) - top);
+
+  return TRUE;
+}
+
+/* Nothing under the overlay can be clicked, focused or reached by a
+ * shortcut while it blocks; when it goes, the focus goes back to writing. */
+static void
+on_connection_blocking_changed (CairnWindow *self)
+{
+  gboolean blocked = is_blocked (self);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->conversation_list), !blocked);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->conversation_view), !blocked);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->composer), !blocked);
+  update_actions (self);
+
+  if (blocked)
+    return;
+
+  if (self->conversation != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self->composer));
+  else
+    gtk_widget_child_focus (GTK_WIDGET (self->conversation_list), GTK_DIR_TAB_FORWARD);
 }
 
 /* New conversation */
@@ -535,6 +596,7 @@ cairn_window_class_init (CairnWindowClass *klass)
 
   /* Types the template refers to by name. */
   g_type_ensure (CAIRN_TYPE_COMPOSER);
+  g_type_ensure (CAIRN_TYPE_CONNECTION_OVERLAY);
   g_type_ensure (CAIRN_TYPE_CONVERSATION_LIST);
   g_type_ensure (CAIRN_TYPE_CONVERSATION_VIEW);
 
@@ -543,6 +605,9 @@ cairn_window_class_init (CairnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, sidebar_header_bar);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, content_header_bar);
+  gtk_widget_class_bind_template_child (widget_class, CairnWindow, connection_overlay);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, conversation_menu_button);
   gtk_widget_class_bind_template_child (widget_class, CairnWindow, conversation_list);
@@ -551,6 +616,8 @@ cairn_window_class_init (CairnWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_selected_conversation_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_leaflet_folded_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_composer_failed);
+  gtk_widget_class_bind_template_callback (widget_class, on_get_child_position);
+  gtk_widget_class_bind_template_callback (widget_class, on_connection_blocking_changed);
 }
 
 static void

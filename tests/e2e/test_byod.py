@@ -18,6 +18,9 @@ would:
 - Disconnect, Copy and Disconnect: both messages are on this computer again,
   still on the peer, and the key has left the keyring.
 
+And the other answers: Keep Them Here (this computer keeps its conversation,
+not shown while the deployment is used), then Disconnect Only (it is back).
+
 A screenshot of the Database page after Test Connection lands in
 <build dir>/screenshots/byod-database-page.png.
 """
@@ -141,6 +144,7 @@ class Peer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.proc.stdout.close()
 
 
 @unittest.skipUnless(shutil.which("node") and os.path.exists(os.path.join(SOURCE, "tests", "peer", "node_modules")),
@@ -284,6 +288,44 @@ class ByodFlow(unittest.TestCase):
         self.assertEqual(self.peer_messages(), sorted([before, text]))
         self.close_preferences(app, preferences)
         app.wait(role="label", name=text)
+        app.quit()
+        self.assertEqual(app.proc.returncode, 0)
+        self.assert_key_nowhere_else()
+
+    def test_keep_here_then_disconnect_only(self):
+        app = self.launch()
+        before = "Only on this computer"
+        self.send_in_new_conversation(app, before)
+
+        preferences = self.open_database_page(app)
+        app.set_text(app.wait(role="text", name="Deployment URL", root=preferences), self.peer.url)
+        app.set_text(app.wait(role="text", name="Deploy Key", root=preferences), DEPLOY_KEY)
+        # Save without Test Connection: it checks first by itself
+        app.click(app.wait(role="push button", name="Save", root=preferences))
+        app.wait(role="label", name="Move Your Conversations to Your Database?")
+        app.click(app.wait(role="push button", name_contains="Keep Them Here"))
+        app.wait(role="label", name="Your Convex Deployment", root=preferences)
+        app.wait(role="label", name="Connected", root=preferences)
+
+        # the deployment's (empty) content is shown; this computer keeps its own
+        self.close_preferences(app, preferences)
+        app.wait(role="label", name="No Conversations")
+        app.wait_gone(role="label", name=before)
+        self.assertEqual(self.peer_messages(), [])
+        self.assertEqual(self.local_rows("messages"), 1)
+
+        preferences = self.open_database_page(app)
+        app.click(app.wait(role="push button", name="Disconnect", root=preferences))
+        app.wait(role="label", name="Disconnect from Your Database?")
+        app.click(app.wait(role="push button", name_contains="Disconnect Only"))
+        app.wait(role="label", name="This Computer", root=preferences)
+        wait_for(lambda: self.keyring.lookup(workspace="default") is None, what="the key to leave the keyring")
+        self.assertIsNone(app.find(role="push button", name="Disconnect", root=preferences))
+        self.close_preferences(app, preferences)
+
+        # this computer's content is back
+        app.click(app.wait(role="label", name="New Conversation"))
+        app.wait(role="label", name=before)
         app.quit()
         self.assertEqual(app.proc.returncode, 0)
         self.assert_key_nowhere_else()
