@@ -25,6 +25,7 @@
 #include "failing-store.h"
 #include "fake-clock.h"
 #include "fake-network-monitor.h"
+#include "test-keyring.h"
 #include "test-util.h"
 
 #define WAIT_TIMEOUT_S 10
@@ -1443,6 +1444,43 @@ test_overlay_retries (OverlayFixture *f,
   save_screenshot (f->window, "hint");
 }
 
+static void
+create_conversation_blocked (OverlayFixture *f,
+                             const char     *title)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(CairnConversation) conversation = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cairn_workspace_create_conversation_async (f->workspace, title, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  conversation = cairn_workspace_create_conversation_finish (f->workspace, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (conversation);
+}
+
+/* What waits in the outbox is counted, and said to be safe. */
+static void
+test_overlay_unsent_items (OverlayFixture *f,
+                           gconstpointer   data)
+{
+  g_autofree char *url = loopback_url (NULL);
+  const char *one = "1 unsent item is kept safe on this computer and will be sent when the connection is back";
+  const char *two = "2 unsent items are kept safe on this computer and will be sent when the connection is back";
+
+  overlay_connect (f, url, OVERLAY_ADMIN_KEY);
+  wait_settled (f, CAIRN_CONNECTION_BLOCKED, CAIRN_BLOCK_REASON_UNREACHABLE);
+  wait_for_label (f->window, "Database Connection Error");
+  g_assert_null (find_widget (GTK_WIDGET (f->window), match_visible_label, one));
+
+  create_conversation_blocked (f, "Packing list");
+  wait_for_label (f->window, one);
+  create_conversation_blocked (f, "Route");
+  wait_for_label (f->window, two);
+  assert_blocked (f, "Database Connection Error", NULL);
+  save_screenshot (f->window, "unsent");
+}
+
 static gboolean
 leaflet_folded (gpointer data)
 {
@@ -1556,12 +1594,41 @@ test_overlay_reason (OverlayFixture *f,
   save_screenshot (f->window, c->name);
 }
 
-/* No key in memory and none to be had from the keyring. */
+/* No key in memory and none to be had from the keyring. Runs in a process
+ * of its own (see main()): on a private bus where no keyring can be started,
+ * so that none is left running on the session bus the other suites share. */
+#define KEYRING_SUBPROCESS "/widgets/overlay/keyring-unavailable/subprocess"
+
+static void
+test_overlay_keyring_unavailable_in_subprocess (void)
+{
+  g_test_trap_subprocess (KEYRING_SUBPROCESS, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+static gboolean
+is_keyring_subprocess (int    argc,
+                       char **argv)
+{
+  gboolean subprocess = FALSE;
+  gboolean keyring = FALSE;
+
+  for (int i = 1; i < argc; i++)
+    {
+      subprocess |= g_str_equal (argv[i], "--GTestSubprocess");
+      keyring |= g_str_equal (argv[i], KEYRING_SUBPROCESS);
+    }
+
+  return subprocess && keyring;
+}
+
 static void
 test_overlay_keyring_unavailable (OverlayFixture *f,
                                   gconstpointer   data)
 {
-  g_autofree char *url = loopback_url (NULL);
+  /* silent: a list request sent before the block must not fail and
+   * replace the reason with its own (unreachable) */
+  g_autofree char *url = loopback_url (&f->silent);
 
   overlay_connect (f, url, NULL);
   wait_settled (f, CAIRN_CONNECTION_BLOCKED, CAIRN_BLOCK_REASON_KEYRING_UNAVAILABLE);
@@ -1608,9 +1675,23 @@ main (int   argc,
       char *argv[])
 {
   int ret;
+  gboolean keyring_bus = is_keyring_subprocess (argc, argv);
 
   /* Dates and labels in English, whatever the machine's locale. */
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+
+  /* before anything connects to the session bus; the private one has no
+   * accessibility bus either */
+  if (keyring_bus)
+    {
+      g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
+
+      g_setenv ("GTK_A11Y", "none", TRUE);
+      test_keyring_bus_up ();
+      /* GTestDBus unsets it, as if for a test without a display */
+      if (display != NULL)
+        g_setenv ("DISPLAY", display, TRUE);
+    }
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
@@ -1643,19 +1724,23 @@ main (int   argc,
   ADD_OVERLAY ("/widgets/overlay/offline", NULL, test_overlay_offline);
   ADD_OVERLAY ("/widgets/overlay/retries", NULL, test_overlay_retries);
   ADD_OVERLAY ("/widgets/overlay/narrow-and-dark", NULL, test_overlay_narrow_and_dark);
+  ADD_OVERLAY ("/widgets/overlay/unsent-items", NULL, test_overlay_unsent_items);
   for (guint i = 0; i < G_N_ELEMENTS (reason_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/widgets/overlay/%s", reason_cases[i].name);
 
       ADD_OVERLAY (path, &reason_cases[i], test_overlay_reason);
     }
-  ADD_OVERLAY ("/widgets/overlay/keyring-unavailable", NULL, test_overlay_keyring_unavailable);
+  g_test_add_func ("/widgets/overlay/keyring-unavailable", test_overlay_keyring_unavailable_in_subprocess);
+  ADD_OVERLAY (KEYRING_SUBPROCESS, NULL, test_overlay_keyring_unavailable);
   ADD_OVERLAY ("/widgets/overlay/goes-when-connected", NULL, test_overlay_goes_when_connected);
 
 #undef ADD_OVERLAY
 
   ret = g_test_run ();
   g_clear_pointer (&overlay_peer, convex_peer_free);
+  if (keyring_bus)
+    test_keyring_bus_stop ();
 
   return ret;
 }

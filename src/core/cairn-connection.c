@@ -54,6 +54,7 @@ struct _CairnConnection
   gint64                next_attempt;
   gint64                last_success;
   guint                 interval_s;
+  GQueue                held;       /* content requests waiting for the first check */
 };
 
 static void store_iface_init (CairnStoreInterface *iface);
@@ -77,6 +78,19 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void probe (CairnConnection *self);
+static void issue (GTask *task);
+
+/* The first check decides what happens to requests made while connecting:
+ * they go out once connected, or fail as blocked. Sending them earlier would
+ * send them without the key (still in the keyring) and misread the answer. */
+static void
+release_held (CairnConnection *self)
+{
+  GTask *task;
+
+  while ((task = g_queue_pop_head (&self->held)) != NULL)
+    issue (task);
+}
 
 /* State ------------------------------------------------------------------ */
 
@@ -162,6 +176,7 @@ block (CairnConnection *self,
 
   g_debug ("blocked (%d): %s", reason, error->message);
   set_state (self, CAIRN_CONNECTION_BLOCKED, reason, error);
+  release_held (self);
 
   if (!self->probing)
     schedule_probe (self, cairn_connection_backoff_ms (self, CAIRN_CONNECTION_PROBE_BASE_MS,
@@ -177,9 +192,8 @@ connected (CairnConnection *self)
       self->failed_retries = 0;
       notify (self, PROP_FAILED_RETRIES);
     }
-  self->last_success = (gint64) cairn_json_now_ms ();
-  notify (self, PROP_LAST_SUCCESS);
   set_state (self, CAIRN_CONNECTION_CONNECTED, CAIRN_BLOCK_REASON_NONE, NULL);
+  release_held (self);
 
   schedule_probe (self, self->interval_s * 1000);
 }
@@ -195,6 +209,13 @@ probe_finished (CairnConnection *self,
 
   self->probing = FALSE;
   notify (self, PROP_PROBING);
+
+  /* an answer is contact, even one that says the schema does not fit */
+  if (ping != NULL)
+    {
+      self->last_success = (gint64) cairn_json_now_ms ();
+      notify (self, PROP_LAST_SUCCESS);
+    }
 
   if (error == NULL && !cairn_preflight_check_schema (ping, &schema_error))
     error = schema_error;
@@ -319,8 +340,6 @@ op_free (Op *op)
   g_free (op);
 }
 
-static void issue (GTask *task);
-
 static gboolean
 retry_cb (gpointer user_data)
 {
@@ -389,7 +408,10 @@ op_done_cb (GObject      *object,
       return;
     }
 
-  if (cairn_connection_reason_for_error (error) != CAIRN_BLOCK_REASON_NONE)
+  /* A request that was on its way when the connection blocked says nothing
+   * new: the block's own reason stands. */
+  if (cairn_connection_reason_for_error (error) != CAIRN_BLOCK_REASON_NONE &&
+      self->state != CAIRN_CONNECTION_BLOCKED)
     block (self, error);
 
   g_task_return_error (task, g_steal_pointer (&error));
@@ -406,6 +428,12 @@ issue (GTask *task)
   if (g_task_return_error_if_cancelled (task))
     {
       g_object_unref (task);
+      return;
+    }
+
+  if (self->state == CAIRN_CONNECTION_CONNECTING)
+    {
+      g_queue_push_tail (&self->held, task);
       return;
     }
 
@@ -587,6 +615,12 @@ cairn_connection_dispose (GObject *object)
   CairnConnection *self = (CairnConnection *) object;
 
   g_cancellable_cancel (self->cancellable);
+  while (!g_queue_is_empty (&self->held))
+    {
+      g_autoptr(GTask) task = g_queue_pop_head (&self->held);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The connection was closed."));
+    }
   if (self->clock != NULL)
     cancel_timer (self);
   if (self->monitor != NULL)
@@ -708,6 +742,7 @@ cairn_connection_init (CairnConnection *self)
 {
   self->cancellable = g_cancellable_new ();
   self->rand = g_rand_new ();
+  g_queue_init (&self->held);
   self->interval_s = CAIRN_CONNECTION_DEFAULT_INTERVAL_S;
 }
 

@@ -126,6 +126,7 @@ static void
 show_open_error (CairnApplication *self,
                  const GError     *error)
 {
+  g_autofree char *escaped = g_markup_escape_text (error->message, -1);
   GtkWidget *window = adw_application_window_new (GTK_APPLICATION (self));
   GtkWidget *page = adw_status_page_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
@@ -136,7 +137,7 @@ show_open_error (CairnApplication *self,
 
   adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), "dialog-error-symbolic");
   adw_status_page_set_title (ADW_STATUS_PAGE (page), _("Could Not Open Your Conversations"));
-  adw_status_page_set_description (ADW_STATUS_PAGE (page), error->message);
+  adw_status_page_set_description (ADW_STATUS_PAGE (page), escaped);
   gtk_widget_set_vexpand (page, TRUE);
 
   gtk_widget_set_halign (button, GTK_ALIGN_CENTER);

@@ -89,9 +89,13 @@ update_page (CairnConversationView *self)
 {
   const char *page = page_name (self);
 
+  /* the description is markup; an error message is text */
   if (g_str_equal (page, "error"))
-    adw_status_page_set_description (self->error_page,
-                                     cairn_paged_list_get_error (self->messages)->message);
+    {
+      g_autofree char *escaped = g_markup_escape_text (cairn_paged_list_get_error (self->messages)->message, -1);
+
+      adw_status_page_set_description (self->error_page, escaped);
+    }
 
   gtk_spinner_set_spinning (self->spinner, g_str_equal (page, "loading"));
   gtk_stack_set_visible_child_name (self->stack, page);
