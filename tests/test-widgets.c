@@ -562,6 +562,290 @@ test_failed_send_keeps_text (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Typing, and a conversation that changes or comes meanwhile */
+
+static CairnConversation *
+workspace_create_conversation (CairnWorkspace *workspace,
+                               const char     *title)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  CairnConversation *conversation;
+
+  cairn_workspace_create_conversation_async (workspace, title, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  conversation = cairn_workspace_create_conversation_finish (workspace, result, &error);
+  g_assert_no_error (error);
+
+  return conversation;
+}
+
+static char *
+workspace_load_draft (CairnWorkspace *workspace,
+                      const char     *conversation_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *text;
+
+  cairn_workspace_load_draft_async (workspace, conversation_id, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  text = cairn_workspace_load_draft_finish (workspace, result, &error);
+  g_assert_no_error (error);
+
+  return text;
+}
+
+static GtkWidget *
+composer_text_view (CairnWindow *window)
+{
+  return find_child_of_type (window_composer (window), GTK_TYPE_TEXT_VIEW);
+}
+
+static const char *
+shown_id (CairnWindow *window)
+{
+  CairnConversation *shown = cairn_conversation_list_get_selected_conversation (window_list (window));
+
+  return shown != NULL ? cairn_conversation_get_client_id (shown) : NULL;
+}
+
+/* Shows @conversation with the keyboard focus in Message, as a click in the
+ * list and one in Message would. */
+static void
+start_writing_in (CairnWindow       *window,
+                  CairnConversation *conversation)
+{
+  select_conversation (window, cairn_conversation_get_client_id (conversation));
+  gtk_widget_grab_focus (GTK_WIDGET (window_composer (window)));
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (window)) == composer_text_view (window));
+}
+
+/* What the user is typing is still there, still in focus, for @conversation_id. */
+static void
+assert_still_writing (CairnWindow *window,
+                      const char  *conversation_id,
+                      const char  *text)
+{
+  g_autofree char *shown = composer_text (window);
+
+  g_assert_cmpstr (shown, ==, text);
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (window)) == composer_text_view (window));
+  g_assert_cmpstr (shown_id (window), ==, conversation_id);
+  g_assert_cmpstr (cairn_conversation_get_client_id (cairn_composer_get_conversation (window_composer (window))),
+                   ==, conversation_id);
+}
+
+/* A copy of @document with @name set to @value (NULL: removed). */
+static JsonObject *
+document_with (JsonObject *document,
+               const char *name,
+               JsonNode   *value)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, document);
+  while (json_object_iter_next (&iter, &member, &node))
+    if (!g_str_equal (member, name))
+      json_object_set_member (copy, member, json_node_copy (node));
+  if (value != NULL)
+    json_object_set_member (copy, name, value);
+
+  return copy;
+}
+
+typedef struct {
+  CairnWorkspace *workspace;
+  const char     *conversation_id;
+  const char     *text;
+} DraftWait;
+
+static gboolean
+draft_is (gpointer data)
+{
+  DraftWait *wait = data;
+  g_autofree char *text = workspace_load_draft (wait->workspace, wait->conversation_id);
+
+  return g_strcmp0 (text, wait->text) == 0;
+}
+
+static void
+wait_for_draft (CairnWorkspace *workspace,
+                const char     *conversation_id,
+                const char     *text)
+{
+  DraftWait wait = { workspace, conversation_id, text };
+
+  wait_until (draft_is, &wait, "the draft to be saved");
+}
+
+typedef struct {
+  CairnWindow       *window;
+  CairnConversation *item;
+} ItemReplaced;
+
+static gboolean
+selected_item_replaced (gpointer data)
+{
+  ItemReplaced *replaced = data;
+  CairnConversation *shown = cairn_conversation_list_get_selected_conversation (window_list (replaced->window));
+
+  return shown != NULL && shown != replaced->item
+         && cairn_composer_get_conversation (window_composer (replaced->window)) == shown;
+}
+
+/* The conversation being written in is updated — marked pending, then as
+ * the deployment stored it (what the outbox announces), renamed, moved up
+ * the list by a newer updatedAt (a new item in the listing) — while text is
+ * in Message: the text, the focus and the messages shown all stay. */
+static void
+test_conversation_updated_while_typing (Fixture       *f,
+                                        gconstpointer  data)
+{
+  CairnWindow *window = window_new (f);
+  g_autoptr(CairnConversation) conversation = create_conversation (f, "Packing list");
+  g_autoptr(CairnConversation) item = NULL;
+  g_autofree char *id = g_strdup (cairn_conversation_get_client_id (conversation));
+  JsonObject *document = cairn_conversation_get_document (conversation);
+  g_autoptr(JsonObject) pending = document_with (document, CAIRN_PENDING_MEMBER,
+                                                 json_node_init_boolean (json_node_alloc (), TRUE));
+  g_autoptr(JsonObject) stored = document_with (document, CAIRN_PENDING_MEMBER, NULL);
+  g_autoptr(JsonObject) renamed = document_with (stored, "title",
+                                                 json_node_init_string (json_node_alloc (), "Packing"));
+  g_autoptr(JsonObject) newer = NULL;
+  GListModel *messages;
+  ItemReplaced replaced = { window, NULL };
+
+  start_writing_in (window, conversation);
+  wait_for_label (window_view (window), "No Messages");
+  messages = cairn_conversation_view_get_messages (window_view (window));
+  item = g_object_ref (cairn_conversation_list_get_selected_conversation (window_list (window)));
+  type_text (window, "The tent pegs are in the blue bag");
+
+  /* the same item, updated in place */
+  g_signal_emit_by_name (f->workspace, "document-changed", "conversations", pending);
+  run_for (50);
+  g_signal_emit_by_name (f->workspace, "document-changed", "conversations", stored);
+  run_for (50);
+  g_signal_emit_by_name (f->workspace, "document-changed", "conversations", renamed);
+  run_for (50);
+  g_assert_true (cairn_conversation_list_get_selected_conversation (window_list (window)) == item);
+  g_assert_cmpstr (cairn_conversation_get_title (item), ==, "Packing");
+  assert_still_writing (window, id, "The tent pegs are in the blue bag");
+
+  /* moved to the top: removed from the listing and inserted again as a new item */
+  newer = document_with (renamed, "updatedAt",
+                         json_node_init_double (json_node_alloc (),
+                                                json_object_get_double_member (renamed, "updatedAt") + 60000));
+  replaced.item = item;
+  g_signal_emit_by_name (f->workspace, "document-changed", "conversations", newer);
+  wait_until (selected_item_replaced, &replaced, "the moved conversation to be selected again");
+  run_for (50);
+  assert_still_writing (window, id, "The tent pegs are in the blue bag");
+  /* not shown anew: its messages were not loaded again */
+  g_assert_true (cairn_conversation_view_get_messages (window_view (window)) == messages);
+
+  /* and what was typed is this conversation's draft, as ever */
+  type_text (window, ", with the mallet");
+  gtk_window_destroy (GTK_WINDOW (window));
+  wait_for_draft (f->workspace, id, "The tent pegs are in the blue bag, with the mallet");
+}
+
+static gboolean
+other_conversation_shown (gpointer data)
+{
+  gpointer *args = data;
+  CairnWindow *window = args[0];
+  const char *left = args[1];
+
+  return shown_id (window) != NULL && g_strcmp0 (shown_id (window), left) != 0
+         && cairn_composer_get_conversation (window_composer (window)) != NULL
+         && g_strcmp0 (cairn_conversation_get_client_id (cairn_composer_get_conversation (window_composer (window))),
+                       left) != 0;
+}
+
+/* New Conversation while writing in another, and typing on at once, before
+ * the new one exists (a durable write, and with BYOD on the deployment's
+ * answer, away): what is typed from then on is the new conversation's. The
+ * one left keeps the draft it had. */
+static void
+new_conversation_while_typing (CairnWorkspace *workspace,
+                               CairnWindow    *window)
+{
+  g_autoptr(CairnConversation) left = workspace_create_conversation (workspace, "Groceries");
+  g_autofree char *left_id = g_strdup (cairn_conversation_get_client_id (left));
+  gpointer args[2] = { window, left_id };
+  g_autofree char *new_id = NULL;
+  g_autoptr(CairnMessage) message = NULL;
+  CairnConversationView *view = window_view (window);
+
+  start_writing_in (window, left);
+  type_text (window, "Eggs");
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "new-conversation", NULL);
+  type_text (window, "The tent pegs are in the blue bag");
+  /* what this is about: it does not exist yet */
+  g_assert_cmpstr (shown_id (window), ==, left_id);
+
+  wait_until (other_conversation_shown, args, "the new conversation to be shown");
+  new_id = g_strdup (shown_id (window));
+  run_for (50);
+  assert_still_writing (window, new_id, "The tent pegs are in the blue bag");
+
+  /* it is sent to the new conversation */
+  press_send (window);
+  wait_until (messages_listed, view, "the message in the new conversation");
+  message = g_list_model_get_item (cairn_conversation_view_get_messages (view), 0);
+  g_assert_cmpstr (cairn_message_get_content (message), ==, "The tent pegs are in the blue bag");
+  g_assert_cmpstr (cairn_message_get_conversation_id (message), ==, new_id);
+  wait_until (not_sending, window_composer (window), "the send to finish");
+
+  wait_for_draft (workspace, left_id, "Eggs");
+  wait_for_draft (workspace, new_id, "");
+}
+
+static void
+test_new_conversation_while_typing (Fixture       *f,
+                                    gconstpointer  data)
+{
+  CairnWindow *window = window_new (f);
+
+  new_conversation_while_typing (f->workspace, window);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The new conversation cannot be made: the one shown gets its draft back,
+ * followed by what was typed meanwhile. */
+static void
+test_new_conversation_fails_while_typing (Fixture       *f,
+                                          gconstpointer  data)
+{
+  CairnWindow *window = window_new (f);
+  g_autoptr(CairnConversation) conversation = create_conversation (f, "Groceries");
+  ComposerText expected = { window, "Eggs and milk" };
+  g_autofree char *emptied = NULL;
+
+  start_writing_in (window, conversation);
+  type_text (window, "Eggs");
+
+  test_failing_store_fail_inserts_into (f->failing, "conversations");
+  g_action_group_activate_action (G_ACTION_GROUP (window), "new-conversation", NULL);
+  emptied = composer_text (window);
+  g_assert_cmpstr (emptied, ==, "");
+  type_text (window, " and milk");
+
+  wait_for_label (window, "Could not create the conversation: The disk is full (simulated)");
+  wait_until (composer_shows, &expected, "the text to be back in the conversation shown");
+  assert_still_writing (window, cairn_conversation_get_client_id (conversation), "Eggs and milk");
+  press_send (window);
+  wait_for_label (rows_of (window_view (window)), "Eggs and milk");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static AdwMessageDialog *
 find_message_dialog (void)
 {
@@ -1670,6 +1954,19 @@ test_overlay_goes_when_connected (OverlayFixture *f,
   save_screenshot (f->window, "connected");
 }
 
+/* The same with BYOD on: the new conversation goes through the outbox, and
+ * is shown once the deployment has it. */
+static void
+test_byod_new_conversation_while_typing (OverlayFixture *f,
+                                         gconstpointer   data)
+{
+  ConvexPeer *peer = overlay_peer_get ();
+
+  overlay_connect (f, convex_peer_get_url (peer), OVERLAY_ADMIN_KEY);
+  wait_until (connection_connected, f->connection, "the connection");
+  new_conversation_while_typing (f->workspace, f->window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1707,6 +2004,9 @@ main (int   argc,
   ADD ("/widgets/window/rename-and-delete", FALSE, test_rename_and_delete);
   ADD ("/widgets/composer/drafts-kept", FALSE, test_drafts_kept);
   ADD ("/widgets/composer/failed-send-keeps-text", TRUE, test_failed_send_keeps_text);
+  ADD ("/widgets/composer/conversation-updated-while-typing", FALSE, test_conversation_updated_while_typing);
+  ADD ("/widgets/composer/new-conversation-while-typing", FALSE, test_new_conversation_while_typing);
+  ADD ("/widgets/composer/new-conversation-fails-while-typing", TRUE, test_new_conversation_fails_while_typing);
   ADD ("/widgets/preferences/database-page", FALSE, test_preferences_database_page);
   ADD ("/widgets/preferences/test-bad-url", FALSE, test_preferences_test_bad_url);
   ADD ("/widgets/preferences/test-empty-key", FALSE, test_preferences_test_empty_key);
@@ -1734,6 +2034,7 @@ main (int   argc,
   g_test_add_func ("/widgets/overlay/keyring-unavailable", test_overlay_keyring_unavailable_in_subprocess);
   ADD_OVERLAY (KEYRING_SUBPROCESS, NULL, test_overlay_keyring_unavailable);
   ADD_OVERLAY ("/widgets/overlay/goes-when-connected", NULL, test_overlay_goes_when_connected);
+  ADD_OVERLAY ("/widgets/byod/new-conversation-while-typing", NULL, test_byod_new_conversation_while_typing);
 
 #undef ADD_OVERLAY
 

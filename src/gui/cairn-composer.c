@@ -8,6 +8,11 @@
  * Sending keeps the text until the workspace confirms the message is stored;
  * on failure the text stays and ::failed tells the window what went wrong.
  *
+ * A new conversation takes a moment to exist (a durable write; with BYOD on,
+ * the deployment's answer). From the moment it is asked for, the composer is
+ * for it: the draft shown is put away, and what is typed meanwhile goes to
+ * the next conversation shown instead of the one still on screen.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "cairn-composer"
@@ -38,6 +43,10 @@ struct _CairnComposer
   gboolean           sending;
   /* Text set by the program, not typed: not an edit. */
   gboolean           setting_text;
+  /* A new conversation is on its way; the text is for it. */
+  gboolean           expecting;
+  char              *left_id;       /* the conversation left for it */
+  char              *left_text;     /* and its text then */
 
   GtkTextView       *text_view;
   GtkWidget         *placeholder_label;
@@ -151,7 +160,8 @@ update_state (CairnComposer *self)
   g_autofree char *text = get_text (self);
   gboolean has_conversation = self->workspace != NULL && self->conversation_id != NULL;
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->text_view), has_conversation);
+  /* typing on while a new conversation comes: the focus stays */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->text_view), has_conversation || self->expecting);
   gtk_widget_set_visible (self->placeholder_label, *text == '\0');
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.send",
                                  has_conversation && !self->sending && !is_blank (text));
@@ -341,18 +351,37 @@ load_draft (CairnComposer *self)
                                     g_object_ref (self));
 }
 
-/* Shows the draft of @conversation_id after saving the one shown. */
+static void
+stop_expecting (CairnComposer *self)
+{
+  self->expecting = FALSE;
+  g_clear_pointer (&self->left_id, g_free);
+  g_clear_pointer (&self->left_text, g_free);
+}
+
+/* Shows the draft of @conversation_id after saving the one shown; what was
+ * typed while a new conversation was on its way is its text instead. */
 static void
 switch_conversation (CairnComposer *self,
                      const char    *conversation_id)
 {
+  gboolean typed_for_it = self->expecting && self->dirty && conversation_id != NULL;
+
   flush_draft (self);
 
   g_free (self->conversation_id);
   self->conversation_id = g_strdup (conversation_id);
-  self->dirty = FALSE;
-  set_text_silently (self, "");
-  load_draft (self);
+  if (conversation_id != NULL)
+    stop_expecting (self);
+
+  if (typed_for_it)
+    flush_draft (self);
+  else
+    {
+      self->dirty = FALSE;
+      set_text_silently (self, "");
+      load_draft (self);
+    }
   update_state (self);
 }
 
@@ -456,6 +485,8 @@ cairn_composer_finalize (GObject *object)
   CairnComposer *self = CAIRN_COMPOSER (object);
 
   g_free (self->conversation_id);
+  g_free (self->left_id);
+  g_free (self->left_text);
 
   G_OBJECT_CLASS (cairn_composer_parent_class)->finalize (object);
 }
@@ -652,7 +683,9 @@ cairn_composer_set_conversation (CairnComposer     *self,
 
   if (conversation != NULL)
     id = cairn_conversation_get_client_id (conversation);
-  if (g_strcmp0 (id, self->conversation_id) != 0)
+  /* the one left for a new conversation, updated meanwhile, is not the new one */
+  if (g_strcmp0 (id, self->conversation_id) != 0
+      && !(self->expecting && g_strcmp0 (id, self->left_id) == 0))
     switch_conversation (self, id);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATION]);
@@ -703,6 +736,76 @@ cairn_composer_send (CairnComposer *self)
   op = operation_new (self, self->conversation_id, text);
   cairn_workspace_send_message_async (self->workspace, op->conversation_id, text,
                                       NULL, send_message_cb, op);
+}
+
+/**
+ * cairn_composer_expect_conversation:
+ *
+ * A new conversation was asked for and is on its way: the text shown is
+ * saved as its conversation's draft and the composer emptied; what is typed
+ * from now on is for the next conversation shown (the new one, once it
+ * exists), not for the one still on screen. Until then nothing can be sent.
+ */
+void
+cairn_composer_expect_conversation (CairnComposer *self)
+{
+  g_return_if_fail (CAIRN_IS_COMPOSER (self));
+
+  /* asked twice: what was typed after the first time stays for it */
+  if (self->expecting)
+    return;
+
+  flush_draft (self);
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+
+  self->expecting = TRUE;
+  self->left_id = g_steal_pointer (&self->conversation_id);
+  self->left_text = get_text (self);
+  self->dirty = FALSE;
+  set_text_silently (self, "");
+  update_state (self);
+}
+
+/**
+ * cairn_composer_cancel_expected:
+ *
+ * The new conversation will not come (it could not be made): back to the
+ * conversation shown, with its text as it was and what was typed meanwhile
+ * after it.
+ */
+void
+cairn_composer_cancel_expected (CairnComposer *self)
+{
+  g_autofree char *typed = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (CAIRN_IS_COMPOSER (self));
+
+  if (!self->expecting)
+    return;
+
+  g_clear_handle_id (&self->draft_timeout_id, g_source_remove);
+  typed = get_text (self);
+  text = g_strconcat (self->left_text, typed, NULL);
+  g_free (self->conversation_id);
+  self->conversation_id = g_strdup (self->conversation != NULL
+                                    ? cairn_conversation_get_client_id (self->conversation) : NULL);
+  stop_expecting (self);
+
+  if (*typed == '\0')
+    {
+      /* its draft, as saved when it was left */
+      self->dirty = FALSE;
+      load_draft (self);
+    }
+  else
+    {
+      set_text_silently (self, text);
+      self->dirty = TRUE;
+      flush_draft (self);
+    }
+  update_state (self);
 }
 
 /* Saves the draft now instead of after the delay (the window is closing). */

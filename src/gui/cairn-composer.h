@@ -30,5 +30,7 @@ void               cairn_composer_set_text         (CairnComposer  *self,
 gboolean           cairn_composer_get_sending      (CairnComposer  *self);
 void               cairn_composer_send             (CairnComposer  *self);
 void               cairn_composer_save_draft       (CairnComposer  *self);
+void               cairn_composer_expect_conversation (CairnComposer *self);
+void               cairn_composer_cancel_expected     (CairnComposer *self);
 
 G_END_DECLS

@@ -81,8 +81,13 @@ update_page (CairnConversationList *self)
   else
     page = "empty";
 
+  /* the description is markup; an error message is text */
   if (error != NULL)
-    adw_status_page_set_description (self->error_page, error->message);
+    {
+      g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+
+      adw_status_page_set_description (self->error_page, escaped);
+    }
 
   gtk_spinner_set_spinning (self->spinner, g_str_equal (page, "loading"));
   gtk_stack_set_visible_child_name (self->stack, page);

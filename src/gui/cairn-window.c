@@ -280,6 +280,7 @@ create_conversation_cb (GObject      *object,
 
   if (conversation == NULL)
     {
+      cairn_composer_cancel_expected (self->composer);
       /* Translators: %s is the reason */
       show_error (self, _("Could not create the conversation: %s"), error->message);
       return;
@@ -298,6 +299,8 @@ new_conversation_action (GSimpleAction *action,
 {
   CairnWindow *self = user_data;
 
+  /* what is typed from now on is for the new conversation, while it is made */
+  cairn_composer_expect_conversation (self->composer);
   cairn_workspace_create_conversation_async (self->workspace, _("New Conversation"),
                                              self->cancellable, create_conversation_cb, g_object_ref (self));
 }

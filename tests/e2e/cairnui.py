@@ -171,6 +171,47 @@ class Cairn:
                 return
         action.do_action(0)
 
+    def conversation_rows(self):
+        """The rows of the sidebar's Conversations list, newest first."""
+        listing = self.find(role="list", name="Conversations", root=self.toplevel("Cairn"))
+        if listing is None:
+            return []
+        rows = []
+        for i in range(listing.get_child_count()):
+            try:
+                rows.append(listing.get_child_at_index(i))
+            except gi.repository.GLib.Error:
+                continue
+        return rows
+
+    def is_selected(self, node):
+        try:
+            return node.get_state_set().contains(Atspi.StateType.SELECTED)
+        except gi.repository.GLib.Error:
+            return False
+
+    def new_conversation(self):
+        """Clicks New Conversation and returns Message once the new conversation
+        is the one shown, with the keyboard focus in Message.
+
+        Message having the focus is not enough: a button clicked through
+        AT-SPI, like one pressed with the keyboard, acts 250 ms later (GTK
+        shows it pressed meanwhile), and the conversation takes a moment more
+        to exist. Until then the conversation shown before, if any, is still
+        there with its Message in focus. The new one is the newest: the first
+        row, selected, in a list one row longer."""
+        before = len(self.conversation_rows())
+
+        def new_one_shown():
+            rows = self.conversation_rows()
+            return len(rows) > before and self.is_selected(rows[0])
+
+        self.click(self.wait(role="push button", name="New Conversation", root=self.toplevel("Cairn")))
+        wait_for(new_one_shown, what="the new conversation to be shown")
+        composer = self.wait(role="text", name="Message")
+        wait_for(lambda: self.is_focused(composer), what="Message to have the focus")
+        return composer
+
     def is_focused(self, node):
         try:
             return node.get_state_set().contains(Atspi.StateType.FOCUSED)

@@ -202,9 +202,8 @@ class ByodFlow(unittest.TestCase):
         wait_for(lambda: app.toplevel("Preferences") is None, what="Preferences to close")
 
     def send_in_new_conversation(self, app, text):
-        app.click(app.wait(role="push button", name="New Conversation", root=app.toplevel("Cairn")))
-        composer = app.wait(role="text", name="Message")
-        wait_for(lambda: app.is_focused(composer), what="Message to have the focus")
+        # not only Message in focus: the conversation shown before has that too
+        composer = app.new_conversation()
         app.type_text(text)
         wait_for(lambda: app.text_of(composer) == text, what="the typed text in Message")
         app.click(app.wait(role="push button", name="Send"))
