@@ -300,6 +300,9 @@ test_outbox_exactly_once (Fixture       *f,
   g_assert_true (cairn_message_get_pending (message));
   g_assert_cmpuint (cairn_connection_get_state (cairn_workspace_get_connection (f->workspace)), ==,
                     CAIRN_CONNECTION_BLOCKED);
+  /* Preferences learns of it */
+  g_assert_cmpstr (cairn_workspace_get_byod_config (f->workspace)->status, ==, CAIRN_BYOD_STATUS_ERROR);
+  g_assert_nonnull (strstr (cairn_workspace_get_byod_config (f->workspace)->last_error, "could not be reached"));
   /* no fallback: nothing went to the local content tables */
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 0);
@@ -317,6 +320,8 @@ test_outbox_exactly_once (Fixture       *f,
   g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 2);
   wait_connected (f->workspace);
   wait_outbox_empty (f->workspace);
+  g_assert_cmpstr (cairn_workspace_get_byod_config (f->workspace)->status, ==, CAIRN_BYOD_STATUS_CONNECTED);
+  g_assert_cmpstr (cairn_workspace_get_byod_config (f->workspace)->last_error, ==, "");
 
   state = convex_peer_get_state (peer);
   messages = json_object_get_array_member (json_object_get_object_member (state, "tables"), "messages");

@@ -547,10 +547,3 @@ cairn_convex_store_new (CairnConvexClient *client)
   return g_object_new (CAIRN_TYPE_CONVEX_STORE, "client", client, NULL);
 }
 
-CairnConvexClient *
-cairn_convex_store_get_client (CairnConvexStore *self)
-{
-  g_return_val_if_fail (CAIRN_IS_CONVEX_STORE (self), NULL);
-
-  return self->client;
-}

@@ -14,6 +14,5 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CairnConvexStore, cairn_convex_store, CAIRN, CONVEX_STORE, GObject)
 
 CairnConvexStore  *cairn_convex_store_new        (CairnConvexClient *client);
-CairnConvexClient *cairn_convex_store_get_client (CairnConvexStore  *self);
 
 G_END_DECLS

@@ -421,15 +421,6 @@ cairn_outbox_get_count (CairnOutbox *self)
   return g_queue_get_length (&self->entries);
 }
 
-gboolean
-cairn_outbox_is_pending (CairnOutbox *self,
-                         const char  *document_id)
-{
-  g_return_val_if_fail (CAIRN_IS_OUTBOX (self), FALSE);
-
-  return document_id != NULL && g_hash_table_contains (self->pending, document_id);
-}
-
 /**
  * cairn_outbox_list_inserts:
  *

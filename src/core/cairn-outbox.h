@@ -60,8 +60,6 @@ gboolean                cairn_outbox_remove_finish  (CairnOutbox           *self
                                                      GError               **error);
 const CairnOutboxEntry *cairn_outbox_peek           (CairnOutbox           *self);
 guint                   cairn_outbox_get_count      (CairnOutbox           *self);
-gboolean                cairn_outbox_is_pending     (CairnOutbox           *self,
-                                                     const char            *document_id);
 GPtrArray              *cairn_outbox_list_inserts   (CairnOutbox           *self,
                                                      const char            *table);
 

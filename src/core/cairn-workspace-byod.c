@@ -99,13 +99,19 @@ connection_state_cb (CairnConnection *connection,
   CairnConnectionState state = cairn_connection_get_state (connection);
 
   /* back from connecting or blocked: what the lists failed to load, they load now */
-  if (state == CAIRN_CONNECTION_CONNECTED && self->connection_state != CAIRN_CONNECTION_CONNECTED)
+  if (state == self->connection_state)
+    return;
+  self->connection_state = state;
+
+  /* what Preferences shows: the status, the last check, the last error */
+  if (state != CAIRN_CONNECTION_CONNECTING)
+    cairn_workspace_record_check_async (self, NULL, cairn_connection_get_error (connection), NULL, NULL, NULL);
+
+  if (state == CAIRN_CONNECTION_CONNECTED)
     {
-      self->connection_state = state;
       cairn_workspace_flush_outbox (self);
       cairn_workspace_emit_storage_changed (self);
     }
-  self->connection_state = state;
 }
 
 /* Content goes to the deployment from now on, through a connection that
