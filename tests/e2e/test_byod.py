@@ -24,127 +24,27 @@ not shown while the deployment is used), then Disconnect Only (it is back).
 A screenshot of the Database page after Test Connection lands in
 <build dir>/screenshots/byod-database-page.png.
 """
-import ctypes
 import glob
-import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import unittest
-import urllib.request
-
-import gi
-
-gi.require_version("Gio", "2.0")
-from gi.repository import Gio, GLib  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cairnui import Cairn, name_of, wait_for  # noqa: E402
+from byod_helpers import Keyring, Peer, close_preferences, open_database_page  # noqa: E402
 
 SOURCE = os.environ.get("CAIRN_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("CAIRN_BUILD_ROOT", os.path.join(SOURCE, "_build"))
 BINARY = os.path.join(BUILD, "src", "cairn")
 SHOTS = os.path.join(BUILD, "screenshots")
-PEER = os.path.join(SOURCE, "tests", "peer", "convex-peer.mjs")
 
 DEPLOY_KEY = "dev:cairn-e2e|eyJ2MiI6ImNhaXJuLWUyZS1kZXBsb3kta2V5In0="
-KEYRING_PASSWORD = "cairn-e2e-login"
-SCHEMA = "io.github.cairnapp.Cairn.DeployKey"
 STEPS = ["Deployment URL", "Deployment reachable", "Deploy key accepted",
          "Cairn functions deployed", "Schema version compatible"]
-
-
-def die_with_parent():
-    """A test that dies must not leave its helpers behind (meson would wait
-    for their output pipes)."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def helper_env(**overrides):
-    env = dict(os.environ)
-    # gnome-keyring-daemon warns when an item is replaced; fatal-warnings would end it
-    env.pop("G_DEBUG", None)
-    env.update(overrides)
-    return env
-
-
-class Keyring:
-    """gnome-keyring-daemon with an unlocked login collection, in its own dirs."""
-
-    def __init__(self, directory):
-        self.dir = directory
-        home = os.path.join(directory, "home")
-        runtime = os.path.join(directory, "runtime")
-        os.makedirs(home, mode=0o700)
-        os.makedirs(runtime, mode=0o700)
-        self.proc = subprocess.Popen(
-            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=helper_env(HOME=home, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, XDG_RUNTIME_DIR=runtime),
-            preexec_fn=die_with_parent)
-        self.proc.stdin.write(KEYRING_PASSWORD.encode())
-        self.proc.stdin.close()
-        self.bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
-        wait_for(self._default_collection, what="the keyring's default collection")
-
-    def _default_collection(self):
-        if self.proc.poll() is not None:
-            raise AssertionError(f"gnome-keyring-daemon exited with {self.proc.returncode}")
-        try:
-            reply = self.bus.call_sync("org.freedesktop.secrets", "/org/freedesktop/secrets",
-                                       "org.freedesktop.Secret.Service", "ReadAlias",
-                                       GLib.Variant("(s)", ("default",)), GLib.VariantType("(o)"),
-                                       Gio.DBusCallFlags.NO_AUTO_START, 1000, None)
-        except GLib.Error:
-            return None
-        path = reply.unpack()[0]
-        return path if path != "/" else None
-
-    def lookup(self, **attributes):
-        """The secret stored under attributes, as secret-tool finds it."""
-        args = ["secret-tool", "lookup", "xdg:schema", SCHEMA]
-        for name, value in attributes.items():
-            args += [name, value]
-        result = subprocess.run(args, capture_output=True, text=True, env=helper_env())
-        return result.stdout if result.returncode == 0 else None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-
-class Peer:
-    """tests/peer/convex-peer.mjs: a Convex deployment with the Cairn functions."""
-
-    def __init__(self, admin_key):
-        self.proc = subprocess.Popen(["node", PEER, "--port", "0", "--admin-key", admin_key],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                     env=helper_env(), preexec_fn=die_with_parent)
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            self.stop()
-            raise AssertionError(f"the peer did not start: {line!r}")
-        self.url = line[len("listening on "):]
-
-    def state(self):
-        with urllib.request.urlopen(f"{self.url}/_peer/state", timeout=10) as answer:
-            return json.load(answer)["tables"]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
 
 
 @unittest.skipUnless(shutil.which("node") and os.path.exists(os.path.join(SOURCE, "tests", "peer", "node_modules")),
@@ -192,14 +92,10 @@ class ByodFlow(unittest.TestCase):
         return len(app.find_all(role="image", name="Passed", root=preferences)) == len(STEPS)
 
     def open_database_page(self, app):
-        app.key("ctrl+comma")
-        preferences = wait_for(lambda: app.toplevel("Preferences"), what="Preferences")
-        app.wait(role="text", name="Deployment URL", root=preferences)
-        return preferences
+        return open_database_page(app)
 
     def close_preferences(self, app, preferences):
-        app.click(app.wait(role="push button", name="Close", root=preferences))
-        wait_for(lambda: app.toplevel("Preferences") is None, what="Preferences to close")
+        close_preferences(app, preferences)
 
     def send_in_new_conversation(self, app, text):
         # not only Message in focus: the conversation shown before has that too
