@@ -70,20 +70,6 @@ content_table (const char  *name,
 }
 
 static gboolean
-check_client_id (const char  *client_id,
-                 GError     **error)
-{
-  if (!cairn_is_client_id (client_id))
-    {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-                   _("“%s” is not a valid clientId (a UUID)."), client_id != NULL ? client_id : "");
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
 check_document (const CairnTableSpec  *table,
                 JsonNode              *node,
                 GError               **error)
@@ -336,7 +322,7 @@ cairn_convex_store_get_async (CairnStore          *store,
   g_autoptr(GError) error = NULL;
   const CairnTableSpec *table = content_table (table_name, &error);
 
-  if (table == NULL || !check_client_id (client_id, &error))
+  if (table == NULL || !cairn_schema_check_client_id (client_id, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
@@ -396,7 +382,7 @@ cairn_convex_store_patch_async (CairnStore          *store,
   const CairnTableSpec *table = content_table (table_name, &error);
   JsonObject *args;
 
-  if (table == NULL || !check_client_id (client_id, &error) ||
+  if (table == NULL || !cairn_schema_check_client_id (client_id, &error) ||
       !cairn_schema_validate_patch (table, fields, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -422,7 +408,7 @@ cairn_convex_store_remove_async (CairnStore          *store,
   g_autoptr(GError) error = NULL;
   const CairnTableSpec *table = content_table (table_name, &error);
 
-  if (table == NULL || !check_client_id (client_id, &error))
+  if (table == NULL || !cairn_schema_check_client_id (client_id, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);

@@ -153,21 +153,6 @@ lookup_table (const char  *name,
   return table;
 }
 
-static gboolean
-check_client_id (const char  *client_id,
-                 GError     **error)
-{
-  if (!cairn_is_client_id (client_id))
-    {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-                   _("“%s” is not a valid document id: ids are UUIDs."),
-                   client_id != NULL ? client_id : "");
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 /* ------------------------------------------------------------------------
  * JSON values
  * ------------------------------------------------------------------------ */
@@ -1524,7 +1509,7 @@ cairn_local_store_get_async (CairnStore          *store,
   GTask *task = new_task (self, cairn_local_store_get_async, work, cancellable, callback, user_data);
   GError *error = NULL;
 
-  if ((work->table = lookup_table (table, &error)) && check_client_id (client_id, &error))
+  if ((work->table = lookup_table (table, &error)) && cairn_schema_check_client_id (client_id, &error))
     work->client_id = g_strdup (client_id);
 
   submit (self, task, error);
@@ -1581,7 +1566,7 @@ cairn_local_store_patch_async (CairnStore          *store,
   GError *error = NULL;
 
   if ((work->table = lookup_table (table, &error)) &&
-      check_client_id (client_id, &error) &&
+      cairn_schema_check_client_id (client_id, &error) &&
       cairn_schema_validate_patch (work->table, fields, &error))
     {
       work->client_id = g_strdup (client_id);
@@ -1612,7 +1597,7 @@ cairn_local_store_remove_async (CairnStore          *store,
   GTask *task = new_task (self, cairn_local_store_remove_async, work, cancellable, callback, user_data);
   GError *error = NULL;
 
-  if ((work->table = lookup_table (table, &error)) && check_client_id (client_id, &error))
+  if ((work->table = lookup_table (table, &error)) && cairn_schema_check_client_id (client_id, &error))
     work->client_id = g_strdup (client_id);
 
   submit (self, task, error);

@@ -210,6 +210,19 @@ cairn_is_client_id (const char *text)
   return text != NULL && g_uuid_string_is_valid (text);
 }
 
+/* The check every store and the outbox make of an id they are given. */
+gboolean
+cairn_schema_check_client_id (const char  *client_id,
+                              GError     **error)
+{
+  if (cairn_is_client_id (client_id))
+    return TRUE;
+
+  g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+               _("“%s” is not a valid clientId (a UUID)."), client_id != NULL ? client_id : "");
+  return FALSE;
+}
+
 /**
  * cairn_client_id_for_name:
  *

@@ -61,6 +61,8 @@ gboolean               cairn_schema_validate_patch      (const CairnTableSpec  *
                                                          JsonObject            *fields,
                                                          GError               **error);
 gboolean               cairn_is_client_id               (const char            *text);
+gboolean               cairn_schema_check_client_id     (const char            *client_id,
+                                                         GError               **error);
 char                  *cairn_client_id_for_name         (const char            *name);
 
 G_END_DECLS

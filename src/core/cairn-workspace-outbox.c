@@ -86,20 +86,13 @@ check_write (CairnOutboxOperation   operation,
     case CAIRN_OUTBOX_INSERT:
       return cairn_schema_validate_document (spec, payload, error);
     case CAIRN_OUTBOX_PATCH:
-      if (!cairn_is_client_id (document_id))
-        break;
-      return cairn_schema_validate_patch (spec, payload, error);
+      return cairn_schema_check_client_id (document_id, error) &&
+             cairn_schema_validate_patch (spec, payload, error);
     case CAIRN_OUTBOX_REMOVE:
-      if (!cairn_is_client_id (document_id))
-        break;
-      return TRUE;
+      return cairn_schema_check_client_id (document_id, error);
     default:
       g_assert_not_reached ();
     }
-
-  g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-               _("“%s” is not a valid clientId (a UUID)."), document_id != NULL ? document_id : "");
-  return FALSE;
 }
 
 /* Sending ---------------------------------------------------------------------- */

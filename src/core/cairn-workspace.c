@@ -259,29 +259,34 @@ draft_removed_cb (GObject      *object,
 }
 
 static void
-boolean_result_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+conversation_removed_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) document = NULL;
+  CairnWorkspace *self = CAIRN_WORKSPACE (object);
 
-  if (g_task_get_source_tag (task) == cairn_workspace_delete_conversation_async)
+  if (!cairn_workspace_remove_finish (self, result, &error))
     {
-      if (!cairn_workspace_remove_finish (CAIRN_WORKSPACE (object), result, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-
-      /* The draft of a deleted conversation has nothing left to belong to. */
-      cairn_workspace_remove_async (CAIRN_WORKSPACE (object), "drafts", g_task_get_task_data (task),
-                                    NULL, draft_removed_cb, g_object_ref (task));
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  document = cairn_workspace_patch_finish (CAIRN_WORKSPACE (object), result, &error);
+  /* The draft of a deleted conversation has nothing left to belong to. */
+  cairn_workspace_remove_async (self, "drafts", g_task_get_task_data (task),
+                                NULL, draft_removed_cb, g_object_ref (task));
+}
+
+static void
+renamed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) document = cairn_workspace_patch_finish (CAIRN_WORKSPACE (object), result, &error);
+
   if (document == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -936,7 +941,7 @@ cairn_workspace_rename_conversation_async (CairnWorkspace      *self,
   fields = json_object_new ();
   json_object_set_string_member (fields, "title", stripped);
   cairn_workspace_patch_async (self, "conversations", conversation_id, fields, cancellable,
-                               boolean_result_cb, g_steal_pointer (&task));
+                               renamed_cb, g_steal_pointer (&task));
 }
 
 gboolean
@@ -966,7 +971,7 @@ cairn_workspace_delete_conversation_async (CairnWorkspace      *self,
   g_task_set_task_data (task, g_strdup (conversation_id), g_free);
 
   cairn_workspace_remove_async (self, "conversations", conversation_id, cancellable,
-                                boolean_result_cb, task);
+                                conversation_removed_cb, task);
 }
 
 gboolean
