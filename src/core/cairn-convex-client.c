@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cairn-convex-client.h"
+#include "cairn-convex-response.h"
 #include "cairn-error.h"
 
 #define READ_CHUNK 65536
@@ -190,92 +191,6 @@ encode_value (JsonNode  *node,
     }
 }
 
-/* Decoding ------------------------------------------------------------------ */
-
-static gboolean
-decode_le64 (const char *base64,
-             guint8      out[8])
-{
-  g_autofree guchar *bytes = NULL;
-  gsize len = 0;
-
-  if (base64 == NULL)
-    return FALSE;
-
-  bytes = g_base64_decode (base64, &len);
-  if (len != 8)
-    return FALSE;
-
-  memcpy (out, bytes, 8);
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-  for (guint i = 0; i < 4; i++)
-    {
-      guint8 tmp = out[i];
-      out[i] = out[7 - i];
-      out[7 - i] = tmp;
-    }
-#endif
-  return TRUE;
-}
-
-/* Replaces {"$integer": …} and {"$float": …} by plain numbers; {"$bytes": …}
- * stays a base64 string. */
-static JsonNode *
-decode_value (JsonNode *node)
-{
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    {
-      JsonObject *object = json_node_get_object (node);
-      g_autoptr(JsonObject) out = NULL;
-      JsonObjectIter iter;
-      const char *name;
-      JsonNode *member;
-      guint8 raw[8];
-
-      if (json_object_get_size (object) == 1)
-        {
-          if (json_object_has_member (object, "$integer") &&
-              decode_le64 (json_object_get_string_member_with_default (object, "$integer", NULL), raw))
-            {
-              gint64 value;
-
-              memcpy (&value, raw, 8);
-              return json_node_init_int (json_node_alloc (), value);
-            }
-          if (json_object_has_member (object, "$float") &&
-              decode_le64 (json_object_get_string_member_with_default (object, "$float", NULL), raw))
-            {
-              double value;
-
-              memcpy (&value, raw, 8);
-              return json_node_init_double (json_node_alloc (), value);
-            }
-          if (json_object_has_member (object, "$bytes"))
-            return json_node_copy (json_object_get_member (object, "$bytes"));
-        }
-
-      out = json_object_new ();
-      json_object_iter_init (&iter, object);
-      while (json_object_iter_next (&iter, &name, &member))
-        json_object_set_member (out, name, decode_value (member));
-
-      return json_node_init_object (json_node_alloc (), out);
-    }
-
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *array = json_node_get_array (node);
-      g_autoptr(JsonArray) out = json_array_new ();
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        json_array_add_element (out, decode_value (json_array_get_element (array, i)));
-
-      return json_node_init_array (json_node_alloc (), out);
-    }
-
-  return json_node_copy (node);
-}
-
 /* Error classification --------------------------------------------------------- */
 
 static GError *
@@ -303,159 +218,53 @@ transport_error (Request      *request,
                       _("Your database could not be reached: %s"), error->message);
 }
 
-/* "[Request ID: 1a2b] Server Error\nUncaught Error: boom\n    at …" → "boom" */
-static char *
-function_error_message (const char *raw)
-{
-  const char *text = raw != NULL ? raw : "";
-  const char *newline;
-  const char *uncaught;
-
-  if (g_str_has_prefix (text, "[Request ID:") && (newline = strchr (text, '\n')) != NULL)
-    text = newline + 1;
-  if ((uncaught = strstr (text, "Uncaught ")) == text && (newline = strstr (text, ": ")) != NULL)
-    text = newline + 2;
-
-  newline = strstr (text, "\n    at ");
-  return newline != NULL ? g_strndup (text, newline - text) : g_strdup (text);
-}
-
-/* The Cairn functions refuse bad input with ConvexError({code, message}),
- * which reaches us as errorData; the code says whose fault it was. */
+/* Whatever the server echoes back, the key never leaves in an error. */
 static GError *
-cairn_function_error (JsonObject *data)
+scrub_key (CairnConvexClient *self,
+           GError            *error)
 {
-  const char *code = json_object_get_string_member_with_default (data, "code", "");
-  const char *message = json_object_get_string_member_with_default (data, "message", "");
+  const char *key;
+  char *found;
 
-  if (g_str_equal (code, "NotFound"))
-    return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND, message);
-  if (g_str_has_prefix (code, "Invalid") || g_str_has_prefix (code, "Unknown"))
-    return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT, message);
+  if (self->authorization == NULL || error == NULL)
+    return error;
 
-  return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_FUNCTION_FAILED, message);
-}
-
-static GError *
-function_error (JsonObject *response)
-{
-  const char *raw = json_object_get_string_member_with_default (response, "errorMessage", NULL);
-  JsonNode *data = json_object_get_member (response, "errorData");
-  g_autofree char *message = NULL;
-
-  if (data != NULL && JSON_NODE_HOLDS_OBJECT (data) &&
-      json_object_get_string_member_with_default (json_node_get_object (data), "message", NULL) != NULL)
-    return cairn_function_error (json_node_get_object (data));
-
-  message = function_error_message (raw);
-
-  /* What a deployment without the Cairn functions (or a caller without the
-   * key, to whom internal functions are invisible) answers. */
-  if (raw != NULL && (strstr (raw, "Could not find public function") != NULL ||
-                      strstr (raw, "Could not find function") != NULL))
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP,
-                        _("The Cairn functions are not deployed on your database (%s)."), message);
-
-  return g_error_new (CAIRN_ERROR, CAIRN_ERROR_FUNCTION_FAILED, "%s", message);
-}
-
-/* Pre-function failures come as {"code": "…", "message": "…"}. */
-static GError *
-http_error (guint         status,
-            JsonObject   *body)
-{
-  const char *code = body != NULL ? json_object_get_string_member_with_default (body, "code", "") : "";
-  const char *message = body != NULL ? json_object_get_string_member_with_default (body, "message", "") : "";
-
-  switch (status)
+  key = self->authorization + strlen ("Convex ");
+  while ((found = strstr (error->message, key)) != NULL)
     {
-    case SOUP_STATUS_UNAUTHORIZED:
-    case SOUP_STATUS_FORBIDDEN:
-      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_UNAUTHORIZED,
-                          _("Your database refused the deploy key (%s). Check the key in Preferences."),
-                          *code != '\0' ? code : soup_status_get_phrase (status));
-    case SOUP_STATUS_NOT_FOUND:
-      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP,
-                          _("This address does not answer like a Convex deployment (HTTP %u). Check the deployment URL."),
-                          status);
-    case 429: /* Too Many Requests */
-    case SOUP_STATUS_INTERNAL_SERVER_ERROR:
-    case SOUP_STATUS_BAD_GATEWAY:
-    case SOUP_STATUS_SERVICE_UNAVAILABLE:
-    case SOUP_STATUS_GATEWAY_TIMEOUT:
-      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_SERVER,
-                          _("Your database is having trouble (HTTP %u%s%s)."),
-                          status, *message != '\0' ? ": " : "", message);
-    default:
-      if (status >= 500)
-        return g_error_new (CAIRN_ERROR, CAIRN_ERROR_SERVER,
-                            _("Your database is having trouble (HTTP %u%s%s)."),
-                            status, *message != '\0' ? ": " : "", message);
-      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
-                          _("Your database refused the request (HTTP %u%s%s)."),
-                          status, *message != '\0' ? ": " : "", message);
-    }
-}
+      g_autofree char *head = g_strndup (error->message, found - error->message);
+      char *message = g_strconcat (head, "…", found + strlen (key), NULL);
 
-static JsonObject *
-parse_body (GByteArray  *body,
-            GError     **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) parse_error = NULL;
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, (const char *) body->data, body->len, &parse_error))
-    {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
-                   _("Your database sent an answer that is not valid JSON: %s"), parse_error->message);
-      return NULL;
+      explicit_bzero (error->message, strlen (error->message));
+      g_free (error->message);
+      error->message = message;
     }
 
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
-                   _("Your database sent an answer of the wrong shape."));
-      return NULL;
-    }
-
-  return json_object_ref (json_node_get_object (root));
+  return error;
 }
 
 /* The whole answer has arrived: what does it say? */
 static void
 finish_request (GTask *task)
 {
+  CairnConvexClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
-  guint status = soup_message_get_status (request->message);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (request->message);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) response = NULL;
-  const char *outcome;
+  JsonNode *value;
 
-  response = parse_body (request->body, &error);
-
-  if (status != SOUP_STATUS_OK && status != 560)
+  value = cairn_convex_response_parse (soup_message_get_status (request->message),
+                                       (const char *) request->body->data, request->body->len,
+                                       soup_message_headers_get_one (headers, "Location"), &error);
+  if (value == NULL)
     {
-      g_task_return_error (task, http_error (status, response));
+      g_debug ("request %" G_GUINT64_FORMAT " (%s) refused: HTTP %u", request->request_id, request->path,
+               soup_message_get_status (request->message));
+      g_task_return_error (task, scrub_key (self, g_steal_pointer (&error)));
       return;
     }
 
-  if (response == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  outcome = json_object_get_string_member_with_default (response, "status", "");
-  if (g_str_equal (outcome, "success") && json_object_has_member (response, "value"))
-    g_task_return_pointer (task, decode_value (json_object_get_member (response, "value")),
-                           (GDestroyNotify) json_node_unref);
-  else if (g_str_equal (outcome, "error"))
-    g_task_return_error (task, function_error (response));
-  else
-    g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
-                             _("Your database sent an answer of the wrong shape."));
+  g_task_return_pointer (task, value, (GDestroyNotify) json_node_unref);
 }
 
 /* Callbacks ------------------------------------------------------------------ */
@@ -466,8 +275,11 @@ fail_request (GTask        *task,
 {
   Request *request = g_task_get_task_data (task);
 
-  g_debug ("request %" G_GUINT64_FORMAT " (%s) failed: %s", request->request_id, request->path, error->message);
-  g_task_return_error (task, transport_error (request, error));
+  CairnConvexClient *self = g_task_get_source_object (task);
+  GError *classified = scrub_key (self, transport_error (request, error));
+
+  g_debug ("request %" G_GUINT64_FORMAT " (%s) failed: %s", request->request_id, request->path, classified->message);
+  g_task_return_error (task, classified);
 }
 
 static void
@@ -665,15 +477,50 @@ is_loopback_host (const char *host)
 }
 
 /**
- * cairn_convex_check_url:
+ * cairn_convex_normalize_url:
+ * @url: (nullable): a deployment URL as typed or pasted
  *
- * A deployment URL Cairn will talk to: https, or http on loopback for a
- * self-hosted deployment; the deployment itself, not its .convex.site
- * address for HTTP actions; no credentials, query or fragment.
+ * One spelling per deployment: surrounding white space, a trailing slash and
+ * a trailing dot after the host name removed, the scheme and the host in
+ * lower case. Anything that is not a URL is returned as it is (trimmed), for
+ * cairn_convex_check_url() to refuse.
+ *
+ * Returns: (transfer full): the normalised URL
  */
-gboolean
-cairn_convex_check_url (const char  *url,
-                        GError     **error)
+char *
+cairn_convex_normalize_url (const char *url)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (url != NULL ? url : ""));
+  g_autoptr(GUri) uri = g_uri_parse (trimmed, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *scheme = NULL;
+  g_autofree char *host = NULL;
+  g_autoptr(GUri) normal = NULL;
+  char *text;
+  gsize len;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return g_steal_pointer (&trimmed);
+
+  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  len = strlen (host);
+  while (len > 0 && host[len - 1] == '.')
+    host[--len] = '\0';
+
+  normal = g_uri_build (G_URI_FLAGS_NONE, scheme, g_uri_get_userinfo (uri), host, g_uri_get_port (uri),
+                        g_uri_get_path (uri), g_uri_get_query (uri), g_uri_get_fragment (uri));
+  text = g_uri_to_string (normal);
+  len = strlen (text);
+  while (len > 0 && text[len - 1] == '/')
+    text[--len] = '\0';
+
+  return text;
+}
+
+/* The checks of cairn_convex_check_url(), on a normalised URL. */
+static gboolean
+check_normal_url (const char  *url,
+                  GError     **error)
 {
   g_autoptr(GUri) uri = NULL;
   const char *scheme;
@@ -719,14 +566,32 @@ cairn_convex_check_url (const char  *url,
   return TRUE;
 }
 
+/**
+ * cairn_convex_check_url:
+ *
+ * A deployment URL Cairn will talk to: https, or http on loopback for a
+ * self-hosted deployment; the deployment itself, not its .convex.site
+ * address for HTTP actions; no credentials, query or fragment.
+ */
+gboolean
+cairn_convex_check_url (const char  *url,
+                        GError     **error)
+{
+  g_autofree char *normal = cairn_convex_normalize_url (url);
+
+  return check_normal_url (normal, error);
+}
+
 CairnConvexClient *
 cairn_convex_client_new (const char  *url,
                          GError     **error)
 {
-  if (!cairn_convex_check_url (url, error))
+  g_autofree char *normal = cairn_convex_normalize_url (url);
+
+  if (!check_normal_url (normal, error))
     return NULL;
 
-  return g_object_new (CAIRN_TYPE_CONVEX_CLIENT, "url", url, NULL);
+  return g_object_new (CAIRN_TYPE_CONVEX_CLIENT, "url", normal, NULL);
 }
 
 const char *
@@ -735,6 +600,38 @@ cairn_convex_client_get_url (CairnConvexClient *self)
   g_return_val_if_fail (CAIRN_IS_CONVEX_CLIENT (self), NULL);
 
   return self->url;
+}
+
+/**
+ * cairn_convex_check_deploy_key:
+ *
+ * A deploy key is one line of printable ASCII without spaces
+ * ("prod:name|secret"); anything else would be dropped from the request
+ * header on the way and fail in a misleading way later.
+ */
+gboolean
+cairn_convex_check_deploy_key (const char  *key,
+                               GError     **error)
+{
+  if (key == NULL || *key == '\0')
+    {
+      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                           _("Enter the deploy key from the Convex dashboard (Settings → Deploy Keys)."));
+      return FALSE;
+    }
+
+  for (const char *p = key; *p != '\0'; p++)
+    {
+      if ((guchar) *p <= ' ' || (guchar) *p >= 0x7f)
+        {
+          g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                               _("The deploy key contains spaces, line breaks or other characters a deploy key "
+                                 "never has. Copy it again from the Convex dashboard."));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
 }
 
 /**
@@ -853,6 +750,8 @@ cairn_convex_client_call_async (CairnConvexClient   *self,
   request->body = g_byte_array_new ();
   request->cancellable = g_cancellable_new ();
   request->message = soup_message_new ("POST", uri);
+  /* a redirect is answered as an error, never followed with or without the key */
+  soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
   if (cancellable != NULL)

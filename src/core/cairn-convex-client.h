@@ -43,5 +43,8 @@ JsonNode          *cairn_convex_client_call_finish    (CairnConvexClient   *self
 
 gboolean           cairn_convex_check_url             (const char          *url,
                                                        GError             **error);
+char              *cairn_convex_normalize_url         (const char          *url);
+gboolean           cairn_convex_check_deploy_key      (const char          *key,
+                                                       GError             **error);
 
 G_END_DECLS

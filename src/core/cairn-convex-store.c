@@ -15,6 +15,7 @@
 
 #include "cairn-convex-store.h"
 #include "cairn-error.h"
+#include "cairn-json.h"
 #include "cairn-router.h"
 #include "cairn-schema.h"
 
@@ -117,7 +118,9 @@ read_page (const CairnTableSpec  *table,
       g_ptr_array_add (page->documents, json_object_ref (json_node_get_object (document)));
     }
 
-  page->done = json_object_get_boolean_member_with_default (object, "isDone", TRUE);
+  page->done = !JSON_NODE_HOLDS_VALUE (json_object_get_member (object, "isDone")) ||
+               json_node_get_value_type (json_object_get_member (object, "isDone")) != G_TYPE_BOOLEAN ||
+               json_node_get_boolean (json_object_get_member (object, "isDone"));
   if (!page->done && cursor != NULL && JSON_NODE_HOLDS_VALUE (cursor) &&
       json_node_get_value_type (cursor) == G_TYPE_STRING)
     page->cursor = g_strdup (json_node_get_string (cursor));
@@ -181,7 +184,7 @@ call_cb (GObject      *object,
 
     case RESULT_PING:
       if (!JSON_NODE_HOLDS_OBJECT (value) ||
-          g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (value), "app", NULL), "cairn") != 0)
+          g_strcmp0 (cairn_json_get_string (json_node_get_object (value), "app"), "cairn") != 0)
         g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP,
                                  _("The functions on your database are not Cairn's."));
       else

@@ -40,6 +40,9 @@ cairn_error_is_retryable (const GError *error)
     case CAIRN_ERROR_NOT_FOUND:
     case CAIRN_ERROR_STORAGE:
     case CAIRN_ERROR_BLOCKED:
+    case CAIRN_ERROR_REDIRECTED:
+    case CAIRN_ERROR_READ_ONLY:
+    case CAIRN_ERROR_BAD_REQUEST:
     default:
       return FALSE;
     }

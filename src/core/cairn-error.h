@@ -26,6 +26,9 @@ G_BEGIN_DECLS
  * @CAIRN_ERROR_STORAGE: the local database failed (disk full, corrupt file, I/O)
  * @CAIRN_ERROR_SERVER: the deployment answered with a temporary server error (5xx, 429)
  * @CAIRN_ERROR_BLOCKED: the connection to the deployment is blocked; nothing was sent
+ * @CAIRN_ERROR_REDIRECTED: the deployment URL answered with a redirect (never followed)
+ * @CAIRN_ERROR_READ_ONLY: the deploy key may read but not write (403 OperationNotPermitted)
+ * @CAIRN_ERROR_BAD_REQUEST: the deployment refused this one request (400 BadJsonBody, …)
  *
  * Every failure in Cairn is classified into one of these codes; the class
  * decides whether a request is retried and whether the connection blocks.
@@ -45,6 +48,9 @@ typedef enum {
   CAIRN_ERROR_STORAGE,
   CAIRN_ERROR_SERVER,
   CAIRN_ERROR_BLOCKED,
+  CAIRN_ERROR_REDIRECTED,
+  CAIRN_ERROR_READ_ONLY,
+  CAIRN_ERROR_BAD_REQUEST,
 } CairnErrorCode;
 
 GQuark   cairn_error_quark        (void);

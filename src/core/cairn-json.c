@@ -4,6 +4,12 @@
  */
 #define G_LOG_DOMAIN "cairn-json"
 
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "cairn-error.h"
 #include "cairn-json.h"
 
 static JsonNode *
@@ -122,4 +128,107 @@ double
 cairn_json_now_ms (void)
 {
   return (double) (g_get_real_time () / 1000);
+}
+
+/* How deep @text nests arrays and objects, counting no further than @limit + 1.
+ * Brackets inside strings do not count; the text need not be valid JSON. */
+static guint
+nesting_depth (const char *text,
+               gsize       length,
+               guint       limit)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+  guint deepest = 0;
+
+  for (gsize i = 0; i < length && deepest <= limit; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          break;
+        case '[':
+        case '{':
+          deepest = MAX (deepest, ++depth);
+          break;
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+        default:
+          break;
+        }
+    }
+
+  return deepest;
+}
+
+/**
+ * cairn_json_parse:
+ * @text: (array length=length): JSON text, not necessarily NUL-terminated
+ *
+ * Parses JSON from anywhere outside this process (the network, a file, a
+ * database row): refuses it when it is empty, not UTF-8, contains a NUL, is
+ * not JSON or nests deeper than %CAIRN_JSON_MAX_DEPTH.
+ *
+ * Returns: (transfer full): the root node, or %NULL with a
+ *   %CAIRN_ERROR_BAD_RESPONSE error
+ */
+JsonNode *
+cairn_json_parse (const char  *text,
+                  gsize        length,
+                  GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  JsonNode *root;
+
+  if (text == NULL || length == 0)
+    {
+      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE, _("The answer was empty."));
+      return NULL;
+    }
+
+  if (memchr (text, '\0', length) != NULL || !g_utf8_validate_len (text, length, NULL))
+    {
+      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE, _("The answer is not valid UTF-8 text."));
+      return NULL;
+    }
+
+  if (nesting_depth (text, length, CAIRN_JSON_MAX_DEPTH) > CAIRN_JSON_MAX_DEPTH)
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                   _("The answer nests more than %d levels deep."), CAIRN_JSON_MAX_DEPTH);
+      return NULL;
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, text, (gssize) length, &parse_error))
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                   _("The answer is not valid JSON: %s"), parse_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE, _("The answer was empty."));
+      return NULL;
+    }
+
+  return json_node_ref (root);
 }

@@ -8,6 +8,10 @@
 
 G_BEGIN_DECLS
 
+/* Deeper JSON than this is refused before it is parsed: json-glib's parser
+ * recurses once per level, and a hostile answer could exhaust the stack. */
+#define CAIRN_JSON_MAX_DEPTH 64
+
 const char *cairn_json_get_string  (JsonObject *object,
                                     const char *member);
 gboolean    cairn_json_get_boolean (JsonObject *object,
@@ -17,5 +21,8 @@ double      cairn_json_get_number  (JsonObject *object,
 int         cairn_json_compare     (JsonNode   *a,
                                     JsonNode   *b);
 double      cairn_json_now_ms      (void);
+JsonNode   *cairn_json_parse       (const char *text,
+                                    gsize       length,
+                                    GError    **error);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 
 #include "cairn-convex-client.h"
 #include "cairn-error.h"
+#include "cairn-json.h"
 #include "cairn-preflight.h"
 
 #define PREFLIGHT_TIMEOUT_MS 15000
@@ -71,6 +72,7 @@ failed_step (const GError *error)
   switch ((CairnErrorCode) error->code)
     {
     case CAIRN_ERROR_UNAUTHORIZED:
+    case CAIRN_ERROR_READ_ONLY:
       return CAIRN_PREFLIGHT_STEP_KEY;
     case CAIRN_ERROR_NOT_SET_UP:
     case CAIRN_ERROR_FUNCTION_FAILED:
@@ -87,6 +89,8 @@ failed_step (const GError *error)
     case CAIRN_ERROR_NOT_FOUND:
     case CAIRN_ERROR_STORAGE:
     case CAIRN_ERROR_BLOCKED:
+    case CAIRN_ERROR_REDIRECTED:
+    case CAIRN_ERROR_BAD_REQUEST:
     default:
       return CAIRN_PREFLIGHT_STEP_REACHABLE;
     }
@@ -118,7 +122,7 @@ gboolean
 cairn_preflight_check_schema (JsonObject  *ping,
                               GError     **error)
 {
-  gint64 version = json_object_get_int_member_with_default (ping, "schemaVersion", 0);
+  gint64 version = (gint64) cairn_json_get_number (ping, "schemaVersion");
   g_autofree char *command = NULL;
 
   if (version > CAIRN_SCHEMA_VERSION)
@@ -143,6 +147,61 @@ cairn_preflight_check_schema (JsonObject  *ping,
   return TRUE;
 }
 
+/* Marks every step before the one @error belongs to as passed, that one as
+ * failed with what to do, and the rest as skipped. */
+static void
+fail_at (GTask        *task,
+         const GError *error)
+{
+  CairnPreflight *self = g_task_get_source_object (task);
+  g_autoptr(GError) explained = explain (error);
+  CairnPreflightStep step = failed_step (error);
+
+  for (guint passed = CAIRN_PREFLIGHT_STEP_REACHABLE; passed < step; passed++)
+    set_step (self, passed, CAIRN_PREFLIGHT_PASSED, NULL);
+  set_step (self, step, CAIRN_PREFLIGHT_FAILED, explained->message);
+  set_from (self, step + 1, CAIRN_PREFLIGHT_SKIPPED);
+  g_task_return_error (task, g_steal_pointer (&explained));
+}
+
+static void
+write_check_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  CairnPreflight *self = g_task_get_source_object (task);
+  JsonObject *ping = g_object_get_data (G_OBJECT (task), "ping");
+
+  value = cairn_convex_client_call_finish (CAIRN_CONVEX_CLIENT (object), result, &error);
+  if (value == NULL)
+    {
+      fail_at (task, error);
+      return;
+    }
+
+  set_from (self, CAIRN_PREFLIGHT_STEP_REACHABLE, CAIRN_PREFLIGHT_PASSED);
+  g_task_return_pointer (task, json_object_ref (ping), (GDestroyNotify) json_object_unref);
+}
+
+/* A read-only deploy key passes every query: removing a document that
+ * cannot exist is a mutation that changes nothing, and tells whether the
+ * key may write. */
+static void
+check_write (CairnConvexClient *client,
+             GTask             *task)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autofree char *nobody = g_uuid_string_random ();
+
+  json_object_set_string_member (args, "table", "notes");
+  json_object_set_string_member (args, "clientId", nobody);
+  cairn_convex_client_call_async (client, CAIRN_CONVEX_MUTATION, "documents:remove", args,
+                                  g_task_get_cancellable (task), write_check_cb, task);
+}
+
 static void
 ping_cb (GObject      *object,
          GAsyncResult *result,
@@ -151,33 +210,24 @@ ping_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = NULL;
-  CairnPreflight *self = g_task_get_source_object (task);
   JsonObject *ping;
-  CairnPreflightStep step;
 
   value = cairn_convex_client_call_finish (CAIRN_CONVEX_CLIENT (object), result, &error);
   ping = value != NULL && JSON_NODE_HOLDS_OBJECT (value) ? json_node_get_object (value) : NULL;
 
-  if (value != NULL && (ping == NULL || g_strcmp0 (json_object_get_string_member_with_default (ping, "app", NULL), "cairn") != 0))
+  if (value != NULL && g_strcmp0 (cairn_json_get_string (ping, "app"), "cairn") != 0)
     error = g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP, _("The functions on this deployment are not Cairn's."));
   else if (ping != NULL)
     cairn_preflight_check_schema (ping, &error);
 
   if (error != NULL)
     {
-      g_autoptr(GError) explained = explain (error);
-
-      step = failed_step (error);
-      for (guint passed = CAIRN_PREFLIGHT_STEP_REACHABLE; passed < step; passed++)
-        set_step (self, passed, CAIRN_PREFLIGHT_PASSED, NULL);
-      set_step (self, step, CAIRN_PREFLIGHT_FAILED, explained->message);
-      set_from (self, step + 1, CAIRN_PREFLIGHT_SKIPPED);
-      g_task_return_error (task, g_steal_pointer (&explained));
+      fail_at (task, error);
       return;
     }
 
-  set_from (self, CAIRN_PREFLIGHT_STEP_REACHABLE, CAIRN_PREFLIGHT_PASSED);
-  g_task_return_pointer (task, json_object_ref (ping), (GDestroyNotify) json_object_unref);
+  g_object_set_data_full (G_OBJECT (task), "ping", json_object_ref (ping), (GDestroyNotify) json_object_unref);
+  check_write (CAIRN_CONVEX_CLIENT (object), g_steal_pointer (&task));
 }
 
 static void
@@ -253,15 +303,13 @@ cairn_preflight_run_async (CairnPreflight      *self,
       return;
     }
 
-  if (key == NULL || *key == '\0')
+  if (!cairn_convex_check_deploy_key (key, &error))
     {
       set_step (self, CAIRN_PREFLIGHT_STEP_URL, CAIRN_PREFLIGHT_PASSED, NULL);
       set_step (self, CAIRN_PREFLIGHT_STEP_REACHABLE, CAIRN_PREFLIGHT_SKIPPED, NULL);
-      set_step (self, CAIRN_PREFLIGHT_STEP_KEY, CAIRN_PREFLIGHT_FAILED,
-                _("Enter the deploy key from the Convex dashboard (Settings → Deploy Keys)."));
+      set_step (self, CAIRN_PREFLIGHT_STEP_KEY, CAIRN_PREFLIGHT_FAILED, error->message);
       set_from (self, CAIRN_PREFLIGHT_STEP_FUNCTIONS, CAIRN_PREFLIGHT_SKIPPED);
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-                               "%s", self->steps[CAIRN_PREFLIGHT_STEP_KEY].message);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
