@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A Convex deployment in a box, for Cairn's tests.
 //
-//   node tests/peer/convex-peer.mjs --port 0 --admin-key KEY [--state FILE] [--functions DIR]
+//   node tests/peer/convex-peer.mjs --port 0 --admin-key KEY [--read-only-key KEY] [--state FILE] [--functions DIR]
 //
 // Hosts the Cairn functions (data/convex/convex) through convex-test and
 // speaks the Convex HTTP API on 127.0.0.1 the way a deployment does: the same
@@ -18,7 +18,7 @@ import { inspect, parseArgs } from "node:util";
 import { register } from "tsx/esm/api";
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
-import { convexToJson, jsonToConvex } from "convex/values";
+import { convexToJson, getDocumentSize, jsonToConvex } from "convex/values";
 
 // The function modules are TypeScript.
 register();
@@ -29,12 +29,13 @@ const { values: options } = parseArgs({
   options: {
     port: { type: "string", default: "0" },
     "admin-key": { type: "string" },
+    "read-only-key": { type: "string" },
     state: { type: "string" },
     functions: { type: "string", default: path.join(HERE, "../../data/convex/convex") },
   },
 });
 if (!options["admin-key"]) {
-  process.stderr.write("usage: convex-peer.mjs --port N --admin-key KEY [--state FILE] [--functions DIR]\n");
+  process.stderr.write("usage: convex-peer.mjs --port N --admin-key KEY [--read-only-key KEY] [--state FILE] [--functions DIR]\n");
   process.exit(2);
 }
 
@@ -79,6 +80,103 @@ const tableNames = Object.keys(schema.tables);
 // The deployment's state
 
 let t = convexTest(schema, modules);
+
+// ---------------------------------------------------------------------------
+// Convex's limits that convex-test does not enforce
+
+/** A request body larger than this is refused before it is parsed (the backend's public API body limit). */
+const MAX_REQUEST_BYTES = (1 << 24) + 2000;
+
+/** The largest document a user table may hold, system fields included. */
+const MAX_DOCUMENT_BYTES = 1 << 20;
+
+/**
+ * Two decimals, an exact tie going to the even digit as Rust's formatting
+ * does (toFixed would round 1.125 up).
+ */
+function twoDecimals(x) {
+  const scaled = x * 100;
+  const floor = Math.floor(scaled);
+  const hundredths = scaled - floor === 0.5 ? floor + (floor % 2) : Math.round(scaled);
+  return (hundredths / 100).toFixed(2);
+}
+
+/** A byte count the way the backend prints it: 1024-based units, two decimals unless whole ("1 MiB", "1.05 MiB"). */
+function formatBinarySize(bytes) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1024 && unit < units.length - 1) {
+    size /= 1024;
+    unit += 1;
+  }
+  return `${Number.isInteger(size) ? size : twoDecimals(size)} ${units[unit]}`;
+}
+
+/**
+ * Refuses a document over the limit with the backend's own error, which the
+ * function sees as an exception thrown by the db.insert/patch/replace call
+ * (so it can catch it, and an uncaught one rolls the mutation back).
+ * getDocumentSize is the Convex value size (strings and bytes count their
+ * UTF-8 bytes plus 2, numbers 9, fields their name plus 1) and, for a
+ * document without _id/_creationTime, adds the size those fields will have.
+ */
+function checkDocumentSize(document) {
+  const size = getDocumentSize(document);
+  if (size > MAX_DOCUMENT_BYTES) {
+    throw new Error(`Value is too large (${formatBinarySize(size)} > maximum size ${formatBinarySize(MAX_DOCUMENT_BYTES)})`);
+  }
+}
+
+/** The fields of a stored document, as db.patch would leave them after merging `patch` (encoded JSON). */
+function mergedDocument(storedJson, patch) {
+  const { _id, _creationTime, ...fields } = storedJson;
+  for (const [name, value] of Object.entries(patch)) {
+    if (value !== null && typeof value === "object" && "$undefined" in value) delete fields[name];
+    else fields[name] = value;
+  }
+  return jsonToConvex(fields);
+}
+
+/** The document a write syscall is about to store, or undefined for anything else. */
+async function documentToWrite(op, args, asyncSyscall) {
+  if (op === "1.0/insert" || op === "1.0/replace") {
+    const { _id, _creationTime, ...fields } = args.value;
+    return jsonToConvex(fields);
+  }
+  if (op === "1.0/shallowMerge") {
+    const stored = JSON.parse(await asyncSyscall("1.0/get", JSON.stringify({ table: args.table, id: args.id })));
+    return stored === null ? undefined : mergedDocument(stored, args.value);
+  }
+  return undefined;
+}
+
+/**
+ * The functions reach the database through the `Convex` global that
+ * convex-test installs (once per process, dispatching to the current test
+ * instance); wrapping it checks every write, also those of scheduled
+ * functions, before convex-test applies it.
+ */
+function enforceDocumentSize() {
+  const runtime = globalThis.Convex;
+  globalThis.Convex = {
+    get syscall() {
+      return runtime.syscall;
+    },
+    get jsSyscall() {
+      return runtime.jsSyscall;
+    },
+    get asyncSyscall() {
+      const asyncSyscall = runtime.asyncSyscall;
+      return async (op, json) => {
+        const document = await documentToWrite(op, JSON.parse(json), asyncSyscall);
+        if (document !== undefined) checkDocumentSize(document);
+        return asyncSyscall(op, json);
+      };
+    },
+  };
+}
+enforceDocumentSize();
 
 const DEFAULT_CONFIG = { schemaVersion: null, functions: true, production: false };
 let config = { ...DEFAULT_CONFIG };
@@ -192,13 +290,20 @@ function authToken(header) {
   return { kind: "user", token: bearer[1] };
 }
 
-/** Whether the caller is the deployment's admin (internal functions visible). */
+const sameKey = (token, key) => key !== undefined && token.key === splitAdminKey(key).key;
+
+/**
+ * Who calls: `admin` sees internal functions; `readOnly` holds the
+ * read-only deploy key (queries only); `actingAs` is set when an admin key
+ * acts as a user.
+ */
 function authenticate(token) {
   if (token.kind === "admin") {
-    if (token.key !== splitAdminKey(options["admin-key"]).key) {
+    const readOnly = !sameKey(token, options["admin-key"]) && sameKey(token, options["read-only-key"]);
+    if (!readOnly && !sameKey(token, options["admin-key"])) {
       throw new HttpError(401, "BadAdminKey", "The provided admin key was invalid for this instance");
     }
-    return token.actingAs === null;
+    return { admin: token.actingAs === null, readOnly, actingAs: token.actingAs };
   }
   if (token.kind === "user") {
     throw new HttpError(
@@ -207,7 +312,30 @@ function authenticate(token) {
       "No auth provider found matching the given token. Check that your JWT's issuer and audience match one of your configured providers: []",
     );
   }
-  return false;
+  return { admin: false, readOnly: false, actingAs: null };
+}
+
+/** What a read-only deploy key lacks, by the kind of internal function it tries to run. */
+const READ_ONLY_DENIED = {
+  mutation: "deployment:functions:runInternalMutations",
+  action: "deployment:functions:runInternalActions",
+};
+
+/**
+ * The backend checks an admin's permissions once it found the function:
+ * acting as a user needs its own permission, and an internal function needs
+ * "run internal <kind>" for the kind the route asks for. A read-only key has
+ * only the query one, so its mutations and actions get 403 — while public
+ * functions are not checked at all.
+ */
+function checkOperation(caller, fn, kind) {
+  if (!caller.readOnly) return;
+  let action;
+  if (caller.actingAs !== null) action = "deployment:functions:actAsUser";
+  else if (fn.visibility === "internal") action = READ_ONLY_DENIED[kind === "any" ? fn.type : kind];
+  if (action !== undefined) {
+    throw new HttpError(403, "OperationNotPermitted", `You do not have permission to perform this operation (${action}).`);
+  }
 }
 
 /** "mod:fn", "mod" (the default export), "mod.js:fn" -> its parts. */
@@ -253,13 +381,14 @@ const NOT_DEPLOYED = "Did you forget to run `npx convex dev` or `npx convex depl
 const TYPE_NAMES = { query: "Query", mutation: "Mutation", action: "Action" };
 
 /** Runs a function the way a deployment does and returns the HTTP API's answer. */
-async function runFunction(kind, fnPath, rawArgs, admin, id) {
+async function runFunction(kind, fnPath, rawArgs, caller, id) {
   const head = `[Request ID: ${id}] Server Error`;
   const failure = (message) => ({ status: "error", errorMessage: `${head}\n${message}` });
 
   const fn = config.functions ? functions.get(fnPath.id) : undefined;
-  if (fn === undefined || (!admin && fn.visibility !== "public")) {
-    return { answer: failure(`Could not find ${admin ? "" : "public "}function for '${fnPath.display}'. ${NOT_DEPLOYED}`) };
+  if (fn !== undefined) checkOperation(caller, fn, kind);
+  if (fn === undefined || (!caller.admin && fn.visibility !== "public")) {
+    return { answer: failure(`Could not find ${caller.admin ? "" : "public "}function for '${fnPath.display}'. ${NOT_DEPLOYED}`) };
   }
   stats.byFunction[fnPath.display] = (stats.byFunction[fnPath.display] ?? 0) + 1;
   if (kind !== "any" && fn.type !== kind) {
@@ -316,8 +445,8 @@ async function withLogsTo(lines, task) {
 
 const ROUTES = { "/api/query": "query", "/api/mutation": "mutation", "/api/action": "action", "/api/function": "any" };
 
-/** One /api/* request: its status and JSON body. */
-async function api(req, url, body) {
+/** One /api/* request: its status and JSON body (body is null when it was over the size limit). */
+async function api(req, url, body, active) {
   const kind = ROUTES[url.pathname] ?? (url.pathname.startsWith("/api/run/") ? "any" : undefined);
   if (kind === undefined) return { status: 404 };
   if (req.method !== "POST") return { status: 405 };
@@ -328,6 +457,10 @@ async function api(req, url, body) {
   const contentType = req.headers["content-type"] ?? "";
   if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType)) {
     throw badRequest("BadJsonBody", "Expected request with `Content-Type: application/json`");
+  }
+  if (body === null) {
+    // The backend's body extractor gives up at its limit with this text.
+    throw badRequest("BadJsonBody", "Failed to buffer the request body: length limit exceeded");
   }
   let request;
   try {
@@ -351,9 +484,11 @@ async function api(req, url, body) {
     pathText = `${parts.slice(0, -1).join("/")}:${parts.at(-1)}`;
   }
   const fnPath = parseFunctionPath(pathText);
-  const admin = authenticate(token);
+  const caller = authenticate(token);
   const id = requestId();
-  const { answer, logLines = [] } = await runFunction(kind, fnPath, request.args, admin, id);
+  const endless = active?.mode === "endless-cursor" ? endlessCursor(active, request.args) : null;
+  const { answer, logLines = [] } = await runFunction(kind, fnPath, request.args, caller, id);
+  if (endless !== null && answer.status === "success" && isPage(answer.value)) answer.value = endless(answer.value);
   const format = valueFormat(request.format ?? undefined);
   if (answer.status === "success") answer.value = exportValue(answer.value, format);
   if (answer.errorData !== undefined) answer.errorData = exportValue(answer.errorData, format);
@@ -383,14 +518,133 @@ function takeFault(pathname) {
   return current;
 }
 
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+
+/** "wrong-types": well-formed JSON whose types a careful client must not trust. */
+const WRONG_TYPES = {
+  status: { status: 200, json: { status: 1 } },
+  value: { status: 200, json: { status: "success" } },
+  "error-data": { status: 200, json: { status: "error", errorMessage: 5, errorData: { code: 5, message: [] } } },
+  "error-body": { status: 503, json: { code: null, message: 5 } },
+  unauthorized: { status: 401, json: { code: 7 } },
+  array: { status: 200, json: [] },
+  string: { status: 200, json: "success" },
+};
+
+/** "deep" answers at most this deep (20 MB): enough to overflow any recursive parser. */
+const MAX_DEPTH = 10_000_000;
+
+function requireSetting(ok, message) {
+  if (!ok) throw badRequest("BadFault", message);
+}
+
+/** Each mode's settings, checked, with their defaults filled in. */
+const FAULT_MODES = {
+  refuse: (spec) => spec,
+  hang: (spec) => spec,
+  status: (spec) => {
+    requireSetting(Number.isInteger(spec.status), "status needs an HTTP status");
+    return spec;
+  },
+  malformed: (spec) => spec,
+  truncated: (spec) => spec,
+  slow: (spec) => {
+    requireSetting(spec.ms >= 0, "slow needs ms");
+    return spec;
+  },
+  empty: (spec) => {
+    requireSetting(Number.isInteger(spec.status) && spec.status >= 200 && spec.status <= 599, "empty needs a status from 200 to 599");
+    return spec;
+  },
+  redirect: ({ location = "http://127.0.0.1:1/elsewhere", ...spec }) => {
+    requireSetting(REDIRECT_STATUSES.includes(spec.status), `redirect needs a status among ${REDIRECT_STATUSES.join(", ")}`);
+    requireSetting(typeof location === "string" && location !== "", "location must be a URL");
+    return { ...spec, location };
+  },
+  "wrong-types": ({ variant = "status", ...spec }) => {
+    requireSetting(Object.hasOwn(WRONG_TYPES, variant), `variant must be one of ${Object.keys(WRONG_TYPES).join(", ")}`);
+    return { ...spec, variant };
+  },
+  deep: ({ depth = 100_000, ...spec }) => {
+    requireSetting(Number.isInteger(depth) && depth >= 1 && depth <= MAX_DEPTH, `depth must be a whole number from 1 to ${MAX_DEPTH}`);
+    return { ...spec, depth };
+  },
+  "endless-cursor": ({ variant = "repeat", ...spec }) => {
+    requireSetting(variant === "repeat" || variant === "changing", "variant must be repeat or changing");
+    return { ...spec, variant };
+  },
+};
+
 function setFault(spec) {
-  const modes = ["refuse", "hang", "status", "malformed", "truncated", "slow"];
-  if (!modes.includes(spec.mode)) throw badRequest("BadFault", `mode must be one of ${modes.join(", ")}`);
-  if (spec.mode === "status" && !Number.isInteger(spec.status)) throw badRequest("BadFault", "status needs an HTTP status");
-  if (spec.mode === "slow" && !(spec.ms >= 0)) throw badRequest("BadFault", "slow needs ms");
-  fault = { ...spec };
+  const modes = Object.keys(FAULT_MODES);
+  if (!Object.hasOwn(FAULT_MODES, spec.mode)) throw badRequest("BadFault", `mode must be one of ${modes.join(", ")}`);
+  fault = FAULT_MODES[spec.mode]({ ...spec });
+  madeUpCursors.clear();
   if (spec.seconds !== undefined) fault.until = Date.now() + spec.seconds * 1000;
   if (spec.count !== undefined) fault.remaining = spec.count;
+}
+
+/** '{"status":"success","value":[[[…]]]}', built flat: the point is to break recursive parsers, not this one. */
+function deepAnswer(depth) {
+  return `{"status":"success","value":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+}
+
+/** The answer of a fault that stands in for the function's (which then does not run), or null. */
+function answerInstead(active) {
+  switch (active?.mode) {
+    case "status": {
+      const fallback = { code: "PeerFault", message: `Injected HTTP ${active.status}` };
+      return { status: active.status, json: active.body ?? FAULT_BODIES[active.status] ?? fallback };
+    }
+    case "empty":
+      return { status: active.status };
+    case "redirect":
+      return { status: active.status, headers: { Location: active.location } };
+    case "deep":
+      return { status: 200, raw: deepAnswer(active.depth) };
+    default:
+      return null;
+  }
+}
+
+// "endless-cursor": a listing that never says it is done. The cursors the
+// peer makes up stand for real ones, so following them keeps working (the
+// same page again for "repeat", the next real pages and then empty ones for
+// "changing") instead of failing on a cursor convex-test cannot read.
+const madeUpCursors = new Map(); // made-up cursor -> the real one (null: the first page)
+const FIRST_PAGE_AGAIN = "peer-endless-first-page";
+
+/** paginationOpts of a request's args ({…} or [{…}]), if it has any. */
+function paginationOpts(args) {
+  const first = Array.isArray(args) ? args[0] : args;
+  const opts = first !== null && typeof first === "object" ? first.paginationOpts : undefined;
+  return opts !== null && typeof opts === "object" && "cursor" in opts ? opts : undefined;
+}
+
+function isPage(value) {
+  return (
+    value !== null && typeof value === "object" && Array.isArray(value.page) &&
+    typeof value.isDone === "boolean" && typeof value.continueCursor === "string"
+  );
+}
+
+/**
+ * Puts back the real cursor behind a made-up one in the request's args and
+ * returns what turns the real page into an endless one (null when the
+ * request is not paginated).
+ */
+function endlessCursor(active, args) {
+  const opts = paginationOpts(args);
+  if (opts === undefined) return null;
+  const asked = opts.cursor;
+  if (madeUpCursors.has(asked)) opts.cursor = madeUpCursors.get(asked);
+  return (page) => {
+    const repeat = active.variant === "repeat";
+    const cursor = repeat ? (asked ?? FIRST_PAGE_AGAIN) : randomBytes(18).toString("base64url");
+    const standsFor = repeat ? opts.cursor : page.continueCursor;
+    if (cursor !== standsFor) madeUpCursors.set(cursor, standsFor);
+    return { ...page, isDone: false, continueCursor: cursor };
+  };
 }
 
 function releaseHung() {
@@ -411,6 +665,7 @@ async function control(req, url, body) {
     case "POST /_peer/reset": {
       const { data = false } = json();
       fault = null;
+      madeUpCursors.clear();
       releaseHung();
       config = { ...DEFAULT_CONFIG };
       stats = { requests: 0, byRoute: {}, byFunction: {} };
@@ -452,19 +707,37 @@ async function control(req, url, body) {
 // ---------------------------------------------------------------------------
 // The server
 
-function readBody(req) {
+/**
+ * The request body, or null as soon as it grows past `limit`: from then on
+ * the rest is read and dropped (not kept), so that the client, still
+ * sending, gets to read the answer; send() then closes the connection.
+ */
+function readBody(req, limit = Infinity) {
   return new Promise((resolve, reject) => {
     const chunks = [];
-    req.on("data", (chunk) => chunks.push(chunk));
+    let size = 0;
+    req.on("data", (chunk) => {
+      if (req.overLimit) return;
+      size += chunk.length;
+      if (size > limit) {
+        req.overLimit = true;
+        chunks.length = 0;
+        resolve(null);
+      } else {
+        chunks.push(chunk);
+      }
+    });
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
 
-function send(res, { status, json, raw }) {
+function send(res, { status, json, raw, headers: extra = {} }) {
   const text = raw ?? (json === undefined ? "" : JSON.stringify(json));
-  const headers = { "Content-Length": Buffer.byteLength(text) };
+  const headers = { ...extra, "Content-Length": Buffer.byteLength(text) };
   if (text !== "") headers["Content-Type"] = "application/json";
+  // A body cut off at the limit leaves the connection mid-request: close it, as the backend does.
+  if (res.req?.overLimit) headers.Connection = "close";
   res.writeHead(status, headers);
   res.end(text);
 }
@@ -484,7 +757,7 @@ async function handle(req, res) {
     req.socket.destroy();
     return;
   }
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_REQUEST_BYTES);
   stats.requests += 1;
   stats.byRoute[url.pathname] = (stats.byRoute[url.pathname] ?? 0) + 1;
   if (active?.mode === "hang") {
@@ -492,14 +765,12 @@ async function handle(req, res) {
     res.on("close", () => hung.delete(res));
     return;
   }
-  if (active?.mode === "status") {
-    const fallback = { code: "PeerFault", message: `Injected HTTP ${active.status}` };
-    return send(res, { status: active.status, json: active.body ?? FAULT_BODIES[active.status] ?? fallback });
-  }
+  const instead = answerInstead(active);
+  if (instead !== null) return send(res, instead);
 
   let answer;
   try {
-    answer = await api(req, url, body);
+    answer = await api(req, url, body, active);
   } catch (e) {
     if (!(e instanceof HttpError)) throw e;
     answer = { status: e.status, json: { code: e.code, message: e.message } };
@@ -515,6 +786,7 @@ async function handle(req, res) {
     res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
     return;
   }
+  if (active?.mode === "wrong-types") return send(res, WRONG_TYPES[active.variant]);
   send(res, answer);
 }
 
