@@ -10,12 +10,16 @@
 #include <locale.h>
 
 #include "cairn-application.h"
+#include "cairn-credentials.h"
 
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr(CairnApplication) app = NULL;
+
+  /* before anything can hold the deploy key */
+  cairn_credentials_protect_process ();
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

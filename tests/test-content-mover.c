@@ -168,7 +168,7 @@ test_to_deployment (Fixture       *f,
   fill (CAIRN_STORE (f->local), 30, 10, 5);
   g_signal_connect_swapped (mover, "notify::phase", G_CALLBACK (test_util_count_cb), &phases);
 
-  g_assert_true (run (mover, &error));
+  run (mover, &error);
   g_assert_no_error (error);
 
   g_assert_cmpuint (cairn_content_mover_get_phase (mover), ==, CAIRN_CONTENT_MOVE_DONE);
@@ -273,7 +273,7 @@ test_to_local (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   fill (f->remote, 8, 5, 3);
-  g_assert_true (run (mover, &error));
+  run (mover, &error);
   g_assert_no_error (error);
 
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "conversations"), ==, 8);

@@ -13,6 +13,8 @@
  */
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <glib/gstdio.h>
 
@@ -513,6 +515,28 @@ test_locked (Fixture       *f,
   g_list_free_full (items, g_object_unref);
 }
 
+/* The key is in memory while used: no core dump may carry it to disk. */
+static void
+test_protect_process (void)
+{
+  if (g_test_subprocess ())
+    {
+      struct rlimit limit;
+
+      g_assert_true (cairn_credentials_protect_process ());
+      g_assert_cmpint (getrlimit (RLIMIT_CORE, &limit), ==, 0);
+      g_assert_cmpuint (limit.rlim_cur, ==, 0);
+      g_assert_cmpuint (limit.rlim_max, ==, 0);
+      if (!g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+        g_assert_cmpint (prctl (PR_GET_DUMPABLE, 0, 0, 0, 0), ==, 0);
+      return;
+    }
+
+  /* in a child: the test binary itself stays dumpable for debugging */
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -534,6 +558,7 @@ main (int   argc,
   g_test_add ("/credentials/invalid-input", Fixture, NULL, keyring_setup, test_invalid_input, keyring_teardown);
   g_test_add ("/credentials/cancelled", Fixture, NULL, keyring_setup, test_cancelled, keyring_teardown);
   g_test_add ("/credentials/locked", Fixture, NULL, keyring_setup, test_locked, keyring_teardown);
+  g_test_add_func ("/credentials/protect-process", test_protect_process);
   g_test_add ("/credentials/vanished", Fixture, NULL, keyring_setup, test_vanished, keyring_teardown);
 
   status = g_test_run ();

@@ -36,8 +36,9 @@ struct _CairnConnection
   GObject               parent_instance;
 
   char                 *workspace_id;
-  CairnConvexClient    *client;
+  CairnConvexClient    *client;      /* NULL when the saved settings cannot be used */
   CairnStore           *inner;
+  GError               *config_error; /* why they cannot */
   CairnClock           *clock;
   GNetworkMonitor      *monitor;
   GRand                *rand;
@@ -170,7 +171,9 @@ block (CairnConnection *self,
 {
   CairnBlockReason reason = cairn_connection_reason_for_error (error);
 
-  if (reason == CAIRN_BLOCK_REASON_UNREACHABLE && self->monitor != NULL &&
+  if (self->config_error != NULL)
+    reason = CAIRN_BLOCK_REASON_BAD_CONFIG;
+  else if (reason == CAIRN_BLOCK_REASON_UNREACHABLE && self->monitor != NULL &&
       !g_network_monitor_get_network_available (self->monitor))
     reason = CAIRN_BLOCK_REASON_OFFLINE;
 
@@ -287,6 +290,13 @@ probe (CairnConnection *self)
   cancel_timer (self);
   self->probing = TRUE;
   notify (self, PROP_PROBING);
+
+  /* settings that cannot be used fail every check until they are changed */
+  if (self->client == NULL)
+    {
+      probe_finished (self, NULL, self->config_error);
+      return;
+    }
 
   /* the key comes from the keyring the first time, and after it was unavailable */
   if (!cairn_convex_client_has_admin_key (self->client))
@@ -628,6 +638,7 @@ cairn_connection_dispose (GObject *object)
   g_clear_object (&self->monitor);
   g_clear_object (&self->inner);
   g_clear_object (&self->client);
+  g_clear_error (&self->config_error);
   g_clear_object (&self->clock);
 
   G_OBJECT_CLASS (cairn_connection_parent_class)->dispose (object);
@@ -756,6 +767,25 @@ cairn_connection_init (CairnConnection *self)
  *
  * Starts in the connecting state; cairn_connection_start() runs the first check.
  */
+static CairnConnection *
+connection_new (const char      *workspace_id,
+                CairnClock      *clock,
+                GNetworkMonitor *monitor)
+{
+  CairnConnection *self = g_object_new (CAIRN_TYPE_CONNECTION, NULL);
+
+  self->workspace_id = g_strdup (workspace_id);
+  self->clock = g_object_ref (clock);
+
+  if (monitor != NULL)
+    {
+      self->monitor = g_object_ref (monitor);
+      g_signal_connect_swapped (monitor, "network-changed", G_CALLBACK (network_changed_cb), self);
+    }
+
+  return self;
+}
+
 CairnConnection *
 cairn_connection_new (const char        *workspace_id,
                       CairnConvexClient *client,
@@ -768,17 +798,36 @@ cairn_connection_new (const char        *workspace_id,
   g_return_val_if_fail (CAIRN_IS_CONVEX_CLIENT (client), NULL);
   g_return_val_if_fail (CAIRN_IS_CLOCK (clock), NULL);
 
-  self = g_object_new (CAIRN_TYPE_CONNECTION, NULL);
-  self->workspace_id = g_strdup (workspace_id);
+  self = connection_new (workspace_id, clock, monitor);
   self->client = g_object_ref (client);
   self->inner = CAIRN_STORE (cairn_convex_store_new (client));
-  self->clock = g_object_ref (clock);
 
-  if (monitor != NULL)
-    {
-      self->monitor = g_object_ref (monitor);
-      g_signal_connect_swapped (monitor, "network-changed", G_CALLBACK (network_changed_cb), self);
-    }
+  return self;
+}
+
+/**
+ * cairn_connection_new_unusable:
+ * @config_error: why the saved deployment settings cannot be used
+ *
+ * A connection for BYOD settings that cannot be used (a deployment URL
+ * Cairn refuses): it blocks with %CAIRN_BLOCK_REASON_BAD_CONFIG as soon as
+ * it starts and sends nothing anywhere, so content never falls back to
+ * this computer.
+ */
+CairnConnection *
+cairn_connection_new_unusable (const char      *workspace_id,
+                               const GError    *config_error,
+                               CairnClock      *clock,
+                               GNetworkMonitor *monitor)
+{
+  CairnConnection *self;
+
+  g_return_val_if_fail (workspace_id != NULL, NULL);
+  g_return_val_if_fail (config_error != NULL, NULL);
+  g_return_val_if_fail (CAIRN_IS_CLOCK (clock), NULL);
+
+  self = connection_new (workspace_id, clock, monitor);
+  self->config_error = g_error_copy (config_error);
 
   return self;
 }

@@ -48,6 +48,10 @@ CairnConnection      *cairn_connection_new                    (const char       
                                                                CairnConvexClient *client,
                                                                CairnClock        *clock,
                                                                GNetworkMonitor   *monitor);
+CairnConnection      *cairn_connection_new_unusable           (const char        *workspace_id,
+                                                               const GError      *config_error,
+                                                               CairnClock        *clock,
+                                                               GNetworkMonitor   *monitor);
 void                  cairn_connection_start                  (CairnConnection   *self);
 void                  cairn_connection_retry                  (CairnConnection   *self);
 CairnConnectionState  cairn_connection_get_state              (CairnConnection   *self);

@@ -23,6 +23,7 @@
 #include "cairn-content-mover.h"
 #include "cairn-error.h"
 #include "cairn-json.h"
+#include "cairn-page-walk.h"
 #include "cairn-router.h"
 #include "cairn-schema.h"
 
@@ -45,6 +46,7 @@ struct _CairnContentMover
   CairnContentMovePhase      phase;
   guint                      table_index;
   char                      *cursor;
+  CairnPageWalk             *walk;      /* the listing self->cursor walks */
   guint                      copied;
   guint                      total;
 
@@ -238,6 +240,26 @@ journal_loaded_cb (GObject      *object,
 
 /* Counting ----------------------------------------------------------------- */
 
+/* Whether @page (asked for with self->cursor; %NULL when listing failed with
+ * @error) moves the walk on: a source or destination that keeps handing out
+ * the same pages fails the move. */
+static gboolean
+walk_on (CairnContentMover  *self,
+         const CairnPage    *page,
+         GError            **error)
+{
+  if (page == NULL)
+    return FALSE;
+
+  if (self->walk == NULL || self->cursor == NULL)
+    {
+      g_clear_pointer (&self->walk, cairn_page_walk_free);
+      self->walk = cairn_page_walk_new (current_table (self));
+    }
+
+  return cairn_page_walk_step (self->walk, self->cursor, page, error);
+}
+
 static void
 counted_cb (GObject      *object,
             GAsyncResult *result,
@@ -248,7 +270,7 @@ counted_cb (GObject      *object,
   g_autoptr(CairnPage) page = cairn_store_list_finish (CAIRN_STORE (object), result, &error);
   CairnContentMover *self = g_task_get_source_object (task);
 
-  if (fail_if (task, &error))
+  if (!walk_on (self, page, &error) && fail_if (task, &error))
     return;
 
   self->total += page->documents->len;
@@ -333,7 +355,7 @@ copy_page_cb (GObject      *object,
   GCancellable *cancellable = g_task_get_cancellable (task);
   const char *table = current_table (self);
 
-  if (fail_if (task, &error))
+  if (!walk_on (self, page, &error) && fail_if (task, &error))
     return;
 
   /* the journal moves past this page only once all of it has been written */
@@ -398,7 +420,7 @@ destination_scanned_cb (GObject      *object,
   g_autoptr(CairnPage) page = cairn_store_list_finish (CAIRN_STORE (object), result, &error);
   CairnContentMover *self = g_task_get_source_object (task);
 
-  if (fail_if (task, &error))
+  if (!walk_on (self, page, &error) && fail_if (task, &error))
     return;
 
   for (guint i = 0; i < page->documents->len; i++)
@@ -429,7 +451,7 @@ source_checked_cb (GObject      *object,
   CairnContentMover *self = g_task_get_source_object (task);
   const char *table = current_table (self);
 
-  if (fail_if (task, &error))
+  if (!walk_on (self, page, &error) && fail_if (task, &error))
     return;
 
   for (guint i = 0; i < page->documents->len; i++)
@@ -551,6 +573,7 @@ cairn_content_mover_finalize (GObject *object)
   g_free (self->workspace_id);
   g_free (self->deployment_url);
   g_free (self->cursor);
+  g_clear_pointer (&self->walk, cairn_page_walk_free);
   g_clear_pointer (&self->tables, g_ptr_array_unref);
   g_clear_pointer (&self->present, g_hash_table_unref);
   g_clear_error (&self->page_error);

@@ -28,7 +28,12 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <glib/gi18n-lib.h>
 
@@ -531,4 +536,40 @@ cairn_credentials_free_key (char *key)
   /* secret_password_free() wipes too; this does not depend on it. */
   explicit_bzero (key, strlen (key));
   secret_password_free (key);
+}
+
+/**
+ * cairn_credentials_protect_process:
+ *
+ * The deploy key is in this process's memory while it is used: a core dump
+ * (a crash report, `gcore`) would write it to disk, and a debugger attached
+ * by another program of the same user could read it. No core file is
+ * written for this process (RLIMIT_CORE 0), and outside a Flatpak sandbox
+ * the process is not dumpable either (no core file through a pipe handler,
+ * ptrace only for root). Inside the sandbox it stays dumpable: the desktop
+ * portals identify the app through /proc/PID/root, which a non-dumpable
+ * process hides from them. Called once, first thing in main().
+ *
+ * Returns: whether the process is protected that way
+ */
+gboolean
+cairn_credentials_protect_process (void)
+{
+  struct rlimit none = { 0, 0 };
+
+  if (setrlimit (RLIMIT_CORE, &none) != 0)
+    {
+      g_warning ("Could not keep the deploy key out of core dumps: %s", g_strerror (errno));
+      return FALSE;
+    }
+
+#ifdef __linux__
+  if (!g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS) && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    {
+      g_warning ("Could not make the process non-dumpable: %s", g_strerror (errno));
+      return FALSE;
+    }
+#endif
+
+  return TRUE;
 }

@@ -51,6 +51,7 @@ gboolean            cairn_credentials_clear_finish (GAsyncResult         *result
 
 /* Wipes @key (from cairn_credentials_lookup_finish()) and frees it. */
 void                cairn_credentials_free_key     (char                 *key);
+gboolean            cairn_credentials_protect_process (void);
 
 /* g_auto(CairnCredentialsKey) key = cairn_credentials_lookup_finish (...); */
 typedef char *CairnCredentialsKey;

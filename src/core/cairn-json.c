@@ -161,7 +161,8 @@ nesting_depth (const char *text,
           break;
         case '[':
         case '{':
-          deepest = MAX (deepest, ++depth);
+          depth++;
+          deepest = MAX (deepest, depth);
           break;
         case ']':
         case '}':

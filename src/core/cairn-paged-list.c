@@ -12,6 +12,7 @@
 #include "cairn-json.h"
 #include "cairn-paged-list.h"
 #include "cairn-schema.h"
+#include "cairn-page-walk.h"
 #include "cairn-workspace.h"
 
 struct _CairnPagedList
@@ -26,6 +27,7 @@ struct _CairnPagedList
   GPtrArray      *items;       /* display order */
   GHashTable     *by_id;       /* clientId -> item (borrowed from items) */
   char           *cursor;
+  CairnPageWalk  *walk;        /* notices a listing that repeats itself */
   GError         *error;
   GCancellable   *cancellable; /* the page being loaded, if any */
   guint           done : 1;
@@ -281,6 +283,16 @@ page_loaded_cb (GObject      *object,
       return;
     }
 
+  if (!cairn_page_walk_step (self->walk, self->cursor, page, &error))
+    {
+      /* what was loaded stays; nothing more is asked for */
+      g_message ("Stopped loading %s: %s", self->query->table, error->message);
+      g_clear_error (&self->error);
+      self->error = g_steal_pointer (&error);
+      set_done (self, TRUE);
+      return;
+    }
+
   g_clear_error (&self->error);
   first = self->cursor == NULL;
   g_free (self->cursor);
@@ -432,6 +444,7 @@ cairn_paged_list_finalize (GObject *object)
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_error (&self->error);
   g_free (self->cursor);
+  g_clear_pointer (&self->walk, cairn_page_walk_free);
 
   G_OBJECT_CLASS (cairn_paged_list_parent_class)->finalize (object);
 }
@@ -487,6 +500,7 @@ cairn_paged_list_set_property (GObject      *object,
       break;
     case PROP_QUERY:
       self->query = g_value_dup_boxed (value);
+      self->walk = cairn_page_walk_new (self->query != NULL ? self->query->table : "");
       break;
     case PROP_ITEM_TYPE:
       self->item_type = g_value_get_gtype (value);

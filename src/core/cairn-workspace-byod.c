@@ -117,18 +117,25 @@ connection_state_cb (CairnConnection *connection,
 /* Content goes to the deployment from now on, through a connection that
  * checks it at once and blocks when it cannot be used. */
 static void
-use_deployment (CairnWorkspace    *self,
-                CairnConvexClient *client)
+use_connection (CairnWorkspace  *self,
+                CairnConnection *connection)
 {
-  g_autoptr(CairnConnection) connection = NULL;
-
-  connection = cairn_connection_new (self->id, client, self->clock, self->network_monitor);
   cairn_connection_set_health_check_interval (connection, self->health_check_interval);
   self->connection_state = CAIRN_CONNECTION_CONNECTING;
   g_signal_connect_object (connection, "notify::state", G_CALLBACK (connection_state_cb), self, 0);
 
   cairn_workspace_set_user_store (self, CAIRN_STORE (connection));
   cairn_connection_start (connection);
+}
+
+static void
+use_deployment (CairnWorkspace    *self,
+                CairnConvexClient *client)
+{
+  g_autoptr(CairnConnection) connection = NULL;
+
+  connection = cairn_connection_new (self->id, client, self->clock, self->network_monitor);
+  use_connection (self, connection);
 }
 
 static void
@@ -232,10 +239,9 @@ cairn_workspace_enable_byod_async (CairnWorkspace      *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (key == NULL || *key == '\0')
+  if (!cairn_convex_check_deploy_key (key, &error))
     {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-                               _("Enter the deploy key from the Convex dashboard (Settings → Deploy Keys)."));
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
@@ -369,7 +375,13 @@ restore_outbox_cb (GObject      *object,
   client = replace_client (self, self->byod_config->deployment_url, NULL, &error);
   if (client == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_autoptr(CairnConnection) unusable = NULL;
+
+      /* BYOD stays on, blocked with the reason: content never falls back here */
+      g_message ("The saved deployment settings cannot be used: %s", error->message);
+      unusable = cairn_connection_new_unusable (self->id, error, self->clock, self->network_monitor);
+      use_connection (self, unusable);
+      g_task_return_boolean (task, TRUE);
       return;
     }
 

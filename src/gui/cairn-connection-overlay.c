@@ -143,6 +143,22 @@ reason_look (CairnBlockReason reason)
         N_("The deploy key was removed from the keyring"),
         N_("Cairn is not allowed to use the keyring"), NULL },
       FALSE, FALSE },
+    [CAIRN_BLOCK_REASON_REDIRECTED] = {
+      "dialog-warning-symbolic", N_("Your Database Redirected Elsewhere"),
+      { N_("The deployment URL is mistyped or points to a website, not a deployment"),
+        N_("A proxy or captive portal on this network redirects requests"),
+        N_("The deployment moved to another address"), NULL },
+      TRUE, FALSE },
+    [CAIRN_BLOCK_REASON_READ_ONLY] = {
+      "dialog-password-symbolic", N_("Deploy Key Can Only Read"),
+      { N_("The deploy key was created with read-only access"),
+        N_("The key’s permissions were changed in the Convex dashboard"), NULL },
+      TRUE, FALSE },
+    [CAIRN_BLOCK_REASON_BAD_CONFIG] = {
+      "dialog-warning-symbolic", N_("Database Settings Cannot Be Used"),
+      { N_("The saved deployment URL is not a valid Convex deployment address"),
+        N_("The settings were changed outside Cairn"), NULL },
+      TRUE, FALSE },
   };
 
   if (reason >= G_N_ELEMENTS (looks))
