@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "cairn-error.h"
 #include "cairn-json.h"
@@ -53,35 +54,91 @@ entry_free (CairnOutboxEntry *entry)
   g_free (entry);
 }
 
-static CairnOutboxEntry *
-entry_from_row (JsonObject *row)
+void
+cairn_outbox_entry_free (CairnOutboxEntry *entry)
 {
-  const char *operation = cairn_json_get_string (row, "operation");
-  const char *payload = cairn_json_get_string (row, "payload");
-  CairnOutboxEntry *entry = g_new0 (CairnOutboxEntry, 1);
+  if (entry != NULL)
+    entry_free (entry);
+}
+
+/* A member every outbox row has, as text; NULL with an error otherwise.
+ * The errors here describe a damaged database for the log, not for the
+ * user: they are not translated. */
+static const char *
+row_string (JsonObject  *row,
+            const char  *member,
+            GError     **error)
+{
+  const char *value = cairn_json_get_string (row, member);
+
+  if (value == NULL)
+    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+                 "An outbox entry has no text “%s”.", member);
+
+  return value;
+}
+
+/**
+ * cairn_outbox_entry_from_row:
+ * @row: a row of the outbox table, as the store gave it back
+ *
+ * Reads a stored write. The row comes from disk, where it may have been
+ * damaged or written by another version: no member is trusted without
+ * checking its type, and the payload is parsed depth-bounded.
+ *
+ * Returns: (transfer full) (nullable): the entry, or %NULL with a
+ *   %CAIRN_ERROR_STORAGE error
+ */
+CairnOutboxEntry *
+cairn_outbox_entry_from_row (JsonObject  *row,
+                             GError     **error)
+{
+  const char *id, *operation, *table, *document_id, *payload;
+  g_autoptr(JsonNode) node = NULL;
+  CairnOutboxEntry *entry;
   guint i;
 
+  g_return_val_if_fail (row != NULL, NULL);
+
+  if ((id = row_string (row, "clientId", error)) == NULL ||
+      (operation = row_string (row, "operation", error)) == NULL ||
+      (table = row_string (row, "targetTable", error)) == NULL ||
+      (document_id = row_string (row, "documentId", error)) == NULL ||
+      (payload = row_string (row, "payload", error)) == NULL)
+    return NULL;
+
   for (i = 0; i < G_N_ELEMENTS (operation_names); i++)
-    if (g_strcmp0 (operation, operation_names[i]) == 0)
+    if (g_str_equal (operation, operation_names[i]))
       break;
   if (i == G_N_ELEMENTS (operation_names))
     {
-      g_warning ("Skipping an outbox entry with an unknown operation “%s”", operation);
-      g_free (entry);
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+                   "An outbox entry has an unknown operation “%s”.", operation);
       return NULL;
     }
 
-  entry->id = g_strdup (cairn_json_get_string (row, "clientId"));
-  entry->operation = i;
-  entry->table = g_strdup (cairn_json_get_string (row, "targetTable"));
-  entry->document_id = g_strdup (cairn_json_get_string (row, "documentId"));
-  if (payload != NULL && *payload != '\0')
+  /* a remove carries no payload; an insert or a patch is nothing without one */
+  if (i != CAIRN_OUTBOX_REMOVE)
     {
-      g_autoptr(JsonNode) node = json_from_string (payload, NULL);
+      g_autoptr(GError) parse_error = NULL;
 
-      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-        entry->payload = json_object_ref (json_node_get_object (node));
+      node = cairn_json_parse (payload, strlen (payload), &parse_error);
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+                       "An outbox entry has an unreadable payload: %s",
+                       parse_error != NULL ? parse_error->message : "not an object");
+          return NULL;
+        }
     }
+
+  entry = g_new0 (CairnOutboxEntry, 1);
+  entry->id = g_strdup (id);
+  entry->operation = i;
+  entry->table = g_strdup (table);
+  entry->document_id = g_strdup (document_id);
+  if (node != NULL)
+    entry->payload = json_object_ref (json_node_get_object (node));
 
   return entry;
 }
@@ -124,10 +181,13 @@ page_cb (GObject      *object,
 
   for (guint i = 0; i < page->documents->len; i++)
     {
-      CairnOutboxEntry *entry = entry_from_row (g_ptr_array_index (page->documents, i));
+      g_autoptr(GError) row_error = NULL;
+      CairnOutboxEntry *entry = cairn_outbox_entry_from_row (g_ptr_array_index (page->documents, i), &row_error);
 
       if (entry != NULL)
         g_queue_push_tail (loaded, entry);
+      else
+        g_warning ("Skipping an outbox entry: %s", row_error->message);
     }
 
   if (!page->done)
@@ -182,7 +242,12 @@ appended_cb (GObject      *object,
       return;
     }
 
-  entry = entry_from_row (row);
+  entry = cairn_outbox_entry_from_row (row, &error);
+  if (entry == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   g_queue_push_tail (&self->entries, entry);
   track (self, entry, +1);
   g_task_return_pointer (task, entry, NULL);

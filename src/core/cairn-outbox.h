@@ -26,6 +26,12 @@ typedef struct {
   JsonObject           *payload;    /* the document (insert) or the fields (patch); NULL for remove */
 } CairnOutboxEntry;
 
+CairnOutboxEntry *cairn_outbox_entry_from_row (JsonObject        *row,
+                                               GError           **error);
+void              cairn_outbox_entry_free     (CairnOutboxEntry  *entry);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnOutboxEntry, cairn_outbox_entry_free)
+
 #define CAIRN_TYPE_OUTBOX (cairn_outbox_get_type ())
 
 G_DECLARE_FINAL_TYPE (CairnOutbox, cairn_outbox, CAIRN, OUTBOX, GObject)
