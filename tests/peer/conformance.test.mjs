@@ -5,7 +5,8 @@
 //   node --test tests/peer/conformance.test.mjs
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -16,6 +17,7 @@ import { ConvexError } from "convex/values";
 
 const PEER = fileURLToPath(new URL("./convex-peer.mjs", import.meta.url));
 const KEY = "dev:cairn-test-123|0123456789abcdef";
+const READ_ONLY_KEY = "dev:cairn-test-123|fedcba9876543210";
 
 const fn = {
   ping: makeFunctionReference("cairn:ping"),
@@ -75,10 +77,11 @@ const note = (fields = {}) => ({
 });
 
 /** A raw request to the peer: status, headers and body (parsed when JSON). */
-async function raw(url, route, { body, headers = {}, method = "POST", signal } = {}) {
+async function raw(url, route, { body, headers = {}, method = "POST", signal, redirect } = {}) {
   const response = await fetch(url + route, {
     method,
     signal,
+    redirect,
     headers: { "Content-Type": "application/json", ...headers },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
@@ -94,6 +97,40 @@ async function raw(url, route, { body, headers = {}, method = "POST", signal } =
 
 const admin = { Authorization: `Convex ${KEY}` };
 
+/** The body of a raw documents:insert of a note. */
+const insertNote = (doc) => ({ path: "documents:insert", args: { table: "notes", document: doc }, format: "json" });
+
+/** The note with that clientId as the peer holds it, or undefined. */
+async function storedNote(url, clientId) {
+  const r = await raw(url, "/_peer/state", { method: "GET" });
+  return r.json.tables.notes.find((n) => n.clientId === clientId);
+}
+
+/**
+ * Sends `bytes` of a request body announced twice as long, and never the
+ * rest: resolves with the answer, which must therefore come before the body
+ * is complete.
+ */
+function postUnfinished(url, bytes) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/api/query`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Content-Length": String(2 * bytes), ...admin },
+    });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => {
+        resolve({ status: res.statusCode, headers: res.headers, text });
+        req.destroy();
+      });
+    });
+    req.on("error", reject);
+    req.write(Buffer.alloc(bytes, " "));
+  });
+}
+
 async function control(url, route, body) {
   const r = await raw(url, `/_peer/${route}`, body === undefined ? { method: "GET" } : { body });
   assert.equal(r.status, 200, r.text);
@@ -106,7 +143,7 @@ describe("the peer", { timeout: 120_000 }, () => {
   let convex;
 
   before(async () => {
-    peer = await startPeer();
+    peer = await startPeer("--read-only-key", READ_ONLY_KEY);
     url = peer.url;
     convex = client(url);
   });
@@ -424,6 +461,327 @@ describe("the peer", { timeout: 120_000 }, () => {
     test("bad fault requests are refused", async () => {
       const r = await raw(url, "/_peer/fault", { body: { mode: "explode" } });
       assert.deepEqual([r.status, r.json.code], [400, "BadFault"]);
+      for (const spec of [
+        { mode: "empty" },
+        { mode: "empty", status: 99 },
+        { mode: "redirect", status: 300 },
+        { mode: "redirect", status: 302, location: 5 },
+        { mode: "wrong-types", variant: "number" },
+        { mode: "deep", depth: 0 },
+        { mode: "deep", depth: 1.5 },
+        { mode: "endless-cursor", variant: "stuck" },
+      ]) {
+        const bad = await raw(url, "/_peer/fault", { body: spec });
+        assert.deepEqual([bad.status, bad.json.code], [400, "BadFault"], JSON.stringify(spec));
+      }
+    });
+
+    test("empty: the status with no body at all, and the function does not run", async () => {
+      // 404 (unknown route), 408 (request timeout): what a deployment sends without a body.
+      for (const status of [404, 408, 502]) {
+        const doc = note();
+        await control(url, "fault", { mode: "empty", status, count: 1 });
+        const r = await raw(url, "/api/mutation", { body: insertNote(doc), headers: admin });
+        assert.equal(r.status, status);
+        assert.equal(r.text, "");
+        assert.equal(r.headers.get("content-length"), "0");
+        assert.equal(r.headers.get("content-type"), null);
+        assert.equal(await storedNote(url, doc.clientId), undefined);
+      }
+      assert.equal((await raw(url, "/api/query", { body: ping, headers: admin })).status, 200);
+    });
+
+    test("empty: the official client fails with an empty message, or on the JSON of an empty 200", async () => {
+      const doc = note();
+      await control(url, "fault", { mode: "empty", status: 502, count: 1 });
+      await assert.rejects(convex.mutation(fn.insert, { table: "notes", document: doc }), (e) => {
+        assert.ok(!(e instanceof ConvexError));
+        assert.equal(e.message, "");
+        return true;
+      });
+      assert.equal(await storedNote(url, doc.clientId), undefined);
+      await control(url, "fault", { mode: "empty", status: 200, count: 1 });
+      await assert.rejects(convex.query(fn.ping, {}), SyntaxError);
+      assert.equal((await convex.query(fn.ping, {})).app, "cairn");
+    });
+
+    test("redirect: the status, a Location and no body; the function does not run", async () => {
+      for (const status of [301, 302, 303, 307, 308]) {
+        const doc = note();
+        await control(url, "fault", { mode: "redirect", status, count: 1 });
+        const r = await raw(url, "/api/mutation", { body: insertNote(doc), headers: admin, redirect: "manual" });
+        assert.equal(r.status, status);
+        assert.equal(r.headers.get("location"), "http://127.0.0.1:1/elsewhere");
+        assert.equal(r.text, "");
+        assert.equal(r.headers.get("content-length"), "0");
+        assert.equal(r.headers.get("content-type"), null);
+        assert.equal(await storedNote(url, doc.clientId), undefined);
+      }
+      await control(url, "fault", { mode: "redirect", status: 302, location: "https://example.invalid/x", count: 1 });
+      const r = await raw(url, "/api/query", { body: ping, headers: admin, redirect: "manual" });
+      assert.equal(r.headers.get("location"), "https://example.invalid/x");
+    });
+
+    test("redirect: the official client follows it (fetch's rules), and fails where it leads nowhere", async () => {
+      await control(url, "fault", { mode: "redirect", status: 308, count: 1 });
+      // (fetch will not even try port 1, a "bad port"; other clients get a refused connection.)
+      await assert.rejects(convex.query(fn.ping, {}), (e) => {
+        assert.ok(e instanceof TypeError);
+        assert.equal(e.message, "fetch failed");
+        return true;
+      });
+      // 307 keeps the method and body: the mutation runs once, at the new place.
+      const doc = note();
+      await control(url, "fault", { mode: "redirect", status: 307, location: `${url}/api/mutation`, count: 1 });
+      assert.deepEqual(await convex.mutation(fn.insert, { table: "notes", document: doc }), doc);
+      // 303 turns it into a GET: 405 with an empty body, nothing written.
+      const other = note();
+      await control(url, "fault", { mode: "redirect", status: 303, location: `${url}/api/mutation`, count: 1 });
+      await assert.rejects(convex.mutation(fn.insert, { table: "notes", document: other }), { message: "" });
+      assert.equal(await storedNote(url, other.clientId), undefined);
+    });
+
+    // variant -> [status, body, what the official client throws]
+    const WRONG_TYPES = {
+      status: [200, { status: 1 }, { message: 'Invalid response: {"status":1}' }],
+      value: [200, { status: "success" }, { message: "Unexpected type of undefined" }],
+      "error-data": [
+        200,
+        { status: "error", errorMessage: 5, errorData: { code: 5, message: [] } },
+        (e) => e instanceof ConvexError && e.data.code === 5 && Array.isArray(e.data.message),
+      ],
+      "error-body": [503, { code: null, message: 5 }, { message: '{"code":null,"message":5}' }],
+      unauthorized: [401, { code: 7 }, { message: '{"code":7}' }],
+      array: [200, [], { message: "Invalid response: []" }],
+      string: [200, "success", { message: 'Invalid response: "success"' }],
+    };
+
+    test("wrong-types: JSON of the wrong types, after the function ran", async () => {
+      for (const [variant, [status, body]] of Object.entries(WRONG_TYPES)) {
+        const doc = note();
+        await control(url, "fault", { mode: "wrong-types", variant, count: 1 });
+        const r = await raw(url, "/api/mutation", { body: insertNote(doc), headers: admin });
+        assert.equal(r.status, status, variant);
+        assert.match(r.headers.get("content-type"), /^application\/json/);
+        assert.deepEqual(r.json, body, variant);
+        assert.deepEqual(await storedNote(url, doc.clientId), doc, variant);
+      }
+      await control(url, "fault", { mode: "wrong-types", count: 1 });
+      assert.deepEqual((await raw(url, "/api/query", { body: ping, headers: admin })).json, { status: 1 });
+    });
+
+    test("wrong-types: what the official client makes of each", async () => {
+      for (const [variant, [, , expected]] of Object.entries(WRONG_TYPES)) {
+        const doc = note();
+        await control(url, "fault", { mode: "wrong-types", variant, count: 1 });
+        await assert.rejects(convex.mutation(fn.insert, { table: "notes", document: doc }), expected, variant);
+        assert.deepEqual(await storedNote(url, doc.clientId), doc, variant);
+      }
+    });
+
+    test("deep: 100000 nested arrays by default, without running the function", async () => {
+      const doc = note();
+      await control(url, "fault", { mode: "deep", count: 1 });
+      const r = await raw(url, "/api/mutation", { body: insertNote(doc), headers: admin });
+      assert.equal(r.status, 200);
+      const head = '{"status":"success","value":';
+      assert.equal(r.text.length, head.length + 2 * 100_000 + 1);
+      assert.ok(r.text.startsWith(`${head}[[[`) && r.text.endsWith("]]]}"));
+      let depth = 0;
+      for (let v = r.json.value; Array.isArray(v); v = v[0]) depth += 1;
+      assert.equal(depth, 100_000);
+      assert.equal(await storedNote(url, doc.clientId), undefined);
+      await control(url, "fault", { mode: "deep", depth: 3, count: 1 });
+      assert.equal((await raw(url, "/api/query", { body: ping, headers: admin })).text, `${head}[[[]]]}`);
+    });
+
+    test("deep: the official client overflows its stack decoding it", async () => {
+      await control(url, "fault", { mode: "deep", count: 1 });
+      await assert.rejects(convex.query(fn.ping, {}), RangeError);
+      assert.equal((await convex.query(fn.ping, {})).app, "cairn");
+    });
+
+    describe("endless-cursor", () => {
+      let c;
+      const listing = (cursor) => ({
+        table: "messages", index: "by_conversation", equal: [c.clientId], order: "asc",
+        paginationOpts: { numItems: 2, cursor },
+      });
+      const times = (page) => page.page.map((m) => m.createdAt);
+
+      before(async () => {
+        c = conversation();
+        await convex.mutation(fn.insert, { table: "conversations", document: c });
+        for (let i = 0; i < 5; i++) {
+          await convex.mutation(fn.insert, { table: "messages", document: message(c.clientId, { createdAt: i }) });
+        }
+      });
+      after(reset);
+
+      test("repeat: the same page and the same cursor, never done", async () => {
+        await control(url, "fault", { mode: "endless-cursor", variant: "repeat" });
+        let cursor = null;
+        for (let i = 0; i < 4; i++) {
+          const page = await convex.query(fn.list, listing(cursor));
+          assert.equal(page.isDone, false);
+          assert.deepEqual(times(page), [0, 1]);
+          if (cursor !== null) assert.equal(page.continueCursor, cursor);
+          assert.equal(typeof page.continueCursor, "string");
+          cursor = page.continueCursor;
+        }
+        // From a real cursor: that cursor comes back.
+        await reset();
+        const first = await convex.query(fn.list, listing(null));
+        await control(url, "fault", { mode: "endless-cursor" });
+        for (let i = 0; i < 2; i++) {
+          const page = await convex.query(fn.list, listing(first.continueCursor));
+          assert.deepEqual([times(page), page.isDone, page.continueCursor], [[2, 3], false, first.continueCursor]);
+        }
+      });
+
+      test("changing: a new cursor every time, through the real pages and on past the end", async () => {
+        await control(url, "fault", { mode: "endless-cursor", variant: "changing" });
+        const seen = [];
+        const cursors = new Set();
+        let cursor = null;
+        for (let i = 0; i < 6; i++) {
+          const page = await convex.query(fn.list, listing(cursor));
+          assert.equal(page.isDone, false);
+          assert.ok(!cursors.has(page.continueCursor));
+          cursors.add(page.continueCursor);
+          seen.push(...times(page));
+          cursor = page.continueCursor;
+        }
+        assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+      });
+
+      test("other requests are answered normally, and the listing ends again after a reset", async () => {
+        await control(url, "fault", { mode: "endless-cursor", variant: "changing" });
+        assert.equal((await convex.query(fn.ping, {})).app, "cairn");
+        const r = await raw(url, "/api/query", { body: { path: "documents:get", args: [{ table: "notes", clientId: uuid() }], format: "json" }, headers: admin });
+        assert.deepEqual(r.json, { status: "success", value: null });
+        const wire = await raw(url, "/api/query", { body: { path: "documents:list", args: [listing(null)], format: "json" }, headers: admin });
+        assert.equal(wire.json.value.isDone, false);
+        await reset();
+        let page = { isDone: false, continueCursor: null };
+        let pages = 0;
+        while (!page.isDone) {
+          page = await convex.query(fn.list, listing(page.continueCursor));
+          pages += 1;
+        }
+        assert.equal(pages, 3);
+      });
+    });
+  });
+
+  describe("limits", () => {
+    const LIMIT = (1 << 24) + 2000;
+    const pingText = JSON.stringify({ path: "cairn:ping", args: {}, format: "json" });
+    const TOO_LARGE = { code: "BadJsonBody", message: "Failed to buffer the request body: length limit exceeded" };
+
+    test("a request body of 16 MiB + 2000 bytes is read; one byte more is refused with BadJsonBody", async () => {
+      const atLimit = pingText + " ".repeat(LIMIT - pingText.length);
+      let r = await raw(url, "/api/query", { body: atLimit, headers: admin });
+      assert.equal(r.status, 200);
+      assert.equal(r.json.value.app, "cairn");
+      r = await raw(url, "/api/query", { body: `${atLimit} `, headers: admin });
+      assert.equal(r.status, 400);
+      assert.deepEqual(r.json, TOO_LARGE);
+      assert.equal(r.headers.get("connection"), "close");
+      assert.equal((await convex.query(fn.ping, {})).app, "cairn");
+    });
+
+    test("the answer comes without waiting for the rest of a body that is too large", async () => {
+      const r = await postUnfinished(url, LIMIT + 1);
+      assert.equal(r.status, 400);
+      assert.deepEqual(JSON.parse(r.text), TOO_LARGE);
+    });
+
+    test("the official client gets BadJsonBody for a mutation too large to send", async () => {
+      const doc = note({ content: "x".repeat(LIMIT) });
+      await assert.rejects(convex.mutation(fn.insert, { table: "notes", document: doc }), (e) => {
+        assert.deepEqual(JSON.parse(e.message), TOO_LARGE);
+        return true;
+      });
+      assert.equal(await storedNote(url, doc.clientId), undefined);
+    });
+
+    test("a document over 1 MiB is a function error and is not stored; 900 KiB is fine", async () => {
+      const big = note({ content: "x".repeat(1_100_000) });
+      await assert.rejects(convex.mutation(fn.insert, { table: "notes", document: big }), (e) => {
+        assert.ok(!(e instanceof ConvexError));
+        assert.match(e.message, /^\[Request ID: [0-9a-f]{16}\] Server Error\nUncaught Error: Value is too large \(1\.05 MiB > maximum size 1 MiB\)\n/);
+        return true;
+      });
+      assert.equal(await storedNote(url, big.clientId), undefined);
+      const fine = note({ content: "x".repeat(900 * 1024) });
+      assert.deepEqual(await convex.mutation(fn.insert, { table: "notes", document: fine }), fine);
+      assert.deepEqual(await storedNote(url, fine.clientId), fine);
+    });
+
+    test("a patch that makes a document too large is refused and leaves it as it was", async () => {
+      const doc = note({ content: "x".repeat(900 * 1024) });
+      await convex.mutation(fn.insert, { table: "notes", document: doc });
+      // 600 000 characters, but 1.2 MB of UTF-8: the size counts bytes.
+      const change = { table: "notes", clientId: doc.clientId, fields: { content: "é".repeat(600_000), pinned: true } };
+      await assert.rejects(convex.mutation(fn.patch, change), {
+        message: /Server Error\nUncaught Error: Value is too large \(1\.14 MiB > maximum size 1 MiB\)/,
+      });
+      assert.deepEqual(await storedNote(url, doc.clientId), doc);
+      const r = await raw(url, "/api/mutation", { body: { path: "documents:patch", args: change, format: "json" }, headers: admin });
+      assert.equal(r.status, 200);
+      assert.equal(r.json.status, "error");
+      assert.equal(r.json.errorData, undefined);
+    });
+  });
+
+  describe("the read-only deploy key", () => {
+    const denied = (action) => ({
+      code: "OperationNotPermitted",
+      message: `You do not have permission to perform this operation (deployment:functions:${action}).`,
+    });
+    const readOnly = { Authorization: `Convex ${READ_ONLY_KEY}` };
+    const ping = { path: "cairn:ping", args: {}, format: "json" };
+
+    test("runs queries, internal ones included, with or without its prefix", async () => {
+      const doc = note();
+      await convex.mutation(fn.insert, { table: "notes", document: doc });
+      assert.equal((await client(url, READ_ONLY_KEY).query(fn.ping, {})).app, "cairn");
+      assert.deepEqual(await client(url, "cairn-test-123|fedcba9876543210").query(fn.get, { table: "notes", clientId: doc.clientId }), doc);
+    });
+
+    test("a mutation gets 403 OperationNotPermitted and writes nothing", async () => {
+      const doc = note();
+      const r = await raw(url, "/api/mutation", { body: insertNote(doc), headers: readOnly });
+      assert.equal(r.status, 403);
+      assert.deepEqual(r.json, denied("runInternalMutations"));
+      await assert.rejects(client(url, READ_ONLY_KEY).mutation(fn.insert, { table: "notes", document: doc }), (e) => {
+        assert.deepEqual(JSON.parse(e.message), denied("runInternalMutations"));
+        return true;
+      });
+      for (const route of ["/api/function", "/api/run/documents/insert"]) {
+        const other = await raw(url, route, { body: insertNote(doc), headers: readOnly });
+        assert.deepEqual([other.status, other.json], [403, denied("runInternalMutations")], route);
+      }
+      assert.equal(await storedNote(url, doc.clientId), undefined);
+    });
+
+    test("the route decides what is asked for, once the function is found", async () => {
+      let r = await raw(url, "/api/mutation", { body: { path: "cairn:ping", args: {} }, headers: readOnly });
+      assert.deepEqual([r.status, r.json], [403, denied("runInternalMutations")]);
+      r = await raw(url, "/api/action", { body: { path: "cairn:ping", args: {} }, headers: readOnly });
+      assert.deepEqual([r.status, r.json], [403, denied("runInternalActions")]);
+      r = await raw(url, "/api/query", { body: insertNote(note()), headers: readOnly });
+      assert.equal(r.status, 200);
+      assert.match(r.json.errorMessage, /Trying to execute documents:insert as Query, but it is defined as Mutation\./);
+      r = await raw(url, "/api/mutation", { body: { path: "documents:nope", args: {} }, headers: readOnly });
+      assert.equal(r.status, 200);
+      assert.match(r.json.errorMessage, /Could not find function for 'documents:nope'\./);
+    });
+
+    test("acting as a user is not permitted either", async () => {
+      const r = await raw(url, "/api/query", { body: ping, headers: { Authorization: `Convex ${READ_ONLY_KEY}:eyJzdWJqZWN0IjoidSJ9` } });
+      assert.deepEqual([r.status, r.json], [403, denied("actAsUser")]);
     });
   });
 
@@ -511,5 +869,146 @@ describe("--state", { timeout: 120_000 }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// Functions of our own (--functions DIR) for what the Cairn functions cannot
+// show: a write at exactly the limit, several writes in one mutation, a
+// caught refusal, db.replace, a public mutation and an action.
+const TEST_FUNCTIONS = {
+  "schema.ts": `
+    import { defineSchema, defineTable } from "convex/server";
+    import { v } from "convex/values";
+    export default defineSchema({ items: defineTable({ s: v.string() }) });
+  `,
+  "_generated/server.ts": `
+    export {
+      internalActionGeneric as internalAction,
+      internalMutationGeneric as internalMutation,
+      internalQueryGeneric as internalQuery,
+      mutationGeneric as mutation,
+    } from "convex/server";
+  `,
+  "items.ts": `
+    import { v } from "convex/values";
+    import { internalAction, internalMutation, mutation } from "./_generated/server";
+
+    export const put = internalMutation({
+      args: { s: v.array(v.string()) },
+      handler: async (ctx, args) => {
+        for (const s of args.s) await ctx.db.insert("items", { s });
+        return null;
+      },
+    });
+
+    export const putOrFallBack = internalMutation({
+      args: { big: v.string(), small: v.string() },
+      handler: async (ctx, args) => {
+        try {
+          await ctx.db.insert("items", { s: args.big });
+          return "stored";
+        } catch (e) {
+          await ctx.db.insert("items", { s: args.small });
+          return e.message;
+        }
+      },
+    });
+
+    export const replaceOrKeep = internalMutation({
+      args: { big: v.string() },
+      handler: async (ctx, args) => {
+        const id = await ctx.db.insert("items", { s: "kept" });
+        try {
+          await ctx.db.replace(id, { s: args.big });
+          return "replaced";
+        } catch (e) {
+          return e.message;
+        }
+      },
+    });
+
+    export const publicPut = mutation({
+      args: { s: v.string() },
+      handler: async (ctx, args) => {
+        await ctx.db.insert("items", { s: args.s });
+        return null;
+      },
+    });
+
+    export const act = internalAction({ args: {}, handler: async () => "acted" });
+  `,
+};
+
+describe("limits with functions of our own", { timeout: 120_000 }, () => {
+  let dir;
+  let peer;
+  let admin;
+  // A document {s} counts 2 (the object) + 2 ("s" and its separator) + 2 +
+  // the string's bytes, plus 61 for _id and _creationTime.
+  const ofSize = (bytes) => "x".repeat(bytes - 67);
+  const items = async () => (await control(peer.url, "state")).tables.items.map((i) => i.s.length);
+  const TOO_LARGE_BY_ONE = "Value is too large (1.00 MiB > maximum size 1 MiB)";
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "convex-peer-functions-"));
+    // The functions import "convex/…": let them find the peer's packages.
+    symlinkSync(fileURLToPath(new URL("./node_modules", import.meta.url)), path.join(dir, "node_modules"));
+    writeFileSync(path.join(dir, "package.json"), '{"type": "module"}');
+    const functionsDir = path.join(dir, "convex");
+    for (const [file, text] of Object.entries(TEST_FUNCTIONS)) {
+      mkdirSync(path.dirname(path.join(functionsDir, file)), { recursive: true });
+      writeFileSync(path.join(functionsDir, file), text);
+    }
+    peer = await startPeer("--functions", functionsDir, "--read-only-key", READ_ONLY_KEY);
+    admin = client(peer.url);
+  });
+
+  after(async () => {
+    if (peer) assert.equal(await peer.stop(), 0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("exactly 1 MiB is stored, one byte more is refused", async () => {
+    await control(peer.url, "reset", { data: true });
+    assert.equal(await admin.mutation(makeFunctionReference("items:put"), { s: [ofSize(1 << 20)] }), null);
+    await assert.rejects(admin.mutation(makeFunctionReference("items:put"), { s: [ofSize((1 << 20) + 1)] }), {
+      message: new RegExp(`Server Error\\nUncaught Error: ${TOO_LARGE_BY_ONE.replace(/[().]/g, "\\$&")}`),
+    });
+    assert.deepEqual(await items(), [(1 << 20) - 67]);
+  });
+
+  test("a refused write rolls back the mutation's earlier writes", async () => {
+    await control(peer.url, "reset", { data: true });
+    // (A whole number of MiB is printed without decimals.)
+    await assert.rejects(admin.mutation(makeFunctionReference("items:put"), { s: ["first", "second", ofSize(2 << 20)] }), {
+      message: /Value is too large \(2 MiB > maximum size 1 MiB\)\n/,
+    });
+    assert.deepEqual(await items(), []);
+  });
+
+  test("the refusal is an exception the function can catch; the refused write never happened", async () => {
+    await control(peer.url, "reset", { data: true });
+    const put = makeFunctionReference("items:putOrFallBack");
+    assert.equal(await admin.mutation(put, { big: ofSize((1 << 20) + 1), small: "small" }), TOO_LARGE_BY_ONE);
+    assert.deepEqual(await items(), [5]);
+    const replace = makeFunctionReference("items:replaceOrKeep");
+    assert.equal(await admin.mutation(replace, { big: ofSize((1 << 20) + 1) }), TOO_LARGE_BY_ONE);
+    assert.equal(await admin.mutation(replace, { big: ofSize(1 << 20) }), "replaced");
+    assert.deepEqual(await items(), [5, 4, (1 << 20) - 67]);
+  });
+
+  test("the read-only key: public mutations are not checked, internal actions are", async () => {
+    await control(peer.url, "reset", { data: true });
+    const readOnly = client(peer.url, READ_ONLY_KEY);
+    assert.equal(await readOnly.mutation(makeFunctionReference("items:publicPut"), { s: "public" }), null);
+    assert.deepEqual(await items(), [6]);
+    await assert.rejects(readOnly.action(makeFunctionReference("items:act"), {}), (e) => {
+      assert.deepEqual(JSON.parse(e.message), {
+        code: "OperationNotPermitted",
+        message: "You do not have permission to perform this operation (deployment:functions:runInternalActions).",
+      });
+      return true;
+    });
+    assert.equal(await admin.action(makeFunctionReference("items:act"), {}), "acted");
   });
 });
