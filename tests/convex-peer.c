@@ -37,6 +37,14 @@ ConvexPeer *
 convex_peer_start (const char *admin_key,
                    const char *state_file)
 {
+  return convex_peer_start_full (admin_key, NULL, state_file);
+}
+
+ConvexPeer *
+convex_peer_start_full (const char *admin_key,
+                        const char *read_only_key,
+                        const char *state_file)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -50,6 +58,11 @@ convex_peer_start (const char *admin_key,
   g_ptr_array_add (argv, g_strdup ("0"));
   g_ptr_array_add (argv, g_strdup ("--admin-key"));
   g_ptr_array_add (argv, g_strdup (admin_key));
+  if (read_only_key != NULL)
+    {
+      g_ptr_array_add (argv, g_strdup ("--read-only-key"));
+      g_ptr_array_add (argv, g_strdup (read_only_key));
+    }
   if (state_file != NULL)
     {
       g_ptr_array_add (argv, g_strdup ("--state"));

@@ -13,6 +13,10 @@ typedef struct _ConvexPeer ConvexPeer;
 /* Starts the peer on a free loopback port; @state_file may be NULL. */
 ConvexPeer *convex_peer_start     (const char *admin_key,
                                    const char *state_file);
+/* The same, with a second key that may only read (--read-only-key). */
+ConvexPeer *convex_peer_start_full (const char *admin_key,
+                                    const char *read_only_key,
+                                    const char *state_file);
 const char *convex_peer_get_url   (ConvexPeer *self);
 /* POST /_peer/<what> with @json_body; asserts a 2xx answer. */
 void        convex_peer_control   (ConvexPeer *self,

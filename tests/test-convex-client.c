@@ -287,6 +287,210 @@ test_concurrent (Fixture       *f,
     }
 }
 
+/* A real deployment sends empty bodies (unknown routes, 408, errors without
+ * a code); a wrong address or a proxy sends them with any status. */
+static void
+test_fault_empty (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const struct {
+    guint          status;
+    CairnErrorCode expected;
+  } cases[] = {
+    { 200, CAIRN_ERROR_BAD_RESPONSE },
+    { 204, CAIRN_ERROR_BAD_RESPONSE },
+    { 400, CAIRN_ERROR_BAD_REQUEST },
+    { 401, CAIRN_ERROR_UNAUTHORIZED },
+    { 403, CAIRN_ERROR_UNAUTHORIZED },
+    { 404, CAIRN_ERROR_NOT_SET_UP },
+    { 408, CAIRN_ERROR_TIMEOUT },
+    { 500, CAIRN_ERROR_SERVER },
+    { 502, CAIRN_ERROR_SERVER },
+    { 503, CAIRN_ERROR_SERVER },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *fault = g_strdup_printf ("{\"mode\": \"empty\", \"status\": %u, \"count\": 1}", cases[i].status);
+
+      assert_fault (f, fault, cases[i].expected);
+    }
+}
+
+/* Never followed: not with the key, not turning a POST into a GET. */
+static void
+test_fault_redirect (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const guint statuses[] = { 301, 302, 303, 307, 308 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_autofree char *fault = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) value = NULL;
+
+      fault = g_strdup_printf ("{\"mode\": \"redirect\", \"status\": %u, \"count\": 1,"
+                               " \"location\": \"http://elsewhere.example:8080/api/mutation\"}", statuses[i]);
+      convex_peer_control (peer, "fault", fault);
+      value = call (f->client, CAIRN_CONVEX_MUTATION, "documents:remove",
+                    "{\"table\": \"notes\", \"clientId\": \"5b8f0a0e-8f6f-4a55-9b56-0c7a0d1f2e3a\"}", NULL, &error);
+      g_assert_null (value);
+      g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_REDIRECTED);
+      g_assert_nonnull (strstr (error->message, "elsewhere.example"));
+      g_test_message ("%u -> %s", statuses[i], error->message);
+    }
+}
+
+/* Members of the wrong type anywhere: classified, never read as strings. */
+static void
+test_fault_wrong_types (Fixture       *f,
+                        gconstpointer  data)
+{
+  static const struct {
+    const char     *variant;
+    CairnErrorCode  expected;
+  } cases[] = {
+    { "status", CAIRN_ERROR_BAD_RESPONSE },
+    { "value", CAIRN_ERROR_BAD_RESPONSE },
+    { "array", CAIRN_ERROR_BAD_RESPONSE },
+    { "string", CAIRN_ERROR_BAD_RESPONSE },
+    { "error-data", CAIRN_ERROR_FUNCTION_FAILED },
+    { "error-body", CAIRN_ERROR_SERVER },
+    { "unauthorized", CAIRN_ERROR_UNAUTHORIZED },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *fault = g_strdup_printf ("{\"mode\": \"wrong-types\", \"variant\": \"%s\", \"count\": 1}",
+                                                cases[i].variant);
+
+      assert_fault (f, fault, cases[i].expected);
+    }
+}
+
+/* 100 000 levels of arrays: refused before the parser recurses into them. */
+static void
+test_fault_deep (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = NULL;
+
+  convex_peer_control (peer, "fault", "{\"mode\": \"deep\", \"depth\": 100000, \"count\": 1}");
+  value = call (f->client, CAIRN_CONVEX_QUERY, "cairn:ping", NULL, NULL, &error);
+  g_assert_null (value);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "levels deep"));
+
+  /* just inside the limit is an ordinary answer */
+  g_clear_error (&error);
+  convex_peer_control (peer, "fault", "{\"mode\": \"deep\", \"depth\": 40, \"count\": 1}");
+  value = call (f->client, CAIRN_CONVEX_QUERY, "cairn:ping", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (value));
+}
+
+/* Whatever the server says back — even the key itself — the key never
+ * reaches an error message. */
+static void
+test_key_echoed (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = NULL;
+
+  convex_peer_control (peer, "fault",
+                       "{\"mode\": \"status\", \"status\": 400, \"count\": 1, \"body\": {\"code\": \"BadJsonBody\","
+                       " \"message\": \"Your key " ADMIN_KEY " is fine\"}}");
+  value = call (f->client, CAIRN_CONVEX_QUERY, "cairn:ping", NULL, NULL, &error);
+  g_assert_null (value);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_REQUEST);
+  g_assert_nonnull (strstr (error->message, "BadJsonBody"));
+  g_assert_nonnull (strstr (error->message, "is fine"));
+}
+
+/* Over 16 MiB: the deployment refuses the request itself (400 BadJsonBody);
+ * this one request fails for good, nothing blocks. */
+static void
+test_request_too_large (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) document = json_object_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *text = g_malloc (17 * 1024 * 1024 + 1);
+
+  memset (text, 'x', 17 * 1024 * 1024);
+  text[17 * 1024 * 1024] = '\0';
+  json_object_set_string_member (document, "clientId", "5b8f0a0e-8f6f-4a55-9b56-0c7a0d1f2e3a");
+  json_object_set_string_member (document, "content", text);
+  json_object_set_string_member (args, "table", "notes");
+  json_object_set_object_member (args, "document", g_steal_pointer (&document));
+
+  cairn_convex_client_set_timeout (f->client, 20000);
+  cairn_convex_client_call_async (f->client, CAIRN_CONVEX_MUTATION, "documents:insert", args, NULL,
+                                  test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  value = cairn_convex_client_call_finish (f->client, result, &error);
+  g_assert_null (value);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_REQUEST);
+  g_assert_nonnull (strstr (error->message, "BadJsonBody"));
+  g_assert_cmpuint (convex_peer_count (peer, "notes"), ==, 0);
+}
+
+/* A key that may only read: queries pass, a mutation is its own reason. */
+static void
+test_read_only_key (void)
+{
+  g_autoptr(ConvexPeer) ro_peer = convex_peer_start_full (ADMIN_KEY, "dev:cairn-test|read-only-secret", NULL);
+  g_autoptr(CairnConvexClient) client = cairn_convex_client_new (convex_peer_get_url (ro_peer), NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) ping = NULL;
+  g_autoptr(JsonNode) removed = NULL;
+
+  cairn_convex_client_set_admin_key (client, "dev:cairn-test|read-only-secret");
+  ping = call (client, CAIRN_CONVEX_QUERY, "cairn:ping", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ping);
+
+  removed = call (client, CAIRN_CONVEX_MUTATION, "documents:remove",
+                  "{\"table\": \"notes\", \"clientId\": \"5b8f0a0e-8f6f-4a55-9b56-0c7a0d1f2e3a\"}", NULL, &error);
+  g_assert_null (removed);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_READ_ONLY);
+  g_assert_null (strstr (error->message, "read-only-secret"));
+}
+
+static void
+test_check_deploy_key (void)
+{
+  static const struct {
+    const char *key;
+    gboolean    ok;
+  } cases[] = {
+    { "prod:happy-otter-123|eyJ2MiI6IjEyMyJ9", TRUE },
+    { "dev:a|b", TRUE },
+    { "", FALSE },
+    { "prod:happy-otter-123|eyJ2\r\nMiI6IjEyMyJ9", FALSE },
+    { "prod:happy-otter-123|eyJ2MiI6IjEyMyJ9\n", FALSE },
+    { "prod:happy otter|x", FALSE },
+    { "prod:happy-otter-123|\tx", FALSE },
+    { "prod:happy-otter-123|caf\xc3\xa9", FALSE },
+  };
+
+  g_assert_false (cairn_convex_check_deploy_key (NULL, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_cmpint (cairn_convex_check_deploy_key (cases[i].key, &error), ==, cases[i].ok);
+      if (!cases[i].ok)
+        g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+    }
+}
+
 static void
 test_check_url (void)
 {
@@ -308,6 +512,14 @@ test_check_url (void)
     { "happy-otter-123", FALSE },
     { "", FALSE },
     { "ftp://happy-otter-123.convex.cloud", FALSE },
+    /* spelled differently, checked the same */
+    { "https://happy-otter-123.CONVEX.SITE", FALSE },
+    { "https://happy-otter-123.convex.site.", FALSE },
+    { " https://happy-otter-123.convex.site ", FALSE },
+    { "HTTP://HAPPY-OTTER-123.CONVEX.CLOUD", FALSE },
+    { "HTTPS://Happy-Otter-123.Convex.Cloud.", TRUE },
+    { "  https://happy-otter-123.convex.cloud/\n", TRUE },
+    { "http://LOCALHOST:3210", TRUE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -327,6 +539,14 @@ test_check_url (void)
 
     g_assert_cmpstr (cairn_convex_client_get_url (client), ==, "https://a-b-1.convex.cloud");
   }
+  /* one spelling per deployment */
+  {
+    g_autoptr(CairnConvexClient) client = cairn_convex_client_new (" HTTPS://A-B-1.Convex.Cloud./ ", NULL);
+    g_autofree char *normal = cairn_convex_normalize_url ("http://LocalHost:3210/");
+
+    g_assert_cmpstr (cairn_convex_client_get_url (client), ==, "https://a-b-1.convex.cloud");
+    g_assert_cmpstr (normal, ==, "http://localhost:3210");
+  }
 }
 
 int
@@ -339,6 +559,8 @@ main (int   argc,
 
   g_test_add_func ("/convex-client/check-url", test_check_url);
   g_test_add_func ("/convex-client/nothing-listening", test_nothing_listening);
+  g_test_add_func ("/convex-client/check-deploy-key", test_check_deploy_key);
+  g_test_add_func ("/convex-client/read-only-key", test_read_only_key);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/convex-client/ping", test_ping);
   ADD ("/convex-client/concurrent", test_concurrent);
@@ -348,6 +570,12 @@ main (int   argc,
   ADD ("/convex-client/fault/malformed", test_fault_malformed);
   ADD ("/convex-client/fault/truncated", test_fault_truncated);
   ADD ("/convex-client/fault/slow", test_fault_slow);
+  ADD ("/convex-client/fault/empty", test_fault_empty);
+  ADD ("/convex-client/fault/redirect", test_fault_redirect);
+  ADD ("/convex-client/fault/wrong-types", test_fault_wrong_types);
+  ADD ("/convex-client/fault/deep", test_fault_deep);
+  ADD ("/convex-client/key-echoed", test_key_echoed);
+  ADD ("/convex-client/request-too-large", test_request_too_large);
   ADD ("/convex-client/wrong-key", test_wrong_key);
   ADD ("/convex-client/no-key", test_no_key);
   ADD ("/convex-client/functions-missing", test_functions_missing);
