@@ -501,8 +501,10 @@ test_insert_get (Fixture       *f,
   g_assert_true (json_object_get_boolean_member (got, "archived"));
   g_assert_false (json_object_get_boolean_member (got, "pinned"));
 
-  /* an integer given for a number, an empty string, a very large timestamp */
-  message = message_new (client_id_of (conversation), 0, "");
+  /* an integer given for a number, an empty string (not the content: a
+   * message must show something), a very large timestamp */
+  message = message_new (client_id_of (conversation), 0, "…");
+  json_object_set_string_member (message, "role", "");
   json_object_set_int_member (message, "createdAt", G_GINT64_CONSTANT (1700000000123));
   g_clear_pointer (&stored, json_object_unref);
   stored = insert_ok (f->store, "messages", message);

@@ -6,7 +6,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/fs.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -1092,6 +1097,381 @@ test_cursor_checks (Fixture       *f,
   g_assert_cmpuint (forged_page->documents->len, ==, 2);
 }
 
+/* ------------------------------------------------------------------------
+ * What comes in: sizes a deployment accepts, text that shows something
+ * ------------------------------------------------------------------------ */
+
+#define TOO_LONG_MESSAGE "This message is too long to store ("
+#define EMPTY_MESSAGE    "The message is empty: it has no visible characters."
+
+/* A message whose document is @size bytes as the schema measures it. */
+static JsonObject *
+message_of_size (const char *conversation_id,
+                 gsize       size)
+{
+  JsonObject *message = message_new (conversation_id, 1);
+  gsize base;
+  g_autofree char *content = NULL;
+
+  json_object_set_string_member (message, "content", "");
+  base = cairn_schema_document_size (message);
+  g_assert_cmpuint (size, >, base);
+  content = g_strnfill (size - base, 'x');
+  json_object_set_string_member (message, "content", content);
+  g_assert_cmpuint (cairn_schema_document_size (message), ==, size);
+
+  return message;
+}
+
+static void
+insert_refused (CairnLocalStore *store,
+                const char      *table,
+                JsonObject      *document,
+                const char      *message_start)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = store_insert (store, table, document, &error);
+
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_null (stored);
+  if (!g_str_has_prefix (error->message, message_start))
+    g_error ("“%s” does not start with “%s”", error->message, message_start);
+}
+
+static JsonObject *
+patch_document (CairnLocalStore  *store,
+                const char       *table,
+                const char       *client_id,
+                JsonObject       *fields,
+                GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_patch_async (CAIRN_STORE (store), table, client_id, fields, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_patch_finish (CAIRN_STORE (store), result, error);
+}
+
+/* Convex takes a document of 1 MiB at most, counted its own way with its
+ * system fields: the store takes one up to CAIRN_MAX_DOCUMENT_SIZE as Cairn
+ * measures it, and not a byte more. */
+static void
+test_input_size_limit (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonObject) conversation = conversation_new ("Long ones", 1);
+  const char *conversation_id = client_id_of (conversation);
+  g_autoptr(JsonObject) at = message_of_size (conversation_id, CAIRN_MAX_DOCUMENT_SIZE);
+  g_autoptr(JsonObject) under = message_of_size (conversation_id, CAIRN_MAX_DOCUMENT_SIZE - 1);
+  g_autoptr(JsonObject) over = message_of_size (conversation_id, CAIRN_MAX_DOCUMENT_SIZE + 1);
+  g_autoptr(JsonObject) far_over = message_of_size (conversation_id, 2 * 1024 * 1024);
+  g_autoptr(JsonObject) got = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* the margin below Convex's limit covers its system fields and numbers */
+  g_assert_cmpuint (CAIRN_MAX_DOCUMENT_SIZE + 100, <, CAIRN_CONVEX_MAX_DOCUMENT_SIZE);
+  g_assert_cmpuint (CAIRN_MAX_MESSAGE_TEXT_SIZE, <, CAIRN_MAX_DOCUMENT_SIZE);
+
+  open_store (f);
+  insert_ok (f->store, "conversations", conversation);
+
+  insert_ok (f->store, "messages", at);
+  insert_ok (f->store, "messages", under);
+  insert_refused (f->store, "messages", over, TOO_LONG_MESSAGE);
+  insert_refused (f->store, "messages", far_over, TOO_LONG_MESSAGE);
+  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 2);
+
+  /* what was taken at the limit comes back whole */
+  got = store_get (f->store, "messages", client_id_of (at), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (json_object_get_string_member (got, "content")), ==,
+                    strlen (json_object_get_string_member (at, "content")));
+
+  /* the sizes in people's units, and what to do */
+  {
+    g_autoptr(JsonObject) refused = store_insert (f->store, "messages", far_over, &error);
+
+    g_assert_null (refused);
+    g_assert_cmpstr (error->message, ==,
+                     /* g_format_size() puts a no-break space before the unit */
+                     "This message is too long to store (2.1\u00A0MB; at most about 1.0\u00A0MB). "
+                     "Shorten it or split it into several messages.");
+    g_clear_error (&error);
+  }
+
+  /* just over: the short forms would both read 1.0 MB */
+  {
+    g_autoptr(JsonObject) refused = store_insert (f->store, "messages", over, &error);
+    g_autofree char *size = g_format_size_full (CAIRN_MAX_DOCUMENT_SIZE + 1, G_FORMAT_SIZE_LONG_FORMAT);
+    g_autofree char *limit = g_format_size_full (CAIRN_MAX_DOCUMENT_SIZE, G_FORMAT_SIZE_LONG_FORMAT);
+
+    g_assert_null (refused);
+    g_assert_nonnull (strstr (error->message, size));
+    g_assert_nonnull (strstr (error->message, limit));
+    g_assert_nonnull (strstr (error->message, "bytes)"));
+    g_clear_error (&error);
+  }
+
+  /* a change is measured too */
+  {
+    g_autoptr(JsonObject) fields = json_object_new ();
+    g_autofree char *title = g_strnfill (CAIRN_MAX_DOCUMENT_SIZE, 't');
+    g_autoptr(JsonObject) patched = NULL;
+
+    json_object_set_string_member (fields, "title", title);
+    patched = patch_document (f->store, "conversations", conversation_id, fields, &error);
+    g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+    g_assert_true (g_str_has_prefix (error->message, "This conversation’s title is too long to store ("));
+    g_assert_null (patched);
+    g_clear_error (&error);
+    g_clear_pointer (&got, json_object_unref);
+    got = store_get (f->store, "conversations", conversation_id, &error);
+    g_assert_cmpstr (json_object_get_string_member (got, "title"), ==, "Long ones");
+  }
+
+  /* app data never goes to a deployment: a draft keeps whatever was typed */
+  {
+    g_autoptr(JsonObject) draft = json_object_new ();
+    g_autofree char *text = g_strnfill (2 * 1024 * 1024, 'd');
+
+    json_object_set_string_member (draft, "clientId", conversation_id);
+    json_object_set_string_member (draft, "content", text);
+    json_object_set_double_member (draft, "updatedAt", 1);
+    insert_ok (f->store, "drafts", draft);
+  }
+}
+
+/* Text that cannot be stored whole, or that would look empty. */
+static void
+test_input_text (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const char invisible[] = "\u200B\u200C\u200D\u2060\uFEFF \t\n\u00A0\u3000";
+  g_autoptr(JsonObject) conversation = conversation_new ("Text", 1);
+  g_autoptr(JsonObject) blank = message_new (client_id_of (conversation), 1);
+  g_autoptr(JsonObject) visible = message_new (client_id_of (conversation), 2);
+  g_autoptr(JsonObject) untitled = conversation_new ("\u200B\u200B", 1);
+  g_autoptr(JsonObject) not_utf8 = conversation_new ("caf\xe9", 1);
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonObject) patched = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* U+0000 ends a C string: text that holds one is refused as it comes */
+  g_assert_false (cairn_schema_check_text ("before\0after", sizeof "before\0after" - 1, &error));
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "U+0000"));
+  g_clear_error (&error);
+  g_assert_true (cairn_schema_check_text ("before", -1, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (cairn_text_is_blank (invisible));
+  g_assert_true (cairn_text_is_blank (""));
+  g_assert_false (cairn_text_is_blank ("\u200B.\u200B"));
+
+  open_store (f);
+  insert_ok (f->store, "conversations", conversation);
+
+  json_object_set_string_member (blank, "content", invisible);
+  insert_refused (f->store, "messages", blank, EMPTY_MESSAGE);
+  json_object_set_string_member (blank, "content", "");
+  insert_refused (f->store, "messages", blank, EMPTY_MESSAGE);
+  json_object_set_string_member (visible, "content", "\u200Bok\u200B");
+  insert_ok (f->store, "messages", visible);
+  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 1);
+
+  insert_refused (f->store, "conversations", untitled, "A conversation needs a title with visible characters.");
+  insert_refused (f->store, "conversations", not_utf8, "The field “title” cannot be stored: The text is not valid UTF-8.");
+
+  json_object_set_string_member (fields, "title", "\uFEFF ");
+  patched = patch_document (f->store, "conversations", client_id_of (conversation), fields, &error);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, "A conversation needs a title with visible characters.");
+  g_assert_null (patched);
+  g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
+}
+
+/* ------------------------------------------------------------------------
+ * Storage errors: what happened, and what to do
+ * ------------------------------------------------------------------------ */
+
+static void
+assert_contains (const char *text,
+                 const char *part)
+{
+  g_test_message ("%s", text);
+  if (strstr (text, part) == NULL)
+    g_error ("“%s” does not contain “%s”", text, part);
+}
+
+/* A file that is not a database, or one whose pages were overwritten:
+ * the message names the file and says it is damaged, and the file is left
+ * as it was. */
+static void
+test_error_damaged (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnLocalStore) store = NULL;
+  g_autoptr(GString) garbage = g_string_new (NULL);
+  g_autofree char *after = NULL;
+  gsize length = 0;
+
+  for (guint i = 0; garbage->len < 64 * 1024; i++)
+    g_string_append_printf (garbage, "not a database %u; ", i);
+  g_assert_true (g_file_set_contents (f->path, garbage->str, garbage->len, NULL));
+
+  store = cairn_local_store_new (f->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  assert_contains (error->message, f->path);
+  assert_contains (error->message, "is damaged");
+  assert_contains (error->message, "backup");
+  g_clear_error (&error);
+
+  g_assert_true (g_file_get_contents (f->path, &after, &length, NULL));
+  g_assert_cmpmem (after, length, garbage->str, garbage->len);
+
+  /* a real database whose pages after the first were overwritten */
+  g_assert_no_errno (g_unlink (f->path));
+  open_store (f);
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Conversation %u with a title long enough to fill pages", i);
+      g_autoptr(JsonObject) conversation = conversation_new (title, i);
+
+      insert_ok (f->store, "conversations", conversation);
+    }
+  close_store (f);
+
+  {
+    g_autoptr(CairnQuery) query = cairn_query_new ("conversations", "by_updatedAt");
+    g_autoptr(CairnPage) page = NULL;
+    int fd = open (f->path, O_WRONLY);
+    int page_size = 4096;
+    struct stat st;
+
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_no_errno (fstat (fd, &st));
+    g_assert_cmpint (st.st_size, >, 8 * page_size);
+    /* keep the first pages (the header and the list of tables) */
+    for (off_t at = 4 * page_size; at + 512 <= st.st_size; at += 512)
+      g_assert_cmpint (pwrite (fd, garbage->str, 512, at), ==, 512);
+    g_assert_no_errno (close (fd));
+
+    store = cairn_local_store_new (f->path, &error);
+    if (store != NULL)
+      {
+        cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
+        page = store_list (store, query, &error);
+        g_assert_null (page);
+      }
+    g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+    assert_contains (error->message, f->path);
+    assert_contains (error->message, "is damaged");
+  }
+}
+
+/* Makes @path impossible to write or, with FALSE, writable again. Root
+ * ignores permissions, and the tests may run as root: the immutable
+ * attribute holds for everyone. FALSE where the file system or the
+ * process's capabilities do not allow it. */
+static gboolean
+set_immutable (const char *path,
+               gboolean    immutable)
+{
+  int fd = open (path, O_RDONLY | O_NONBLOCK);
+  int flags = 0;
+  gboolean done;
+
+  if (fd < 0)
+    return FALSE;
+
+  done = ioctl (fd, FS_IOC_GETFLAGS, &flags) == 0;
+  if (done)
+    {
+      flags = immutable ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+      done = ioctl (fd, FS_IOC_SETFLAGS, &flags) == 0;
+    }
+  close (fd);
+
+  return done;
+}
+
+/* A file Cairn may not write: the message says so and names the folder to
+ * check. */
+static void
+test_error_read_only (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(JsonObject) conversation = conversation_new ("Before", 1);
+  g_autoptr(JsonObject) later = conversation_new ("After", 2);
+  g_autoptr(CairnLocalStore) store = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  open_store (f);
+  insert_ok (f->store, "conversations", conversation);
+  close_store (f);
+
+  if (!set_immutable (f->path, TRUE))
+    {
+      /* as another user, plain permissions would do */
+      if (getuid () != 0 && g_chmod (f->path, 0444) == 0)
+        ;
+      else
+        {
+          g_test_skip ("running as root on a file system without the immutable attribute "
+                       "(or without CAP_LINUX_IMMUTABLE): no way to make the file read-only for root");
+          return;
+        }
+    }
+
+  store = cairn_local_store_new (f->path, &error);
+  if (store != NULL)
+    stored = store_insert (store, "conversations", later, &error);
+  g_clear_object (&store);
+
+  /* writable again before anything can fail, so the directory can go */
+  if (!set_immutable (f->path, FALSE))
+    g_assert_no_errno (g_chmod (f->path, 0644));
+
+  g_assert_null (stored);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  assert_contains (error->message, "Cairn cannot write the local database");
+  assert_contains (error->message, f->path);
+  assert_contains (error->message, f->dir);
+}
+
+/* Another connection holds the database (another Cairn, a database tool):
+ * after the busy timeout the message says so. */
+static void
+test_error_locked (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(JsonObject) conversation = conversation_new ("Waiting", 1);
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  open_store (f);
+
+  db = raw_open (f->path);
+  raw_exec (db, "BEGIN EXCLUSIVE");
+  stored = store_insert (f->store, "conversations", conversation, &error);
+  raw_exec (db, "ROLLBACK");
+  raw_close (db);
+
+  g_assert_null (stored);
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  assert_contains (error->message, f->path);
+  assert_contains (error->message, "is in use by another program");
+  g_clear_error (&error);
+
+  /* once it lets go, the same write goes through */
+  insert_ok (f->store, "conversations", conversation);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1121,6 +1501,11 @@ main (int   argc,
   ADD ("/local-store/run/storage-error-rolls-back", test_storage_error_rolls_back);
   ADD ("/local-store/pages/exact", test_pages_exact);
   ADD ("/local-store/pages/cursor-checks", test_cursor_checks);
+  ADD ("/local-store/input/size-limit", test_input_size_limit);
+  ADD ("/local-store/input/text", test_input_text);
+  ADD ("/local-store/errors/damaged", test_error_damaged);
+  ADD ("/local-store/errors/read-only", test_error_read_only);
+  ADD ("/local-store/errors/locked", test_error_locked);
 #undef ADD
 
   return g_test_run ();

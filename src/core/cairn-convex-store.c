@@ -78,7 +78,7 @@ check_document (const CairnTableSpec  *table,
   g_autoptr(GError) local_error = NULL;
 
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
-      cairn_schema_validate_document (table, json_node_get_object (node), &local_error))
+      cairn_schema_check_shape (table, json_node_get_object (node), &local_error))
     return TRUE;
 
   g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,

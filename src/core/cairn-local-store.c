@@ -123,14 +123,65 @@ work_free (Work *work)
  * Errors
  * ------------------------------------------------------------------------ */
 
+/* What SQLite's last failure on the handle means for the user and what
+ * they can do about it, by its primary result code. */
 static void
 set_storage_error (CairnLocalStore  *self,
                    GError          **error)
 {
-  g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
-               _("The local database at “%s” failed: %s. "
-                 "Check that the disk has free space and that the file can be written."),
-               self->path, sqlite3_errmsg (self->db));
+  g_autofree char *folder = NULL;
+  /* extended codes are on (configure()); the low byte is the primary one */
+  int code = sqlite3_extended_errcode (self->db) & 0xff;
+
+  switch (code)
+    {
+    case SQLITE_FULL:
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+                   _("The disk is full: the local database “%s” cannot grow. "
+                     "Free some space on the disk, then try again."),
+                   self->path);
+      break;
+
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+                   _("The local database “%s” is damaged and cannot be read (%s). "
+                     "Cairn leaves the file as it is. Quit Cairn and replace the file "
+                     "with a copy from a backup."),
+                   self->path, sqlite3_errmsg (self->db));
+      break;
+
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      folder = g_path_get_dirname (self->path);
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+                   _("Cairn cannot write the local database “%s” (%s). "
+                     "Check that you are allowed to write the file and its folder “%s”."),
+                   self->path, sqlite3_errmsg (self->db), folder);
+      break;
+
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+                   _("The local database “%s” is in use by another program, perhaps another "
+                     "Cairn. Close that program, then try again."),
+                   self->path);
+      break;
+
+    case SQLITE_IOERR:
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+                   _("The disk reported an error while Cairn used the local database “%s” (%s). "
+                     "Check the disk, then try again."),
+                   self->path, sqlite3_errmsg (self->db));
+      break;
+
+    default:
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+                   _("The local database “%s” failed: %s. Try again; if it keeps failing, restart Cairn."),
+                   self->path, sqlite3_errmsg (self->db));
+      break;
+    }
 }
 
 static void
@@ -727,13 +778,10 @@ open_database (CairnLocalStore  *self,
   if (!make_parent_directory (self->path, error))
     return FALSE;
 
-  /* sqlite3_open_v2() returns a handle even on failure, to read the message from. */
+  /* sqlite3_open_v2() returns a handle even on failure, to read the reason from. */
   if (sqlite3_open_v2 (self->path, &self->db, flags, NULL) != SQLITE_OK)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
-                   _("Could not open the local database at “%s”: %s. "
-                     "Check that the file is readable and not damaged."),
-                   self->path, sqlite3_errmsg (self->db));
+      set_storage_error (self, error);
       return FALSE;
     }
 

@@ -6,9 +6,12 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "cairn-error.h"
+#include "cairn-router.h"
 #include "cairn-schema.h"
 
 static const CairnFieldSpec conversation_fields[] = {
@@ -298,6 +301,19 @@ cairn_schema_check_value (const CairnFieldSpec  *field,
       return FALSE;
     }
 
+  if (field->type == CAIRN_FIELD_STRING)
+    {
+      g_autoptr(GError) text_error = NULL;
+
+      if (!cairn_schema_check_text (json_node_get_string (value), -1, &text_error))
+        {
+          /* Translators: the first %s is a field name, the second the reason */
+          g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                       _("The field “%s” cannot be stored: %s"), field->name, text_error->message);
+          return FALSE;
+        }
+    }
+
   return TRUE;
 }
 
@@ -329,15 +345,235 @@ check_known_fields (const CairnTableSpec  *table,
   return TRUE;
 }
 
+/* Text ------------------------------------------------------------------------ */
+
 /**
- * cairn_schema_validate_document:
+ * cairn_schema_check_text:
+ * @text: text as it came
+ * @length: its length in bytes, or -1 when it ends at its first NUL byte
  *
- * A whole document: every field of @table present with its type, nothing else.
+ * Text Cairn can store: UTF-8 without U+0000. A NUL would end the text early
+ * in every C string it passes through, silently dropping what follows it.
  */
 gboolean
-cairn_schema_validate_document (const CairnTableSpec  *table,
-                                JsonObject            *document,
-                                GError               **error)
+cairn_schema_check_text (const char  *text,
+                         gssize       length,
+                         GError     **error)
+{
+  gsize n;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  n = length < 0 ? strlen (text) : (gsize) length;
+
+  if (memchr (text, '\0', n) != NULL)
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                   _("The text contains a NUL character (U+0000), which cannot be stored. Remove it and try again."));
+      return FALSE;
+    }
+
+  if (!g_utf8_validate_len (text, n, NULL))
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                   _("The text is not valid UTF-8."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * cairn_unichar_is_invisible:
+ *
+ * White space, and the characters that take no room and show nothing: the
+ * zero-width space, non-joiner and joiner, the word joiner and the
+ * zero-width no-break space (the byte order mark).
+ */
+gboolean
+cairn_unichar_is_invisible (gunichar c)
+{
+  switch (c)
+    {
+    case 0x200B:
+    case 0x200C:
+    case 0x200D:
+    case 0x2060:
+    case 0xFEFF:
+      return TRUE;
+    default:
+      return g_unichar_isspace (c);
+    }
+}
+
+/**
+ * cairn_text_is_blank:
+ *
+ * Whether @text would look empty: nothing in it but white space and
+ * invisible characters (cairn_unichar_is_invisible()).
+ */
+gboolean
+cairn_text_is_blank (const char *text)
+{
+  for (; text != NULL && *text != '\0'; text = g_utf8_next_char (text))
+    if (!cairn_unichar_is_invisible (g_utf8_get_char (text)))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Text a person reads, which must show something: refused with @if_blank
+ * when it would look empty. The one place this is checked, whichever way
+ * the text comes. */
+static const struct {
+  const char *table;
+  const char *field;
+  const char *if_blank;
+} visible_texts[] = {
+  { "messages", "content",
+    N_("The message is empty: it has no visible characters. Write something to send.") },
+  { "conversations", "title",
+    N_("A conversation needs a title with visible characters.") },
+};
+
+static gboolean
+check_visible_text (const CairnTableSpec  *table,
+                    JsonObject            *object,
+                    GError               **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (visible_texts); i++)
+    {
+      if (!g_str_equal (visible_texts[i].table, table->name) ||
+          !json_object_has_member (object, visible_texts[i].field))
+        continue;
+
+      if (cairn_text_is_blank (json_object_get_string_member (object, visible_texts[i].field)))
+        {
+          g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT, _(visible_texts[i].if_blank));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Size ------------------------------------------------------------------------ */
+
+/**
+ * cairn_schema_document_size:
+ *
+ * The size of @document as %CAIRN_MAX_DOCUMENT_SIZE counts it: the bytes of
+ * its JSON text, which is also about what a request to a deployment carries.
+ */
+gsize
+cairn_schema_document_size (JsonObject *document)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  g_return_val_if_fail (document != NULL, 0);
+
+  root = json_node_init_object (json_node_alloc (), document);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, &length);
+
+  return length;
+}
+
+/**
+ * cairn_schema_format_sizes:
+ * @size_text: (out): @size for people, as "1.3 MB"
+ * @limit_text: (out): @limit the same way
+ *
+ * Both in bytes as well when the short forms would read the same, so that
+ * text just over a limit never reads as within it.
+ */
+void
+cairn_schema_format_sizes (gsize   size,
+                           gsize   limit,
+                           char  **size_text,
+                           char  **limit_text)
+{
+  *size_text = g_format_size (size);
+  *limit_text = g_format_size (limit);
+
+  if (g_str_equal (*size_text, *limit_text))
+    {
+      g_free (*size_text);
+      g_free (*limit_text);
+      *size_text = g_format_size_full (size, G_FORMAT_SIZE_LONG_FORMAT);
+      *limit_text = g_format_size_full (limit, G_FORMAT_SIZE_LONG_FORMAT);
+    }
+}
+
+/* What may go to a deployment is refused here already, for both stores:
+ * kept on this computer, it could never be moved there. */
+static gboolean
+check_size (const CairnTableSpec  *table,
+            JsonObject            *object,
+            GError               **error)
+{
+  g_autofree char *size_text = NULL;
+  g_autofree char *limit_text = NULL;
+  gsize size;
+
+  if (!cairn_router_is_user_table (table->name))
+    return TRUE;
+
+  size = cairn_schema_document_size (object);
+  if (size <= CAIRN_MAX_DOCUMENT_SIZE)
+    return TRUE;
+
+  cairn_schema_format_sizes (size, CAIRN_MAX_DOCUMENT_SIZE, &size_text, &limit_text);
+
+  if (g_str_equal (table->name, "messages"))
+    /* Translators: the first %s is the message's size, the second the most it can be, both like "1.3 MB" */
+    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                 _("This message is too long to store (%s; at most about %s). "
+                   "Shorten it or split it into several messages."), size_text, limit_text);
+  else if (g_str_equal (table->name, "notes"))
+    /* Translators: the first %s is the note's size, the second the most it can be, both like "1.3 MB" */
+    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                 _("This note is too long to store (%s; at most about %s). "
+                   "Shorten it or split it into several notes."), size_text, limit_text);
+  else if (g_str_equal (table->name, "conversations"))
+    /* Translators: the first %s is the title's size, the second the most it can be, both like "1.3 MB" */
+    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                 _("This conversation’s title is too long to store (%s; at most about %s). "
+                   "Shorten it."), size_text, limit_text);
+  else
+    /* Translators: %s is a table's name, then its document's size and the most it can be, like "1.3 MB" */
+    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+                 _("This %s document is too large to store (%s; at most about %s)."),
+                 table->name, size_text, limit_text);
+
+  return FALSE;
+}
+
+/* The rules for what comes in, beyond its shape. Not for what is read back:
+ * a document stored before a rule existed must stay readable. */
+static gboolean
+check_input (const CairnTableSpec  *table,
+             JsonObject            *object,
+             GError               **error)
+{
+  return check_visible_text (table, object, error) && check_size (table, object, error);
+}
+
+/* Documents -------------------------------------------------------------------- */
+
+/**
+ * cairn_schema_check_shape:
+ *
+ * A whole document: every field of @table present with its type, nothing
+ * else. What a document read back from a store must be.
+ */
+gboolean
+cairn_schema_check_shape (const CairnTableSpec  *table,
+                          JsonObject            *document,
+                          GError               **error)
 {
   g_return_val_if_fail (table != NULL, FALSE);
 
@@ -360,9 +596,27 @@ cairn_schema_validate_document (const CairnTableSpec  *table,
 }
 
 /**
+ * cairn_schema_validate_document:
+ *
+ * A whole document to be written: its shape (cairn_schema_check_shape()),
+ * text that shows something where a person reads it, and, for content, a
+ * size a deployment accepts (%CAIRN_MAX_DOCUMENT_SIZE).
+ */
+gboolean
+cairn_schema_validate_document (const CairnTableSpec  *table,
+                                JsonObject            *document,
+                                GError               **error)
+{
+  return cairn_schema_check_shape (table, document, error) &&
+         check_input (table, document, error);
+}
+
+/**
  * cairn_schema_validate_patch:
  *
- * Some fields of @table with their types; the clientId cannot change.
+ * Some fields of @table with their types; the clientId cannot change. The
+ * rules of cairn_schema_validate_document() hold for the fields given; the
+ * size counted is theirs, not that of the document they change.
  */
 gboolean
 cairn_schema_validate_patch (const CairnTableSpec  *table,
@@ -384,5 +638,5 @@ cairn_schema_validate_patch (const CairnTableSpec  *table,
       return FALSE;
     }
 
-  return check_known_fields (table, fields, error);
+  return check_known_fields (table, fields, error) && check_input (table, fields, error);
 }

@@ -14,6 +14,45 @@ G_BEGIN_DECLS
 
 #define CAIRN_MAX_INDEX_FIELDS 4
 
+/* What a Convex deployment accepts: a document of at most 1 MiB, a request
+ * of at most 16 MiB. */
+#define CAIRN_CONVEX_MAX_DOCUMENT_SIZE (1024 * 1024)
+#define CAIRN_CONVEX_MAX_REQUEST_SIZE  (16 * 1024 * 1024)
+
+/**
+ * CAIRN_MAX_DOCUMENT_SIZE:
+ *
+ * The most bytes a document of content (a table a deployment may hold) can
+ * take as cairn_schema_document_size() measures it: its JSON text. Both
+ * stores refuse more, so nothing is kept on this computer that a deployment
+ * would refuse later.
+ *
+ * Convex counts a document its own way: 2 bytes for the object, per field
+ * its name plus 1, per string its UTF-8 bytes plus 2, 9 bytes a number, 1 a
+ * boolean; and it adds the system fields it stores with every document,
+ * _id (about 40 bytes) and _creationTime (23). The JSON text is never
+ * smaller than Convex's count for the object, strings and booleans, and at
+ * most 6 bytes smaller for a number ("5" against 9 bytes). The margin covers
+ * the system fields and every number of a table many times over.
+ *
+ * One write is one request carrying one document, so a document within this
+ * limit keeps every request far below %CAIRN_CONVEX_MAX_REQUEST_SIZE.
+ */
+#define CAIRN_DOCUMENT_SIZE_MARGIN 1024
+#define CAIRN_MAX_DOCUMENT_SIZE    (CAIRN_CONVEX_MAX_DOCUMENT_SIZE - CAIRN_DOCUMENT_SIZE_MARGIN)
+
+/**
+ * CAIRN_MAX_MESSAGE_TEXT_SIZE:
+ *
+ * The most bytes of UTF-8 text a message can hold: the document limit less
+ * the rest of a message document (two UUIDs, the role, the time and the
+ * field names take under 200 bytes). What the composer checks as the user
+ * types, without building the document. A character JSON escapes (a line
+ * break, a quote) takes more room in the document than in the text, so text
+ * very close to this limit can still be refused when it is sent.
+ */
+#define CAIRN_MAX_MESSAGE_TEXT_SIZE (CAIRN_MAX_DOCUMENT_SIZE - 256)
+
 typedef enum {
   CAIRN_FIELD_STRING,
   CAIRN_FIELD_BOOLEAN,
@@ -60,6 +99,19 @@ gboolean               cairn_schema_validate_document   (const CairnTableSpec  *
 gboolean               cairn_schema_validate_patch      (const CairnTableSpec  *table,
                                                          JsonObject            *fields,
                                                          GError               **error);
+gsize                  cairn_schema_document_size       (JsonObject            *document);
+gboolean               cairn_schema_check_shape         (const CairnTableSpec  *table,
+                                                         JsonObject            *document,
+                                                         GError               **error);
+gboolean               cairn_schema_check_text          (const char            *text,
+                                                         gssize                 length,
+                                                         GError               **error);
+gboolean               cairn_unichar_is_invisible       (gunichar               c);
+gboolean               cairn_text_is_blank              (const char            *text);
+void                   cairn_schema_format_sizes        (gsize                  size,
+                                                         gsize                  limit,
+                                                         char                 **size_text,
+                                                         char                 **limit_text);
 gboolean               cairn_is_client_id               (const char            *text);
 gboolean               cairn_schema_check_client_id     (const char            *client_id,
                                                          GError               **error);

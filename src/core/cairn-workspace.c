@@ -97,16 +97,6 @@ goes_through_outbox (CairnWorkspace *self,
   return self->user_store != NULL && cairn_router_get_location (table) == CAIRN_TABLE_LOCATION_USER;
 }
 
-static gboolean
-is_blank (const char *text)
-{
-  for (; text != NULL && *text != '\0'; text = g_utf8_next_char (text))
-    if (!g_unichar_isspace (g_utf8_get_char (text)))
-      return FALSE;
-
-  return TRUE;
-}
-
 static char *
 new_client_id (void)
 {
@@ -931,13 +921,7 @@ cairn_workspace_rename_conversation_async (CairnWorkspace      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cairn_workspace_rename_conversation_async);
 
-  if (*stripped == '\0')
-    {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-                               _("A conversation needs a title."));
-      return;
-    }
-
+  /* a blank title is refused by the stores (cairn_schema_validate_patch()) */
   fields = json_object_new ();
   json_object_set_string_member (fields, "title", stripped);
   cairn_workspace_patch_async (self, "conversations", conversation_id, fields, cancellable,
@@ -1000,13 +984,6 @@ cairn_workspace_send_message_async (CairnWorkspace      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cairn_workspace_send_message_async);
 
-  if (is_blank (content))
-    {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-                               _("The message is empty."));
-      return;
-    }
-
   if (!cairn_is_client_id (conversation_id))
     {
       g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
@@ -1014,7 +991,8 @@ cairn_workspace_send_message_async (CairnWorkspace      *self,
       return;
     }
 
-  document = message_document (conversation_id, content);
+  /* empty or too long, the stores refuse it (cairn_schema_validate_document()) */
+  document = message_document (conversation_id, content != NULL ? content : "");
   cairn_workspace_insert_async (self, "messages", document, cancellable,
                                 send_message_cb, g_steal_pointer (&task));
 }
