@@ -366,6 +366,257 @@ test_outbox_lost_answer (Fixture       *f,
   g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, 1);
 }
 
+/* The messages of a conversation as its list shows them: loaded, and what
+ * waits in the outbox merged in. */
+static CairnPagedList *
+listed_messages (CairnWorkspace *workspace,
+                 const char     *conversation_id)
+{
+  CairnPagedList *list = cairn_workspace_list_messages (workspace, conversation_id);
+
+  while (cairn_paged_list_get_loading (list))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (cairn_paged_list_get_error (list));
+
+  return list;
+}
+
+static CairnMessage *
+find_message (CairnPagedList *list,
+              const char     *client_id)
+{
+  return cairn_paged_list_find (list, client_id, NULL);
+}
+
+/* How many times the peer holds the message @client_id. */
+static guint
+peer_copies (const char *client_id)
+{
+  g_autoptr(JsonObject) state = convex_peer_get_state (peer);
+  JsonArray *messages = json_object_get_array_member (json_object_get_object_member (state, "tables"), "messages");
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (messages, i), "clientId"),
+                   client_id) == 0)
+      n++;
+
+  return n;
+}
+
+static CairnMessage *
+send_message (Fixture    *f,
+              const char *conversation_id,
+              const char *content)
+{
+  g_autoptr(GError) error = NULL;
+  CairnMessage *message = test_util_send_message (f->workspace, conversation_id, content, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (message);
+
+  return message;
+}
+
+static gboolean
+retry_write (CairnWorkspace  *workspace,
+             const char      *client_id,
+             GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_workspace_retry_write_async (workspace, "messages", client_id, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_workspace_retry_write_finish (workspace, result, error);
+}
+
+static gboolean
+discard_write (CairnWorkspace  *workspace,
+               const char      *client_id,
+               GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_workspace_discard_write_async (workspace, "messages", client_id, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_workspace_discard_write_finish (workspace, result, error);
+}
+
+static void
+expect_refusal (void)
+{
+  g_test_expect_message ("cairn-workspace", G_LOG_LEVEL_WARNING, "*refused a write for good (insert in “messages”)*");
+}
+
+/* Kept while the deployment was away; on the replay it refuses the first
+ * message for good (400 BadJsonBody). That message stays, failed with the
+ * reason, also after a restart; the writes behind it are delivered; a retry
+ * once the deployment takes it again delivers it exactly once. */
+static void
+test_outbox_refused_replay (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(CairnConversation) conversation = NULL;
+  g_autoptr(CairnMessage) refused = NULL;
+  g_autoptr(CairnMessage) behind = NULL;
+  g_autoptr(CairnPagedList) list = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *conversation_id;
+  CairnMessage *shown;
+  guint changed = 0;
+
+  if (f->keyring == NULL)
+    return;
+
+  enable (f, ADMIN_KEY);
+  conversation = test_util_create_conversation (f->workspace, "Refused on replay");
+  conversation_id = cairn_conversation_get_client_id (conversation);
+  list = listed_messages (f->workspace, conversation_id);
+
+  /* the deployment is away: both wait, pending */
+  convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 600}");
+  refused = send_message (f, conversation_id, "the one it will refuse");
+  behind = send_message (f, conversation_id, "the one behind it");
+  g_assert_true (cairn_message_get_pending (refused));
+  g_assert_null (cairn_message_get_failure (refused));
+  g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 4);
+
+  /* back, but its first write is refused for good */
+  g_signal_connect_swapped (f->workspace, "document-changed", G_CALLBACK (test_util_count_cb), &changed);
+  convex_peer_control (peer, "fault",
+                       "{\"mode\": \"status\", \"status\": 400, \"count\": 1, \"path\": \"/api/mutation\","
+                       " \"body\": {\"code\": \"BadJsonBody\", \"message\": \"The body could not be read\"}}");
+  expect_refusal ();
+  cairn_connection_retry (cairn_workspace_get_connection (f->workspace));
+  wait_connected (f->workspace);
+  wait_outbox_empty (f->workspace);
+  g_test_assert_expected_messages ();
+  g_signal_handlers_disconnect_by_func (f->workspace, test_util_count_cb, &changed);
+  g_assert_cmpuint (changed, >, 0);
+
+  /* the one behind it was delivered; the refused one is kept, failed */
+  g_assert_cmpuint (peer_copies (cairn_message_get_client_id (behind)), ==, 1);
+  g_assert_cmpuint (peer_copies (cairn_message_get_client_id (refused)), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "outbox"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
+
+  /* the open list shows it so, with the reason */
+  shown = find_message (list, cairn_message_get_client_id (refused));
+  g_assert_nonnull (shown);
+  g_assert_false (cairn_message_get_pending (shown));
+  g_assert_nonnull (cairn_message_get_failure (shown));
+  g_assert_nonnull (strstr (cairn_message_get_failure (shown), "BadJsonBody"));
+  g_assert_cmpstr (cairn_message_get_content (shown), ==, "the one it will refuse");
+  shown = find_message (list, cairn_message_get_client_id (behind));
+  g_assert_nonnull (shown);
+  g_assert_false (cairn_message_get_pending (shown));
+  g_assert_null (cairn_message_get_failure (shown));
+  g_clear_object (&list);
+
+  /* a restart: still failed, not sent again by itself */
+  close_workspace (f);
+  open_workspace (f);
+  restore (f);
+  wait_connected (f->workspace);
+  g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 0);
+  list = listed_messages (f->workspace, conversation_id);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
+  shown = find_message (list, cairn_message_get_client_id (refused));
+  g_assert_nonnull (shown);
+  g_assert_nonnull (strstr (cairn_message_get_failure (shown), "BadJsonBody"));
+  g_assert_cmpuint (peer_copies (cairn_message_get_client_id (refused)), ==, 0);
+
+  /* the fault is gone; a retry delivers it, once */
+  changed = 0;
+  g_signal_connect_swapped (f->workspace, "document-changed", G_CALLBACK (test_util_count_cb), &changed);
+  g_assert_true (retry_write (f->workspace, cairn_message_get_client_id (refused), &error));
+  g_assert_no_error (error);
+  wait_outbox_empty (f->workspace);
+  while (test_util_count (CAIRN_STORE (f->store), "outbox") > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handlers_disconnect_by_func (f->workspace, test_util_count_cb, &changed);
+  g_assert_cmpuint (changed, >=, 2);  /* pending again, then delivered */
+  g_assert_cmpuint (peer_copies (cairn_message_get_client_id (refused)), ==, 1);
+  g_assert_cmpuint (peer_copies (cairn_message_get_client_id (behind)), ==, 1);
+  shown = find_message (list, cairn_message_get_client_id (refused));
+  g_assert_nonnull (shown);
+  g_assert_null (cairn_message_get_failure (shown));
+  g_assert_false (cairn_message_get_pending (shown));
+
+  /* nothing is left to retry */
+  g_assert_false (retry_write (f->workspace, cairn_message_get_client_id (refused), &error));
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND);
+}
+
+/* Refused as it is sent (a function error: too large): the caller gets it
+ * back failed, the list keeps it; discarding it removes it from the outbox
+ * and the lists, and it never reaches the deployment. */
+static void
+test_outbox_refused_discard (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(CairnConversation) conversation = NULL;
+  g_autoptr(CairnMessage) refused = NULL;
+  g_autoptr(CairnMessage) after = NULL;
+  g_autoptr(CairnPagedList) list = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *conversation_id;
+  guint removed = 0;
+
+  if (f->keyring == NULL)
+    return;
+
+  enable (f, ADMIN_KEY);
+  conversation = test_util_create_conversation (f->workspace, "Too large");
+  conversation_id = cairn_conversation_get_client_id (conversation);
+  list = listed_messages (f->workspace, conversation_id);
+
+  convex_peer_control (peer, "fault",
+                       "{\"mode\": \"status\", \"status\": 200, \"count\": 1, \"path\": \"/api/mutation\","
+                       " \"body\": {\"status\": \"error\", \"errorMessage\": \"[Request ID: 0123456789abcdef] Server Error\\n"
+                       "Uncaught Error: Value is too large (1.1 MiB > maximum size 1 MiB)\\n\"}}");
+  expect_refusal ();
+  refused = send_message (f, conversation_id, "far too much");
+  g_test_assert_expected_messages ();
+  g_assert_nonnull (cairn_message_get_failure (refused));
+  g_assert_nonnull (strstr (cairn_message_get_failure (refused), "too large"));
+  g_assert_false (cairn_message_get_pending (refused));
+  g_assert_nonnull (find_message (list, cairn_message_get_client_id (refused)));
+  g_assert_nonnull (cairn_message_get_failure (find_message (list, cairn_message_get_client_id (refused))));
+
+  /* the next write is not held up */
+  after = send_message (f, conversation_id, "small enough");
+  g_assert_null (cairn_message_get_failure (after));
+  g_assert_false (cairn_message_get_pending (after));
+  g_assert_cmpuint (peer_copies (cairn_message_get_client_id (after)), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "outbox"), ==, 1);
+
+  /* discarded: gone here, never there */
+  g_signal_connect_swapped (f->workspace, "document-removed", G_CALLBACK (test_util_count_cb), &removed);
+  g_assert_true (discard_write (f->workspace, cairn_message_get_client_id (refused), &error));
+  g_assert_no_error (error);
+  g_signal_handlers_disconnect_by_func (f->workspace, test_util_count_cb, &removed);
+  g_assert_cmpuint (removed, ==, 1);
+  g_assert_null (find_message (list, cairn_message_get_client_id (refused)));
+  g_assert_nonnull (find_message (list, cairn_message_get_client_id (after)));
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "outbox"), ==, 0);
+  g_assert_cmpuint (peer_copies (cairn_message_get_client_id (refused)), ==, 0);
+
+  /* nothing is left to discard, and nothing comes back after a restart */
+  g_assert_false (discard_write (f->workspace, cairn_message_get_client_id (refused), &error));
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND);
+  g_clear_object (&list);
+  close_workspace (f);
+  open_workspace (f);
+  restore (f);
+  wait_connected (f->workspace);
+  list = listed_messages (f->workspace, conversation_id);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
+  g_assert_cmpuint (peer_copies (cairn_message_get_client_id (refused)), ==, 0);
+}
+
 static void
 search_file (const char *path,
              const char *needle)
@@ -473,6 +724,8 @@ main (int   argc,
   ADD ("/byod/routing-and-restore", test_routing_and_restore);
   ADD ("/byod/outbox-exactly-once", test_outbox_exactly_once);
   ADD ("/byod/outbox-lost-answer", test_outbox_lost_answer);
+  ADD ("/byod/outbox-refused-replay", test_outbox_refused_replay);
+  ADD ("/byod/outbox-refused-discard", test_outbox_refused_discard);
   ADD ("/byod/key-never-leaks", test_key_never_leaks);
 #undef ADD
 

@@ -23,6 +23,8 @@
 #include "test-util.h"
 
 #define NEWER_MESSAGE "This data was written by a newer version of Cairn"
+/* The local database's own layout version (PRAGMA user_version) this build writes. */
+#define LATEST_VERSION 2
 
 /* ------------------------------------------------------------------------
  * The conformance suite's factory: a fresh file in a fresh directory
@@ -208,6 +210,21 @@ store_get (CairnLocalStore  *store,
   return cairn_store_get_finish (CAIRN_STORE (store), result, error);
 }
 
+static JsonObject *
+store_patch (CairnLocalStore  *store,
+             const char       *table,
+             const char       *client_id,
+             JsonObject       *fields,
+             GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_patch_async (CAIRN_STORE (store), table, client_id, fields, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_patch_finish (CAIRN_STORE (store), result, error);
+}
+
 static gboolean
 store_remove (CairnLocalStore  *store,
               const char       *table,
@@ -330,7 +347,7 @@ test_open_memory (Fixture       *f,
 
   g_assert_no_error (error);
   g_assert_cmpstr (cairn_local_store_get_path (store), ==, ":memory:");
-  g_assert_cmpint (cairn_local_store_get_schema_version (store), ==, 1);
+  g_assert_cmpint (cairn_local_store_get_schema_version (store), ==, LATEST_VERSION);
 
   insert_ok (store, "conversations", conversation);
   got = store_get (store, "conversations", client_id_of (conversation), &error);
@@ -359,7 +376,7 @@ test_open_creates_directories (Fixture       *f,
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
   g_object_get (store, "path", &path_prop, "schema-version", &version, NULL);
   g_assert_cmpstr (path_prop, ==, path);
-  g_assert_cmpint (version, ==, 1);
+  g_assert_cmpint (version, ==, LATEST_VERSION);
 
   g_assert_finalize_object (g_steal_pointer (&store));
 }
@@ -393,7 +410,7 @@ test_open_async (Fixture       *f,
   f->store = cairn_local_store_new_finish (result, &error);
   g_assert_no_error (error);
   g_assert_true (CAIRN_IS_LOCAL_STORE (f->store));
-  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, 1);
+  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, LATEST_VERSION);
 
   insert_ok (f->store, "conversations", conversation);
   g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
@@ -442,7 +459,7 @@ test_pragmas (Fixture       *f,
   sqlite3 *db;
 
   open_store (f);
-  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, 1);
+  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, LATEST_VERSION);
 
   /* synchronous is per connection: only the store's own can tell */
   reply = store_ping (f->store, &error);
@@ -451,14 +468,14 @@ test_pragmas (Fixture       *f,
   g_assert_nonnull (storage);
   g_assert_cmpstr (json_object_get_string_member (storage, "journalMode"), ==, "wal");
   g_assert_cmpint (json_object_get_int_member (storage, "synchronous"), ==, 2);  /* FULL */
-  g_assert_cmpint (json_object_get_int_member (storage, "version"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (storage, "version"), ==, LATEST_VERSION);
   close_store (f);
 
   /* journal mode and version live in the file */
   db = raw_open (f->path);
   journal_mode = raw_text (db, "PRAGMA journal_mode");
   g_assert_cmpstr (journal_mode, ==, "wal");
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, LATEST_VERSION);
   raw_close (db);
 }
 
@@ -509,18 +526,14 @@ assert_index (sqlite3              *db,
   sqlite3_finalize (stmt);
 }
 
+/* Every table of cairn-schema.c, as the file (closed) has it. */
 static void
-test_schema (Fixture       *f,
-             gconstpointer  data)
+assert_schema_on_disk (Fixture *f)
 {
   guint n_tables;
   const CairnTableSpec **tables = cairn_schema_list_tables (&n_tables);
-  sqlite3 *db;
+  sqlite3 *db = raw_open (f->path);
 
-  open_store (f);
-  close_store (f);
-
-  db = raw_open (f->path);
   for (guint i = 0; i < n_tables; i++)
     {
       g_autofree char *unique = g_strdup_printf ("SELECT count(*) FROM pragma_index_list(\"%s\") "
@@ -533,6 +546,15 @@ test_schema (Fixture       *f,
         assert_index (db, tables[i], &tables[i]->indexes[j]);
     }
   raw_close (db);
+}
+
+static void
+test_schema (Fixture       *f,
+             gconstpointer  data)
+{
+  open_store (f);
+  close_store (f);
+  assert_schema_on_disk (f);
 }
 
 static void
@@ -575,12 +597,12 @@ test_upgrade_from_empty (Fixture       *f,
   raw_close (db);
 
   open_store (f);
-  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, 1);
+  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, LATEST_VERSION);
   insert_ok (f->store, "conversations", conversation);
   close_store (f);
 
   db = raw_open (f->path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, LATEST_VERSION);
   g_assert_cmpint (raw_int (db, "SELECT x FROM unrelated"), ==, 7);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM conversations"), ==, 1);
   raw_close (db);
@@ -620,6 +642,54 @@ test_upgrade_missing_table (Fixture       *f,
   raw_close (db);
 }
 
+/* Version 1 had no state in the outbox: its writes are pending, and the
+ * columns are there for a failed write's state afterwards. */
+static void
+test_upgrade_outbox_status (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *id = "0b3c0a8e-1f4d-4a57-9c2e-5d6f7a8b9c0d";
+  g_autoptr(JsonObject) row = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *status = NULL;
+  sqlite3 *db = raw_open (f->path);
+
+  /* the outbox as version 1 made it, with a write waiting */
+  raw_exec (db,
+            "CREATE TABLE \"outbox\" (seq INTEGER PRIMARY KEY, \"clientId\" TEXT NOT NULL UNIQUE, "
+            "\"workspace\" TEXT NOT NULL, \"operation\" TEXT NOT NULL, \"targetTable\" TEXT NOT NULL, "
+            "\"documentId\" TEXT NOT NULL, \"payload\" TEXT NOT NULL, \"createdAt\" REAL NOT NULL) STRICT;"
+            "INSERT INTO outbox (\"clientId\", workspace, operation, \"targetTable\", \"documentId\", payload, "
+            "\"createdAt\") VALUES ('0b3c0a8e-1f4d-4a57-9c2e-5d6f7a8b9c0d', 'default', 'remove', 'notes', "
+            "'7e1d2c3b-4a59-4876-8d5e-6f7a8b9c0d1e', '', 1);"
+            "PRAGMA user_version = 1;");
+  raw_close (db);
+
+  open_store (f);
+  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, LATEST_VERSION);
+  row = store_get (f->store, "outbox", id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (row, "status"), ==, "pending");
+  g_assert_cmpstr (json_object_get_string_member (row, "error"), ==, "");
+  g_assert_cmpstr (json_object_get_string_member (row, "documentId"), ==, "7e1d2c3b-4a59-4876-8d5e-6f7a8b9c0d1e");
+
+  /* and a write's state is kept */
+  json_object_set_string_member (fields, "status", "failed");
+  json_object_set_string_member (fields, "error", "Too large");
+  g_clear_pointer (&row, json_object_unref);
+  row = store_patch (f->store, "outbox", id, fields, &error);
+  g_assert_no_error (error);
+  close_store (f);
+
+  db = raw_open (f->path);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, LATEST_VERSION);
+  status = raw_text (db, "SELECT status || ':' || error FROM outbox");
+  g_assert_cmpstr (status, ==, "failed:Too large");
+  raw_close (db);
+  assert_schema_on_disk (f);
+}
+
 static void
 test_upgrade_too_new (Fixture       *f,
                       gconstpointer  data)
@@ -652,7 +722,7 @@ test_upgrade_too_new_async (Fixture       *f,
   CairnLocalStore *store;
   sqlite3 *db = raw_open (f->path);
 
-  raw_exec (db, "PRAGMA user_version = 2");
+  raw_exec (db, "PRAGMA user_version = 3");
   raw_close (db);
 
   cairn_local_store_new_async (f->path, NULL, test_util_result_cb, &result);
@@ -1492,6 +1562,7 @@ main (int   argc,
   ADD ("/local-store/disk/types", test_types_on_disk);
   ADD ("/local-store/upgrade/from-empty", test_upgrade_from_empty);
   ADD ("/local-store/upgrade/missing-table", test_upgrade_missing_table);
+  ADD ("/local-store/upgrade/outbox-status", test_upgrade_outbox_status);
   ADD ("/local-store/upgrade/too-new", test_upgrade_too_new);
   ADD ("/local-store/upgrade/too-new-async", test_upgrade_too_new_async);
   ADD ("/local-store/upgrade/failure-rolls-back", test_upgrade_failure_rolls_back);

@@ -626,12 +626,74 @@ failed:
 typedef gboolean (*UpgradeStep) (CairnLocalStore  *self,
                                  GError          **error);
 
+static gboolean
+has_column (CairnLocalStore  *self,
+            const char       *table,
+            const char       *column,
+            gboolean         *found,
+            GError          **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT 1 FROM pragma_table_info (?1) WHERE name = ?2",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_storage_error (self, error);
+      return FALSE;
+    }
+
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, column, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    set_storage_error (self, error);
+  *found = rc == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+/* Version 2: a write the user's deployment refused for good stays in the
+ * outbox with its state ("pending" or "failed") and the reason. A file made
+ * at version 0 got the whole current table from create_missing_tables(),
+ * these columns included: only an older table lacks them. */
+static gboolean
+add_outbox_status (CairnLocalStore  *self,
+                   GError          **error)
+{
+  static const struct {
+    const char *column;
+    const char *sql;
+  } columns[] = {
+    { "status", "ALTER TABLE \"outbox\" ADD COLUMN \"status\" TEXT NOT NULL DEFAULT 'pending'" },
+    { "error", "ALTER TABLE \"outbox\" ADD COLUMN \"error\" TEXT NOT NULL DEFAULT ''" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    {
+      gboolean found;
+
+      if (!has_column (self, "outbox", columns[i].column, &found, error))
+        return FALSE;
+
+      if (!found && sqlite3_exec (self->db, columns[i].sql, NULL, NULL, NULL) != SQLITE_OK)
+        {
+          set_storage_error (self, error);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 /* upgrade_steps[n] takes a file from version n to n + 1. Append, never edit:
  * a file on disk may be at any earlier version. A new table or index in
  * cairn-schema.c needs no step (create_missing_tables() runs on every open);
  * a new field in an existing table does (ALTER TABLE … ADD COLUMN). */
 static const UpgradeStep upgrade_steps[] = {
   create_missing_tables,
+  add_outbox_status,
 };
 
 #define LATEST_VERSION ((int) G_N_ELEMENTS (upgrade_steps))

@@ -24,6 +24,7 @@ enum {
   PROP_CONTENT,
   PROP_CREATED_AT,
   PROP_PENDING,
+  PROP_FAILURE,
   N_PROPS
 };
 
@@ -45,6 +46,8 @@ cairn_message_set_document (CairnMessage *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENT]);
   if (old == NULL || cairn_json_get_boolean (old, CAIRN_PENDING_MEMBER) != cairn_message_get_pending (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
+  if (old == NULL || g_strcmp0 (cairn_json_get_string (old, CAIRN_FAILED_MEMBER), cairn_message_get_failure (self)) != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAILURE]);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -89,6 +92,9 @@ cairn_message_get_property (GObject    *object,
     case PROP_PENDING:
       g_value_set_boolean (value, cairn_message_get_pending (self));
       break;
+    case PROP_FAILURE:
+      g_value_set_string (value, cairn_message_get_failure (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -132,6 +138,8 @@ cairn_message_class_init (CairnMessageClass *klass)
   properties[PROP_CREATED_AT] = g_param_spec_int64 ("created-at", NULL, NULL, 0, G_MAXINT64, 0, ro);
   /* kept safe in the outbox, not on the user's deployment yet */
   properties[PROP_PENDING] = g_param_spec_boolean ("pending", NULL, NULL, FALSE, ro);
+  /* why the user's deployment refused it for good; NULL unless it did */
+  properties[PROP_FAILURE] = g_param_spec_string ("failure", NULL, NULL, NULL, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -203,4 +211,18 @@ cairn_message_get_pending (CairnMessage *self)
   g_return_val_if_fail (CAIRN_IS_MESSAGE (self), FALSE);
 
   return cairn_json_get_boolean (self->document, CAIRN_PENDING_MEMBER);
+}
+
+/**
+ * cairn_message_get_failure:
+ *
+ * Returns: (nullable): why the user's deployment refused the message for
+ *   good (it waits in the outbox to be retried or discarded), or %NULL
+ */
+const char *
+cairn_message_get_failure (CairnMessage *self)
+{
+  g_return_val_if_fail (CAIRN_IS_MESSAGE (self), NULL);
+
+  return cairn_json_get_string (self->document, CAIRN_FAILED_MEMBER);
 }

@@ -22,5 +22,6 @@ const char   *cairn_message_get_role            (CairnMessage *self);
 const char   *cairn_message_get_content         (CairnMessage *self);
 gint64        cairn_message_get_created_at      (CairnMessage *self);
 gboolean      cairn_message_get_pending         (CairnMessage *self);
+const char   *cairn_message_get_failure         (CairnMessage *self);
 
 G_END_DECLS

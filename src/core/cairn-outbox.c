@@ -6,6 +6,11 @@
  * written, are the queue; this object keeps them in memory too, so the
  * workspace can tell what is pending without asking the store.
  *
+ * A write the deployment refused for good (too large, invalid) is not
+ * dropped: its row is marked "failed", with the reason, and stays until the
+ * user retries it (pending again) or discards it. Failed entries keep their
+ * place in the queue but are not sent, and do not hold up the ones behind them.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "cairn-outbox"
@@ -28,6 +33,7 @@ struct _CairnOutbox
   char       *workspace_id;
   GQueue      entries;   /* (element-type CairnOutboxEntry) oldest first */
   GHashTable *pending;   /* document id -> number of entries for it */
+  guint       n_failed;  /* entries the deployment refused for good */
 };
 
 G_DEFINE_FINAL_TYPE (CairnOutbox, cairn_outbox, G_TYPE_OBJECT)
@@ -41,6 +47,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static const char *operation_names[] = { "insert", "patch", "remove" };
+static const char *status_names[] = { "pending", "failed" };
 
 /* Entries ------------------------------------------------------------------ */
 
@@ -51,6 +58,7 @@ entry_free (CairnOutboxEntry *entry)
   g_free (entry->table);
   g_free (entry->document_id);
   g_clear_pointer (&entry->payload, json_object_unref);
+  g_free (entry->error);
   g_free (entry);
 }
 
@@ -93,10 +101,10 @@ CairnOutboxEntry *
 cairn_outbox_entry_from_row (JsonObject  *row,
                              GError     **error)
 {
-  const char *id, *operation, *table, *document_id, *payload;
+  const char *id, *operation, *table, *document_id, *payload, *status;
   g_autoptr(JsonNode) node = NULL;
   CairnOutboxEntry *entry;
-  guint i;
+  guint i, s;
 
   g_return_val_if_fail (row != NULL, NULL);
 
@@ -132,9 +140,24 @@ cairn_outbox_entry_from_row (JsonObject  *row,
         }
     }
 
+  /* rows from before the state was kept (and a row without it) are pending */
+  status = cairn_json_get_string (row, "status");
+  for (s = 0; status != NULL && *status != '\0' && s < G_N_ELEMENTS (status_names); s++)
+    if (g_str_equal (status, status_names[s]))
+      break;
+  if (s == G_N_ELEMENTS (status_names))
+    {
+      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+                   "An outbox entry has an unknown status “%s”.", status);
+      return NULL;
+    }
+
   entry = g_new0 (CairnOutboxEntry, 1);
   entry->id = g_strdup (id);
   entry->operation = i;
+  entry->status = s;
+  if (s == CAIRN_OUTBOX_FAILED)
+    entry->error = g_strdup (cairn_json_get_string (row, "error") != NULL ? cairn_json_get_string (row, "error") : "");
   entry->table = g_strdup (table);
   entry->document_id = g_strdup (document_id);
   if (node != NULL)
@@ -154,6 +177,9 @@ track (CairnOutbox      *self,
     g_hash_table_remove (self->pending, entry->document_id);
   else
     g_hash_table_replace (self->pending, g_strdup (entry->document_id), GUINT_TO_POINTER (n));
+
+  if (entry->status == CAIRN_OUTBOX_FAILED)
+    self->n_failed += delta;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COUNT]);
 }
@@ -199,6 +225,7 @@ page_cb (GObject      *object,
   /* what was loaded replaces what was known */
   g_queue_clear_full (&self->entries, (GDestroyNotify) entry_free);
   g_hash_table_remove_all (self->pending);
+  self->n_failed = 0;
   while (!g_queue_is_empty (loaded))
     {
       CairnOutboxEntry *entry = g_queue_pop_head (loaded);
@@ -275,6 +302,51 @@ removed_cb (GObject      *object,
       entry_free (entry);
     }
   g_task_return_boolean (task, TRUE);
+}
+
+typedef struct {
+  CairnOutboxEntry  *entry;
+  CairnOutboxStatus  status;
+  char              *error;
+} StatusChange;
+
+static void
+status_change_free (StatusChange *change)
+{
+  g_free (change->error);
+  g_free (change);
+}
+
+/* Memory follows the row even when the row could not be written: otherwise a
+ * write refused for good would be sent again and again until a restart. */
+static void
+status_set_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) row = cairn_store_patch_finish (CAIRN_STORE (object), result, &error);
+  CairnOutbox *self = g_task_get_source_object (task);
+  StatusChange *change = g_task_get_task_data (task);
+  CairnOutboxEntry *entry = change->entry;
+
+  if (g_queue_find (&self->entries, entry) != NULL && entry->status != change->status)
+    {
+      track (self, entry, -1);
+      entry->status = change->status;
+      track (self, entry, +1);
+    }
+  if (g_queue_find (&self->entries, entry) != NULL)
+    {
+      g_free (entry->error);
+      entry->error = g_steal_pointer (&change->error);
+    }
+
+  if (row == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 /* GObject ------------------------------------------------------------------ */
@@ -417,6 +489,8 @@ cairn_outbox_append_async (CairnOutbox          *self,
   json_object_set_string_member (row, "documentId", document_id != NULL ? document_id : "");
   json_object_set_string_member (row, "payload", payload_text != NULL ? payload_text : "");
   json_object_set_double_member (row, "createdAt", cairn_json_now_ms ());
+  json_object_set_string_member (row, "status", status_names[CAIRN_OUTBOX_PENDING]);
+  json_object_set_string_member (row, "error", "");
 
   cairn_store_insert_async (self->store, TABLE, row, cancellable, appended_cb, task);
 }
@@ -436,7 +510,7 @@ cairn_outbox_append_finish (CairnOutbox   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* The deployment acknowledged @entry (or refused it for good): it goes. */
+/* The deployment acknowledged @entry (or the user discarded it): it goes. */
 void
 cairn_outbox_remove_async (CairnOutbox            *self,
                            const CairnOutboxEntry *entry,
@@ -466,31 +540,127 @@ cairn_outbox_remove_finish (CairnOutbox   *self,
 }
 
 /**
+ * cairn_outbox_set_status_async:
+ * @reason: (nullable): why the deployment refused it, for %CAIRN_OUTBOX_FAILED
+ *
+ * Marks @entry failed (refused for good, not to be sent until retried) or
+ * pending again (to be sent), in its row first.
+ */
+void
+cairn_outbox_set_status_async (CairnOutbox            *self,
+                               const CairnOutboxEntry *entry,
+                               CairnOutboxStatus       status,
+                               const char             *reason,
+                               GCancellable           *cancellable,
+                               GAsyncReadyCallback     callback,
+                               gpointer                user_data)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+  StatusChange *change;
+  GTask *task;
+
+  g_return_if_fail (CAIRN_IS_OUTBOX (self));
+  g_return_if_fail (entry != NULL);
+  g_return_if_fail (status == CAIRN_OUTBOX_PENDING || status == CAIRN_OUTBOX_FAILED);
+
+  change = g_new0 (StatusChange, 1);
+  change->entry = (CairnOutboxEntry *) entry;
+  change->status = status;
+  if (status == CAIRN_OUTBOX_FAILED)
+    change->error = g_strdup (reason != NULL ? reason : "");
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_outbox_set_status_async);
+  g_task_set_task_data (task, change, (GDestroyNotify) status_change_free);
+
+  json_object_set_string_member (fields, "status", status_names[status]);
+  json_object_set_string_member (fields, "error", change->error != NULL ? change->error : "");
+  cairn_store_patch_async (self->store, TABLE, entry->id, fields, cancellable, status_set_cb, task);
+}
+
+/* Whatever the answer, the entry in memory has the new status. */
+gboolean
+cairn_outbox_set_status_finish (CairnOutbox   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
  * cairn_outbox_peek:
  *
- * Returns: (nullable) (transfer none): the oldest waiting write
+ * Returns: (nullable) (transfer none): the oldest write to send (failed
+ *   ones wait for the user)
  */
 const CairnOutboxEntry *
 cairn_outbox_peek (CairnOutbox *self)
 {
   g_return_val_if_fail (CAIRN_IS_OUTBOX (self), NULL);
 
-  return g_queue_peek_head (&self->entries);
+  for (GList *l = self->entries.head; l != NULL; l = l->next)
+    {
+      CairnOutboxEntry *entry = l->data;
+
+      if (entry->status == CAIRN_OUTBOX_PENDING)
+        return entry;
+    }
+
+  return NULL;
 }
 
+/* The writes still to be sent; failed ones are not counted. */
 guint
 cairn_outbox_get_count (CairnOutbox *self)
 {
   g_return_val_if_fail (CAIRN_IS_OUTBOX (self), 0);
 
-  return g_queue_get_length (&self->entries);
+  return g_queue_get_length (&self->entries) - self->n_failed;
+}
+
+/* The writes the deployment refused for good, waiting for the user. */
+guint
+cairn_outbox_get_failed_count (CairnOutbox *self)
+{
+  g_return_val_if_fail (CAIRN_IS_OUTBOX (self), 0);
+
+  return self->n_failed;
+}
+
+/**
+ * cairn_outbox_list_for_document:
+ *
+ * Returns: (transfer container) (element-type CairnOutboxEntry): the
+ *   writes of the document @document_id of @table, oldest first, valid
+ *   until they are removed
+ */
+GPtrArray *
+cairn_outbox_list_for_document (CairnOutbox *self,
+                                const char  *table,
+                                const char  *document_id)
+{
+  GPtrArray *entries = g_ptr_array_new ();
+
+  g_return_val_if_fail (CAIRN_IS_OUTBOX (self), entries);
+
+  for (GList *l = self->entries.head; l != NULL; l = l->next)
+    {
+      CairnOutboxEntry *entry = l->data;
+
+      if (g_strcmp0 (entry->table, table) == 0 && g_strcmp0 (entry->document_id, document_id) == 0)
+        g_ptr_array_add (entries, entry);
+    }
+
+  return entries;
 }
 
 /**
  * cairn_outbox_list_inserts:
  *
- * Returns: (transfer container) (element-type JsonObject): the documents
- *   waiting to be inserted into @table, oldest first
+ * Returns: (transfer container) (element-type CairnOutboxEntry): the
+ *   inserts into @table not yet acknowledged (pending or failed), oldest first
  */
 GPtrArray *
 cairn_outbox_list_inserts (CairnOutbox *self,
@@ -505,7 +675,7 @@ cairn_outbox_list_inserts (CairnOutbox *self,
       CairnOutboxEntry *entry = l->data;
 
       if (entry->operation == CAIRN_OUTBOX_INSERT && g_strcmp0 (entry->table, table) == 0 && entry->payload != NULL)
-        g_ptr_array_add (documents, entry->payload);
+        g_ptr_array_add (documents, entry);
     }
 
   return documents;

@@ -17,6 +17,11 @@ typedef enum {
   CAIRN_OUTBOX_REMOVE,
 } CairnOutboxOperation;
 
+typedef enum {
+  CAIRN_OUTBOX_PENDING,   /* to be sent */
+  CAIRN_OUTBOX_FAILED,    /* refused for good by the deployment; waits for the user */
+} CairnOutboxStatus;
+
 /* One write waiting for the deployment. */
 typedef struct {
   char                 *id;
@@ -24,6 +29,8 @@ typedef struct {
   char                 *table;
   char                 *document_id;
   JsonObject           *payload;    /* the document (insert) or the fields (patch); NULL for remove */
+  CairnOutboxStatus     status;
+  char                 *error;      /* why it was refused, when failed; NULL otherwise */
 } CairnOutboxEntry;
 
 CairnOutboxEntry *cairn_outbox_entry_from_row (JsonObject        *row,
@@ -64,9 +71,23 @@ void                    cairn_outbox_remove_async   (CairnOutbox           *self
 gboolean                cairn_outbox_remove_finish  (CairnOutbox           *self,
                                                      GAsyncResult          *result,
                                                      GError               **error);
+void                    cairn_outbox_set_status_async (CairnOutbox         *self,
+                                                     const CairnOutboxEntry *entry,
+                                                     CairnOutboxStatus      status,
+                                                     const char            *reason,
+                                                     GCancellable          *cancellable,
+                                                     GAsyncReadyCallback    callback,
+                                                     gpointer               user_data);
+gboolean                cairn_outbox_set_status_finish (CairnOutbox        *self,
+                                                     GAsyncResult          *result,
+                                                     GError               **error);
 const CairnOutboxEntry *cairn_outbox_peek           (CairnOutbox           *self);
 guint                   cairn_outbox_get_count      (CairnOutbox           *self);
+guint                   cairn_outbox_get_failed_count (CairnOutbox         *self);
 GPtrArray              *cairn_outbox_list_inserts   (CairnOutbox           *self,
                                                      const char            *table);
+GPtrArray              *cairn_outbox_list_for_document (CairnOutbox        *self,
+                                                     const char            *table,
+                                                     const char            *document_id);
 
 G_END_DECLS

@@ -105,7 +105,10 @@ static const CairnIndexSpec content_move_indexes[] = {
 };
 
 /* App data: writes for the user's deployment, durable until it acknowledged
- * them (DESIGN.md, "No data lost"). Replayed in order of creation. */
+ * them (DESIGN.md, "No data lost"). Replayed in order of creation. A write
+ * the deployment refused for good stays, "failed" with the reason in
+ * "error", until the user retries or discards it; "pending" ones are sent.
+ * (Added in local database version 2; see cairn-local-store.c.) */
 static const CairnFieldSpec outbox_fields[] = {
   { "clientId",    CAIRN_FIELD_STRING },
   { "workspace",   CAIRN_FIELD_STRING },
@@ -114,6 +117,8 @@ static const CairnFieldSpec outbox_fields[] = {
   { "documentId",  CAIRN_FIELD_STRING },
   { "payload",     CAIRN_FIELD_STRING },
   { "createdAt",   CAIRN_FIELD_NUMBER },
+  { "status",      CAIRN_FIELD_STRING },
+  { "error",       CAIRN_FIELD_STRING },
 };
 
 static const CairnIndexSpec outbox_indexes[] = {

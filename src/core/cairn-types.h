@@ -21,4 +21,9 @@ typedef struct _CairnPage         CairnPage;
  * outbox for the user's deployment. */
 #define CAIRN_PENDING_MEMBER "_pending"
 
+/* Set (to the reason, a string) on documents the workspace reports while their
+ * write waits in the outbox after the deployment refused it for good: it is
+ * not sent again until the user retries it, and not lost until they discard it. */
+#define CAIRN_FAILED_MEMBER "_failed"
+
 G_END_DECLS

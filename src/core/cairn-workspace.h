@@ -177,6 +177,24 @@ void               cairn_workspace_record_check_async         (CairnWorkspace   
 guint              cairn_workspace_get_outbox_count           (CairnWorkspace       *self);
 GPtrArray         *cairn_workspace_list_pending               (CairnWorkspace       *self,
                                                                const char           *table);
+void               cairn_workspace_retry_write_async          (CairnWorkspace       *self,
+                                                               const char           *table,
+                                                               const char           *client_id,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+gboolean           cairn_workspace_retry_write_finish         (CairnWorkspace       *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
+void               cairn_workspace_discard_write_async        (CairnWorkspace       *self,
+                                                               const char           *table,
+                                                               const char           *client_id,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+gboolean           cairn_workspace_discard_write_finish       (CairnWorkspace       *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
 CairnConnection   *cairn_workspace_get_connection             (CairnWorkspace       *self);
 void               cairn_workspace_set_health_check_interval  (CairnWorkspace       *self,
                                                                guint                 seconds);
