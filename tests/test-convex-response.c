@@ -34,7 +34,7 @@ static const struct {
   { 503, "{\"code\":\"ServiceUnavailable\",\"message\":\"later\"}", CAIRN_ERROR_SERVER },
   /* empty bodies, any status */
   { 200, "", CAIRN_ERROR_BAD_RESPONSE },
-  { 404, "", CAIRN_ERROR_NOT_SET_UP },
+  { 404, "", CAIRN_ERROR_NOT_CONVEX },
   { 408, "", CAIRN_ERROR_TIMEOUT },
   { 502, "", CAIRN_ERROR_SERVER },
   { 401, "", CAIRN_ERROR_UNAUTHORIZED },

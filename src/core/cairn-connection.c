@@ -985,6 +985,7 @@ cairn_connection_reason_for_error (const GError *error)
     case CAIRN_ERROR_TIMEOUT:
     case CAIRN_ERROR_SERVER:
     case CAIRN_ERROR_BAD_RESPONSE:
+    case CAIRN_ERROR_NOT_CONVEX:
       return CAIRN_BLOCK_REASON_UNREACHABLE;
     case CAIRN_ERROR_UNAUTHORIZED:
       return CAIRN_BLOCK_REASON_UNAUTHORIZED;

@@ -265,7 +265,8 @@ http_error (guint       status,
   switch (status)
     {
     case SOUP_STATUS_NOT_FOUND:
-      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP,
+      /* a deployment knows its API routes: this is some other server */
+      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_CONVEX,
                           _("This address does not answer like a Convex deployment (HTTP %u). Check the deployment URL."),
                           status);
     case SOUP_STATUS_REQUEST_TIMEOUT:

@@ -43,6 +43,7 @@ cairn_error_is_retryable (const GError *error)
     case CAIRN_ERROR_REDIRECTED:
     case CAIRN_ERROR_READ_ONLY:
     case CAIRN_ERROR_BAD_REQUEST:
+    case CAIRN_ERROR_NOT_CONVEX:
     default:
       return FALSE;
     }

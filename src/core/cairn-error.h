@@ -29,6 +29,7 @@ G_BEGIN_DECLS
  * @CAIRN_ERROR_REDIRECTED: the deployment URL answered with a redirect (never followed)
  * @CAIRN_ERROR_READ_ONLY: the deploy key may read but not write (403 OperationNotPermitted)
  * @CAIRN_ERROR_BAD_REQUEST: the deployment refused this one request (400 BadJsonBody, …)
+ * @CAIRN_ERROR_NOT_CONVEX: the address does not answer like a Convex deployment (404 on its API)
  *
  * Every failure in Cairn is classified into one of these codes; the class
  * decides whether a request is retried and whether the connection blocks.
@@ -51,6 +52,7 @@ typedef enum {
   CAIRN_ERROR_REDIRECTED,
   CAIRN_ERROR_READ_ONLY,
   CAIRN_ERROR_BAD_REQUEST,
+  CAIRN_ERROR_NOT_CONVEX,
 } CairnErrorCode;
 
 GQuark   cairn_error_quark        (void);

@@ -91,6 +91,7 @@ failed_step (const GError *error)
     case CAIRN_ERROR_BLOCKED:
     case CAIRN_ERROR_REDIRECTED:
     case CAIRN_ERROR_BAD_REQUEST:
+    case CAIRN_ERROR_NOT_CONVEX:
     default:
       return CAIRN_PREFLIGHT_STEP_REACHABLE;
     }

@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""End to end: whatever answers at the deployment's address, Cairn keeps running.
+
+The real binary against the Convex test peer (tests/peer) with its fault
+modes, a real gnome-keyring-daemon, driven through AT-SPI as a person would:
+
+- Test Connection against an address that answers every request with an
+  empty 404, 408 or 502 (a wrong URL, a proxy, a deployment timing out):
+  Cairn keeps running and the failed step says why;
+- BYOD on, and such an address when Cairn starts: the blocking overlay,
+  not a crash, and Cairn still running seconds later;
+- the deployment starts redirecting (a captive portal, a moved address):
+  blocked with "Your Database Redirected Elsewhere", the message sent
+  meanwhile stays pending in the outbox, and is delivered exactly once when
+  the redirect is gone;
+- saved settings whose URL Cairn refuses (edited outside Cairn): blocked with
+  "Database Settings Cannot Be Used" and nothing written to this computer;
+- the running process writes no core file (it holds the deploy key).
+"""
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+# G_DEBUG=fatal-warnings is meant for the code under test, not for libatspi
+# in this process (it warns about an application that went away).
+os.environ["G_DEBUG"] = ",".join(flag for flag in os.environ.get("G_DEBUG", "").split(",")
+                                 if flag and flag != "fatal-warnings")
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cairnui import Cairn, name_of, role_name, walk, wait_for  # noqa: E402
+from byod_helpers import (UNREACHABLE, Blocker, Keyring, Peer, close_preferences, connect_byod,  # noqa: E402
+                          keyring_available, open_database_page, peer_available)
+
+SOURCE = os.environ.get("CAIRN_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("CAIRN_BUILD_ROOT", os.path.join(SOURCE, "_build"))
+BINARY = os.path.join(BUILD, "src", "cairn")
+SHOTS = os.path.join(BUILD, "screenshots")
+
+DEPLOY_KEY = "dev:cairn-e2e|eyJ2MiI6ImNhaXJuLWUyZS1ob3N0aWxlIn0="
+REDIRECTED = "Your Database Redirected Elsewhere"
+BAD_CONFIG = "Database Settings Cannot Be Used"
+
+# what the failed step of Test Connection says for each empty answer
+EMPTY_ANSWERS = {
+    404: "does not answer like a Convex deployment",
+    408: "gave up waiting",
+    502: "having trouble",
+}
+
+
+def log(text):
+    sys.stderr.write(f"    {text}\n")
+    sys.stderr.flush()
+
+
+@unittest.skipUnless(peer_available(), "the test peer needs node and `npm ci` in tests/peer")
+@unittest.skipUnless(keyring_available(), "needs gnome-keyring-daemon and secret-tool")
+class Hostile(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="cairn-e2e-hostile-")
+        self.home = os.path.join(self.dir, "app")
+        self.log = os.path.join(self.dir, "cairn.log")
+        self.app = None
+        self.keyring = Keyring(os.path.join(self.dir, "keyring"))
+        self.addCleanup(self.keyring.stop)
+        self.peer = Peer(DEPLOY_KEY)
+        self.addCleanup(self.peer.stop)
+
+    def tearDown(self):
+        if self.app is not None:
+            if self.app.proc is not None and self.app.proc.poll() is None:
+                subprocess.run(["import", "-window", "root", os.path.join(SHOTS, "e2e-hostile-last.png")],
+                               capture_output=True)
+            self.app.kill()
+        if os.path.exists(self.log):
+            with open(self.log, errors="replace") as output:
+                sys.stderr.write("--- the end of cairn's output ---\n" + "".join(output.readlines()[-30:]))
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def launch(self):
+        self.app = Cairn(BINARY, home=self.home, log=self.log,
+                         env={"G_MESSAGES_DEBUG": "cairn-connection cairn-workspace"}).start()
+        return self.app
+
+    def alive(self):
+        return self.app.proc.poll() is None
+
+    def database_path(self):
+        return os.path.join(self.home, "data", "cairn", "workspaces", "default", "cairn.db")
+
+    def rows(self, table):
+        with sqlite3.connect(f"file:{self.database_path()}?mode=ro", uri=True) as db:
+            return db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+
+    def labels(self, root):
+        """Every label under root, for a failure's message."""
+        return [name_of(node) for node in walk(root) if role_name(node) == "label"]
+
+    def send_in_new_conversation(self, app, text):
+        composer = app.new_conversation()
+        app.type_text(text)
+        wait_for(lambda: app.text_of(composer) == text, what="the typed text in Message")
+        app.click(app.wait(role="push button", name="Send"))
+        app.wait(role="label", name=text)
+
+    def test_test_connection_survives_empty_answers(self):
+        app = self.launch()
+        preferences = open_database_page(app)
+        app.set_text(app.wait(role="text", name="Deployment URL", root=preferences), self.peer.url)
+        app.set_text(app.wait(role="text", name="Deploy Key", root=preferences), DEPLOY_KEY)
+        for status, says in EMPTY_ANSWERS.items():
+            self.peer.fault(mode="empty", status=status)
+            app.click(app.wait(role="push button", name="Test Connection", root=preferences))
+            app.wait(role="image", name="Failed", root=preferences, timeout=15)
+            try:
+                explanation = app.wait(role="label", name_contains=says, root=preferences, timeout=15)
+            except AssertionError as e:
+                raise AssertionError(f"{e}; the page says {self.labels(preferences)}") from e
+            log(f"empty {status}: {explanation.get_name()!r}")
+            self.assertTrue(self.alive(), f"Cairn stopped after an empty {status}")
+            # nothing was saved: content stays on this computer
+            app.wait(role="label", name="This Computer", root=preferences)
+        app.screenshot(os.path.join(SHOTS, "e2e-hostile-test-connection.png"), title="Preferences")
+
+        # the same fields pass once the address answers like a deployment
+        self.peer.reset()
+        app.click(app.wait(role="push button", name="Test Connection", root=preferences))
+        wait_for(lambda: len(app.find_all(role="image", name="Passed", root=preferences)) == 5,
+                 what="every step to pass", timeout=20)
+        close_preferences(app, preferences)
+
+    def test_start_against_empty_answers_blocks(self):
+        app = self.launch()
+        connect_byod(app, self.peer.url, DEPLOY_KEY)
+        app.quit()
+
+        self.peer.fault(mode="empty", status=502)
+        app = self.launch()
+        blocker = Blocker(app)
+        wait_for(lambda: blocker.blocked(UNREACHABLE), what="the overlay", timeout=20)
+        blocker.find(role="label", name_contains="having trouble")
+        time.sleep(3)
+        self.assertTrue(self.alive(), "Cairn stopped while the deployment answered empty 502s")
+        self.assertTrue(blocker.blocked(UNREACHABLE))
+
+        # the process that holds the key writes no core file
+        with open(f"/proc/{app.proc.pid}/limits") as limits:
+            core = [line for line in limits if line.startswith("Max core file size")][0].split()
+        self.assertEqual(core[4:6], ["0", "0"], f"core file size limit: {core}")
+
+        self.peer.reset()
+        wait_for(blocker.gone, what="the overlay to go once the deployment answers", timeout=20)
+
+    def test_redirect_blocks_and_keeps_the_message(self):
+        app = self.launch()
+        connect_byod(app, self.peer.url, DEPLOY_KEY)
+        blocker = Blocker(app)
+        self.send_in_new_conversation(app, "Before the redirect")
+        wait_for(lambda: len(self.peer.messages("Before the redirect")) == 1, what="the first message delivered")
+
+        self.peer.fault(mode="redirect", status=302, location="http://login.portal.example/")
+        text = "Sent while the address redirects"
+        composer = app.wait(role="text", name="Message")
+        app.set_text(composer, text)
+        app.click(app.wait(role="push button", name="Send"))
+        wait_for(lambda: blocker.blocked(REDIRECTED), what="the redirected overlay", timeout=15)
+        try:
+            wait_for(lambda: blocker.find(role="label", name_contains="login.portal.example"),
+                     what="the overlay to name where it was sent")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; the overlay says {self.labels(blocker.overlay())}") from e
+        app.screenshot(os.path.join(SHOTS, "e2e-hostile-redirected.png"), title="Cairn")
+        # kept safe, pending, not delivered anywhere
+        app.wait(role="label", name=text)
+        self.assertGreater(self.rows("outbox"), 0)
+        self.assertEqual(self.peer.messages(text), [])
+        self.assertTrue(self.alive())
+
+        self.peer.reset()
+        wait_for(blocker.gone, what="the overlay to go once the redirect is gone", timeout=20)
+        wait_for(lambda: len(self.peer.messages(text)) == 1, what="the message delivered", timeout=20)
+        time.sleep(1)
+        self.assertEqual(len(self.peer.messages(text)), 1)
+        wait_for(lambda: self.rows("outbox") == 0, what="the outbox to empty")
+
+    def test_unusable_saved_settings_block(self):
+        app = self.launch()
+        connect_byod(app, self.peer.url, DEPLOY_KEY)
+        app.quit()
+        messages_here = self.rows("messages")
+        self.peer.reset()
+
+        # edited outside Cairn: a URL the checks refuse (plain http, not loopback)
+        with sqlite3.connect(self.database_path()) as db:
+            db.execute('UPDATE "userDatabaseConfig" SET "deploymentUrl" = ?', ("http://example.com",))
+
+        app = self.launch()
+        blocker = Blocker(app)
+        wait_for(lambda: blocker.blocked(BAD_CONFIG), what="the unusable-settings overlay", timeout=20)
+        self.assertIsNotNone(blocker.find(role="push button", name="Check Settings"))
+        time.sleep(2)
+        self.assertTrue(self.alive())
+        # no fallback: nothing was written to this computer meanwhile
+        self.assertEqual(self.rows("messages"), messages_here)
+        self.assertEqual(self.peer.stats()["requests"], 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
