@@ -7,6 +7,7 @@
 #include "cairn-error.h"
 #include "cairn-json.h"
 #include "cairn-local-store.h"
+#include "cairn-page-walk.h"
 #include "convex-peer.h"
 #include "test-util.h"
 
@@ -284,6 +285,36 @@ test_to_local (Fixture       *f,
   assert_on_peer ("messages", 40);
 }
 
+/* A deployment whose pages never end — the same cursor again, or new
+ * cursors over nothing new — fails the move with a reason, after a bounded
+ * number of requests, and writes nothing it has not read. */
+static void
+test_endless_cursor (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char *variants[] = { "repeat", "changing" };
+
+  fill (f->remote, 3, 2, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_autoptr(CairnContentMover) mover = mover_new (f, CAIRN_CONTENT_MOVE_TO_LOCAL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *fault = g_strdup_printf ("{\"mode\": \"endless-cursor\", \"variant\": \"%s\"}", variants[i]);
+      guint before;
+
+      convex_peer_control (peer, "reset", "{}");
+      convex_peer_control (peer, "fault", fault);
+      g_assert_false (run (mover, &error));
+      g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE);
+      g_assert_nonnull (strstr (error->message, "never ends"));
+      before = convex_peer_request_count (peer);
+      g_test_message ("%s: stopped after %u requests: %s", variants[i], before, error->message);
+      g_assert_cmpuint (before, <, 2 * CAIRN_PAGE_WALK_MAX_EMPTY_PAGES + 10);
+      /* nothing was copied yet: counting is the first walk */
+      g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "messages"), ==, 0);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -296,6 +327,7 @@ main (int   argc,
   ADD ("/content-mover/to-deployment", test_to_deployment);
   ADD ("/content-mover/failure-then-resume", test_failure_then_resume);
   ADD ("/content-mover/to-local", test_to_local);
+  ADD ("/content-mover/endless-cursor", test_endless_cursor);
 #undef ADD
 
   peer = convex_peer_start (ADMIN_KEY, NULL);

@@ -147,6 +147,40 @@ test_schema_too_new (void)
   convex_peer_control (peer, "reset", "{}");
 }
 
+/* Test Connection tells a read-only key from a full one: every query
+ * passes with it, the first write would not. */
+static void
+test_read_only_key (void)
+{
+  g_autoptr(ConvexPeer) ro_peer = convex_peer_start_full (ADMIN_KEY, "dev:cairn-test|read-only", NULL);
+
+  expect_failure (convex_peer_get_url (ro_peer), "dev:cairn-test|read-only", "PPFSS", CAIRN_PREFLIGHT_STEP_KEY,
+                  CAIRN_ERROR_READ_ONLY, "may read but not change");
+  convex_peer_control (ro_peer, "reset", "{\"data\": true}");
+}
+
+/* Control characters in a pasted key are refused before anything is sent. */
+static void
+test_key_with_line_break (void)
+{
+  guint before = convex_peer_request_count (peer);
+
+  expect_failure (convex_peer_get_url (peer), "dev:cairn-test|preflight-\r\nsecret", "PSFSS",
+                  CAIRN_PREFLIGHT_STEP_KEY, CAIRN_ERROR_INVALID_INPUT, "line breaks");
+  g_assert_cmpuint (convex_peer_request_count (peer), ==, before);
+}
+
+/* An address that answers an empty 404 is not a deployment; it is not
+ * "functions missing" either. */
+static void
+test_not_convex (void)
+{
+  convex_peer_control (peer, "fault", "{\"mode\": \"empty\", \"status\": 404}");
+  expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PFSSS", CAIRN_PREFLIGHT_STEP_REACHABLE,
+                  CAIRN_ERROR_NOT_CONVEX, "does not answer like a Convex deployment");
+  convex_peer_control (peer, "reset", "{}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -163,6 +197,9 @@ main (int   argc,
   g_test_add_func ("/preflight/functions-missing", test_functions_missing);
   g_test_add_func ("/preflight/schema-too-old", test_schema_too_old);
   g_test_add_func ("/preflight/schema-too-new", test_schema_too_new);
+  g_test_add_func ("/preflight/read-only-key", test_read_only_key);
+  g_test_add_func ("/preflight/key-with-line-break", test_key_with_line_break);
+  g_test_add_func ("/preflight/not-convex", test_not_convex);
 
   peer = convex_peer_start (ADMIN_KEY, NULL);
   ret = g_test_run ();
