@@ -1,6 +1,7 @@
 /* bench-ui.c — opening a conversation in the real window, timed, and the memory it takes
  *
- *   bench-ui --data-dir=DIR --open=ID [--other=ID] [--reopen=N] [--scroll-pages=N] [--trace]
+ *   bench-ui --data-dir=DIR --open=ID [--other=ID] [--reopen=N] [--scroll-pages=N]
+ *            [--long-message=KIND] [--wait-timeout=S] [--trace]
  *
  * Runs CairnApplication itself (as src/main.c does, with --data-dir), so the
  * window, its workspace and its store are made exactly as in the app. Then:
@@ -18,7 +19,15 @@
  *  3. after a second, reads VmRSS/VmHWM from /proc/self/status;
  *  4. --reopen times: opens --other, then ID again, timing the second open;
  *  5. --scroll-pages times: scrolls to the top of the history and waits for
- *     the next older page, then reads the memory once more.
+ *     the next older page, then reads the memory once more;
+ *  6. --long-message sends one long message into the open conversation, as
+ *     the composer's Send does, and times (from just before the send):
+ *       sent_ms     the workspace saved it (the send's callback)
+ *       painted_ms  the first frame with its row laid out has been painted.
+ *     KIND is unbroken-100k (100 000 letters and digits, no space: a pasted
+ *     key or blob), spaces-100k (100 000 bytes of words) or unbroken-1m (the
+ *     largest message Cairn stores, CAIRN_MAX_MESSAGE_TEXT_SIZE bytes, no
+ *     space). The store is written to: give it a copy.
  *
  * Prints one JSON object on stdout. Times are milliseconds, memory kB.
  * --trace prints, on stderr, when each frame started and how long its
@@ -36,6 +45,8 @@
 #include "cairn-application.h"
 #include "cairn-conversation-list.h"
 #include "cairn-conversation-view.h"
+#include "cairn-message-row.h"
+#include "cairn-schema.h"
 #include "cairn-window.h"
 
 #define WAIT_TIMEOUT_MS  30000
@@ -50,6 +61,8 @@ typedef struct {
   char          *other_id;
   int            reopen;
   int            scroll_pages;
+  char          *long_message;     /* KIND, or NULL */
+  int            wait_timeout_s;   /* 0: WAIT_TIMEOUT_MS */
 
   gint64         started;          /* main() */
   GtkApplication *application;
@@ -124,6 +137,10 @@ deadline_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* --wait-timeout: a frame that takes minutes (the long messages before rows
+ * were bounded) must not count as a hang. */
+static guint wait_timeout_ms = WAIT_TIMEOUT_MS;
+
 /* Iterates the main context until @condition holds; gives up after a while. */
 static void
 wait_until (Condition   condition,
@@ -131,7 +148,7 @@ wait_until (Condition   condition,
             const char *what)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add (WAIT_TIMEOUT_MS, deadline_cb, &timed_out);
+  guint id = g_timeout_add (wait_timeout_ms, deadline_cb, &timed_out);
 
   while (!condition (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
@@ -615,6 +632,125 @@ print_json (Bench *bench)
   g_print ("%s\n", text);
 }
 
+/* A long message ------------------------------------------------------------------ */
+
+/* Deterministic text: letters and digits, with a space every 3 to 10
+ * characters when @spaces. */
+static char *
+long_text (gsize    length,
+           gboolean spaces)
+{
+  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20240611);
+  char *text = g_malloc (length + 1);
+  guint word = 0;
+  guint word_length = 3 + g_rand_int_range (rand, 0, 8);
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (spaces && word == word_length && i + 1 < length)
+        {
+          text[i] = ' ';
+          word = 0;
+          word_length = 3 + g_rand_int_range (rand, 0, 8);
+          continue;
+        }
+      text[i] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+      word++;
+    }
+  text[length] = '\0';
+
+  return text;
+}
+
+/* A row of the view shows the message whose text is the awaited one. */
+static gboolean
+long_row_shown (gpointer data)
+{
+  Bench *bench = data;
+  GtkWidget *list_view = find_child_of_type (GTK_WIDGET (view (bench)), GTK_TYPE_LIST_VIEW);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list_view); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *widget = find_child_of_type (child, CAIRN_TYPE_MESSAGE_ROW);
+      CairnMessage *message;
+
+      if (widget == NULL || !gtk_widget_get_mapped (widget) || gtk_widget_get_height (widget) <= 0)
+        continue;
+
+      message = cairn_message_row_get_message (CAIRN_MESSAGE_ROW (widget));
+      if (message != NULL && g_strcmp0 (cairn_message_get_content (message), bench->shown_data) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+long_message_sent_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  gint64 *sent = user_data;
+  g_autoptr(CairnMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  message = cairn_workspace_send_message_finish (CAIRN_WORKSPACE (object), result, &error);
+  if (message == NULL)
+    {
+      g_printerr ("bench-ui: the long message was not saved: %s\n", error->message);
+      exit (EXIT_FAILURE);
+    }
+
+  *sent = g_get_monotonic_time ();
+}
+
+static void
+measure_long_message (Bench *bench)
+{
+  g_autofree char *text = NULL;
+  CairnConversation *conversation = cairn_conversation_view_get_conversation (view (bench));
+  gint64 started, painted;
+  gint64 sent = 0;
+
+  if (bench->long_message == NULL)
+    return;
+
+  if (g_str_equal (bench->long_message, "unbroken-100k"))
+    text = long_text (100000, FALSE);
+  else if (g_str_equal (bench->long_message, "spaces-100k"))
+    text = long_text (100000, TRUE);
+  else if (g_str_equal (bench->long_message, "unbroken-1m"))
+    text = long_text (CAIRN_MAX_MESSAGE_TEXT_SIZE, FALSE);
+  else
+    fail ("--long-message is one of unbroken-100k, spaces-100k, unbroken-1m");
+
+  cairn_conversation_view_scroll_to_end (view (bench));
+  run_for (SHORT_SETTLE_MS);
+
+  started = g_get_monotonic_time ();
+  bench->trace_origin = started;
+  cairn_workspace_send_message_async (cairn_window_get_workspace (bench->window),
+                                      cairn_conversation_get_client_id (conversation), text,
+                                      NULL, long_message_sent_cb, &sent);
+  painted = wait_for_frame_showing (bench, long_row_shown, text, "a frame showing the long message");
+
+  json_builder_set_member_name (bench->json, "long_message");
+  json_builder_begin_object (bench->json);
+  json_builder_set_member_name (bench->json, "kind");
+  json_builder_add_string_value (bench->json, bench->long_message);
+  add_int (bench, "bytes", strlen (text));
+  add_number (bench, "sent_ms", sent != 0 ? ms_since (started, sent) : -1);
+  add_number (bench, "painted_ms", ms_since (started, painted));
+  json_builder_end_object (bench->json);
+
+  /* what the frames after it cost: the window must stay usable */
+  started = g_get_monotonic_time ();
+  wait_for_frames (bench, 10);
+  add_number (bench, "long_message_next_10_frames_ms", ms_since (started, g_get_monotonic_time ()));
+}
+
 /* The scenario ------------------------------------------------------------------ */
 
 static guint
@@ -700,6 +836,7 @@ scenario_cb (gpointer user_data)
   measure_open (bench);
   measure_reopen (bench);
   measure_scroll (bench);
+  measure_long_message (bench);
   json_builder_end_object (bench->json);
 
   print_json (bench);
@@ -734,6 +871,9 @@ main (int   argc,
     { "other", 0, 0, G_OPTION_ARG_STRING, &bench.other_id, "A conversation to open in between", "ID" },
     { "reopen", 0, 0, G_OPTION_ARG_INT, &bench.reopen, "Open --other then --open again N times", "N" },
     { "scroll-pages", 0, 0, G_OPTION_ARG_INT, &bench.scroll_pages, "Then scroll back N older pages", "N" },
+    { "long-message", 0, 0, G_OPTION_ARG_STRING, &bench.long_message,
+      "Then send a long message: unbroken-100k, spaces-100k or unbroken-1m", "KIND" },
+    { "wait-timeout", 0, 0, G_OPTION_ARG_INT, &bench.wait_timeout_s, "Give up waiting after S seconds (30)", "S" },
     { "trace", 0, 0, G_OPTION_ARG_NONE, &bench.trace, "Print every frame's phases on stderr", NULL },
     { NULL }
   };
@@ -747,10 +887,14 @@ main (int   argc,
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || data_dir == NULL || bench.open_id == NULL)
     {
-      g_printerr ("usage: bench-ui --data-dir=DIR --open=ID [--other=ID] [--reopen=N] [--scroll-pages=N] [--trace]%s%s\n",
+      g_printerr ("usage: bench-ui --data-dir=DIR --open=ID [--other=ID] [--reopen=N] [--scroll-pages=N] "
+                  "[--long-message=KIND] [--wait-timeout=S] [--trace]%s%s\n",
                   error != NULL ? ": " : "", error != NULL ? error->message : "");
       return 2;
     }
+
+  if (bench.wait_timeout_s > 0)
+    wait_timeout_ms = bench.wait_timeout_s * 1000;
 
   /* As cairn is started: --data-dir also makes the instance non-unique. */
   application = cairn_application_new ();
@@ -766,6 +910,7 @@ main (int   argc,
   g_object_unref (bench.json);
   g_free (bench.open_id);
   g_free (bench.other_id);
+  g_free (bench.long_message);
 
   return status;
 }

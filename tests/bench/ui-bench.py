@@ -13,11 +13,17 @@ store:
     (bench-ui.c), in fresh processes: until the first page of messages is
     listed, and until a frame showing them has been painted;
   * memory (VmRSS) with the big conversation open, against an empty store with
-    one small conversation open.
+    one small conversation open;
+  * long messages (bench-ui --long-message), each in a fresh process on a
+    copy of the small store: 100 000 letters without a space, 100 000 bytes
+    of words, and the largest message Cairn stores (about 1 MiB, no space),
+    sent into the open conversation as Send does, until a frame showing its
+    row has been painted.
 
 Targets: first frame within 1.5x the minimal window's (median against
 median); the big conversation shown in under 200 ms (median); RSS with it
-open less than 40 MB above the empty store's (medians).
+open less than 40 MB above the empty store's (medians); every long message
+painted within 1 s of its send (median).
 
 The stores are seeded once (seed-store) and kept in
 BUILD_DIR/tests/bench/ui-bench-data. Prints a table and writes
@@ -25,8 +31,8 @@ BUILD_DIR/bench-ui.json. Exits non-zero only when something failed to run;
 a missed target is reported, not failed. Where the time of an open goes:
 bench-ui --trace (see bench-ui.c).
 
-usage: ui-bench.py BUILD_DIR [--runs N] [--ui-runs N] [--scroll-pages N] [--reseed]
-                  [--seed-method api|sql]
+usage: ui-bench.py BUILD_DIR [--runs N] [--ui-runs N] [--long-runs N] [--scroll-pages N]
+                  [--reseed] [--seed-method api|sql] [--only-long-messages]
 """
 import argparse
 import json
@@ -34,6 +40,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 # Bump when seed-store writes different content, so cached stores are redone.
@@ -47,6 +54,10 @@ STORES = {
 FIRST_FRAME_TARGET = 1.5      # x the minimal window's median
 OPEN_TARGET_MS = 200.0
 RSS_TARGET_MB = 40.0
+LONG_MESSAGE_TARGET_MS = 1000.0
+LONG_MESSAGES = (("unbroken-100k", "100 000 letters, no space"),
+                 ("spaces-100k", "100 000 bytes of words"),
+                 ("unbroken-1m", "the largest message (~1 MiB), no space"))
 TIMEOUT_S = 120
 BUSY_WARNING_PERCENT = 25     # of all CPUs, before the run: others are measuring too
 
@@ -207,6 +218,38 @@ def measure_opens(build, stores, manifests, runs, scroll_pages):
     return results
 
 
+def measure_long_messages(build, stores, manifests, runs):
+    """Each long message in its own process, on a copy of the small store (it is written to)."""
+    env = program_env(build)
+    small = manifests["baseline"]["seed"]["smallId"]
+    results = {kind: [] for kind, _ in LONG_MESSAGES}
+    for _ in range(runs):
+        for kind, _ in LONG_MESSAGES:
+            with tempfile.TemporaryDirectory(prefix="ui-bench-long-") as scratch:
+                shutil.copy(os.path.join(stores["baseline"], "cairn.db"), scratch)
+                results[kind].append(bench_ui(build, scratch, [f"--open={small}", f"--long-message={kind}"], env))
+    return results
+
+
+def report_long_messages(result, long_messages):
+    print()
+    print(f"long messages, ms from the send to …        (median of {len(next(iter(long_messages.values())))})"
+          f"   saved   painted   next 10 frames")
+    result["long_message_ms"] = {}
+    for kind, label in LONG_MESSAGES:
+        runs = long_messages[kind]
+        sent = summary([r["long_message"]["sent_ms"] for r in runs])
+        painted = summary([r["long_message"]["painted_ms"] for r in runs])
+        frames = summary([r["long_message_next_10_frames_ms"] for r in runs])
+        met = painted["median"] < LONG_MESSAGE_TARGET_MS
+        result["long_message_ms"][kind] = {"bytes": runs[0]["long_message"]["bytes"], "sent_ms": sent,
+                                           "painted_ms": painted, "next_10_frames_ms": frames}
+        result["targets"][f"long_message_{kind}"] = {"median_ms": painted["median"],
+                                                     "target_ms": LONG_MESSAGE_TARGET_MS, "met": met}
+        print(f"  {label:52} {sent['median']:7.1f} {painted['median']:9.1f} {frames['median']:12.1f}"
+              f"   target < {LONG_MESSAGE_TARGET_MS:.0f} ms: {verdict(met)}")
+
+
 # Report ----------------------------------------------------------------------------
 
 def verdict(met):
@@ -327,6 +370,9 @@ def main():
     parser.add_argument("build")
     parser.add_argument("--runs", type=int, default=10, help="first-frame launches of each program")
     parser.add_argument("--ui-runs", type=int, default=5, help="bench-ui processes for each store")
+    parser.add_argument("--long-runs", type=int, default=3, help="bench-ui processes for each long message")
+    parser.add_argument("--only-long-messages", action="store_true",
+                        help="measure the long messages only (and seed only the small store)")
     parser.add_argument("--scroll-pages", type=int, default=20)
     parser.add_argument("--reseed", action="store_true", help="seed the stores again")
     parser.add_argument("--seed-method", choices=("api", "sql"), default="api",
@@ -338,7 +384,24 @@ def main():
     context = {"machine_start": machine()}
     stores, manifests = {}, {}
     for name in STORES:
+        if args.only_long_messages and name != "baseline":
+            continue
         stores[name], manifests[name] = ensure_store(build, data_root, name, args.seed_method, args.reseed)
+
+    if args.only_long_messages:
+        meter = CpuMeter()
+        long_messages = measure_long_messages(build, stores, manifests, args.long_runs)
+        context["cpu_busy_percent_long_messages"] = meter.busy_percent()
+        result = {"context": context, "targets": {}}
+        report_long_messages(result, long_messages)
+        result["raw"] = {"long_messages": long_messages}
+        print()
+        print(f"machine: CPU busy {context['cpu_busy_percent_long_messages']:.0f}% (all CPUs, anything running)")
+        with open(os.path.join(build, "bench-ui-long-messages.json"), "w") as f:
+            json.dump(result, f, indent=2)
+        print(f"written: {os.path.join(build, 'bench-ui-long-messages.json')}")
+        return 0
+
     seed = manifests["big"]["seed"]
     cached = "cached" if manifests["big"]["cached"] else "just seeded"
     print(f"big store: {seed['conversations']} conversations, {seed['messages']} messages, "
@@ -355,12 +418,16 @@ def main():
     meter = CpuMeter()
     opens = measure_opens(build, stores, manifests, args.ui_runs, args.scroll_pages)
     context["cpu_busy_percent_opens"] = meter.busy_percent()
+    meter = CpuMeter()
+    long_messages = measure_long_messages(build, stores, manifests, args.long_runs)
+    context["cpu_busy_percent_long_messages"] = meter.busy_percent()
     context["machine_end"] = machine()
     context["stores"] = manifests
     context["gsk_renderer"] = program_env(build)["GSK_RENDERER"]
 
     result = report(context, frames, opens)
-    result["raw"] = {"first_frames": frames, "opens": opens}
+    report_long_messages(result, long_messages)
+    result["raw"] = {"first_frames": frames, "opens": opens, "long_messages": long_messages}
     print()
     print(f"machine: CPU busy {context['cpu_busy_percent_first_frames']:.0f}% (all CPUs, anything running) "
           f"during the launches, {context['cpu_busy_percent_opens']:.0f}% during the opens; at the end: load average "
