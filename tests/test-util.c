@@ -6,6 +6,18 @@
 
 #include "test-util.h"
 
+/* What meson test sets for every test (tests/meson.build), filled in when
+ * a test binary is run on its own, so `_build/tests/test-workspace` works
+ * as it is. Runs before main(), before anything reads the environment. */
+__attribute__((constructor)) static void
+default_environment (void)
+{
+  g_setenv ("CAIRN_SOURCE_ROOT", CAIRN_TEST_SOURCE_ROOT, FALSE);
+  g_setenv ("CAIRN_BUILD_ROOT", CAIRN_TEST_BUILD_ROOT, FALSE);
+  g_setenv ("GSETTINGS_SCHEMA_DIR", CAIRN_TEST_BUILD_ROOT "/data", FALSE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", FALSE);
+}
+
 void
 test_util_result_cb (GObject      *source,
                      GAsyncResult *result,
