@@ -130,8 +130,17 @@ cairn_json_now_ms (void)
   return (double) (g_get_real_time () / 1000);
 }
 
+/* Returned by nesting_depth() for text with a comment or a '…' string. */
+#define NOT_JSON G_MAXUINT
+
 /* How deep @text nests arrays and objects, counting no further than @limit + 1.
- * Brackets inside strings do not count; the text need not be valid JSON. */
+ * Brackets inside strings do not count; the text need not be valid JSON.
+ *
+ * json-glib also accepts C comments and 'single-quoted' strings, which this
+ * count does not follow: a " inside one of them would hide every bracket
+ * after it from the count but not from the parser, whose recursion could
+ * then exhaust the stack. Neither is JSON, so a / or ' outside a string
+ * gives %NOT_JSON instead. */
 static guint
 nesting_depth (const char *text,
                gsize       length,
@@ -169,12 +178,42 @@ nesting_depth (const char *text,
           if (depth > 0)
             depth--;
           break;
+        case '/':
+        case '\'':
+          return NOT_JSON;
         default:
           break;
         }
     }
 
   return deepest;
+}
+
+/* json-glib's message quotes the token it stopped at as the bytes it
+ * decoded, which need not be UTF-8 (a lone surrogate escape comes out as
+ * CESU-8) and may be as long as the token: it goes into an error message
+ * the UI shows, so it is made valid, stripped of control characters and cut. */
+#define MAX_PARSER_MESSAGE 200
+
+static char *
+parser_message (const char *message)
+{
+  g_autofree char *valid = g_utf8_make_valid (message, -1);
+  GString *out = g_string_new (NULL);
+  const char *p;
+  guint n = 0;
+
+  for (p = valid; *p != '\0' && n < MAX_PARSER_MESSAGE; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!g_unichar_iscntrl (c))
+        g_string_append_unichar (out, c);
+    }
+  if (*p != '\0')
+    g_string_append (out, "…");
+
+  return g_string_free (out, FALSE);
 }
 
 /**
@@ -196,6 +235,7 @@ cairn_json_parse (const char  *text,
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) parse_error = NULL;
   JsonNode *root;
+  guint depth;
 
   if (text == NULL || length == 0)
     {
@@ -209,7 +249,14 @@ cairn_json_parse (const char  *text,
       return NULL;
     }
 
-  if (nesting_depth (text, length, CAIRN_JSON_MAX_DEPTH) > CAIRN_JSON_MAX_DEPTH)
+  depth = nesting_depth (text, length, CAIRN_JSON_MAX_DEPTH);
+  if (depth == NOT_JSON)
+    {
+      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                           _("The answer is not valid JSON: it has a comment or a single-quoted string."));
+      return NULL;
+    }
+  if (depth > CAIRN_JSON_MAX_DEPTH)
     {
       g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
                    _("The answer nests more than %d levels deep."), CAIRN_JSON_MAX_DEPTH);
@@ -219,8 +266,10 @@ cairn_json_parse (const char  *text,
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, text, (gssize) length, &parse_error))
     {
+      g_autofree char *reason = parser_message (parse_error->message);
+
       g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
-                   _("The answer is not valid JSON: %s"), parse_error->message);
+                   _("The answer is not valid JSON: %s"), reason);
       return NULL;
     }
 

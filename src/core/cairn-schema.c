@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -280,7 +281,11 @@ value_has_type (JsonNode       *value,
     case CAIRN_FIELD_BOOLEAN:
       return gtype == G_TYPE_BOOLEAN;
     case CAIRN_FIELD_NUMBER:
-      return gtype == G_TYPE_DOUBLE || gtype == G_TYPE_INT64;
+      /* Infinity and NaN (a Convex {"$float": …}, or 1e400 parsed) have no
+       * JSON spelling: json-glib writes them as inf.0 and nan.0, which no
+       * parser reads back, so an outbox payload or a cursor holding one
+       * would be lost. */
+      return gtype == G_TYPE_INT64 || (gtype == G_TYPE_DOUBLE && isfinite (json_node_get_double (value)));
     default:
       g_assert_not_reached ();
     }

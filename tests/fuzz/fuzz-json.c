@@ -17,6 +17,44 @@ LLVMFuzzerInitialize (int    *argc,
   return 0;
 }
 
+/* How deep @node nests: a scalar is 0, [] is 1, [[]] 2 — as the parser counts. */
+static guint
+tree_depth (JsonNode *node)
+{
+  guint deepest = 0;
+
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          guint depth = tree_depth (json_array_get_element (array, i));
+
+          deepest = MAX (deepest, depth);
+        }
+      return deepest + 1;
+    }
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          guint depth = tree_depth (member);
+
+          deepest = MAX (deepest, depth);
+        }
+      return deepest + 1;
+    }
+
+  return 0;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -33,6 +71,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       fuzz_check (g_utf8_validate (error->message, -1, NULL));
       return 0;
     }
+
+  /* the bound that keeps json-glib's recursion off the end of the stack
+   * (and that cairn_convex_value_decode() relies on) */
+  fuzz_check (tree_depth (root) <= CAIRN_JSON_MAX_DEPTH);
 
   decoded = cairn_convex_value_decode (root);
   fuzz_check (decoded != NULL);

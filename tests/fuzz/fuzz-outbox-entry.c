@@ -13,6 +13,7 @@
 #include "cairn-error.h"
 #include "cairn-json.h"
 #include "cairn-outbox.h"
+#include "cairn-schema.h"
 #include "fuzz-common.h"
 
 static const char well_formed_row[] =
@@ -56,15 +57,24 @@ same_member (JsonObject *row,
 }
 
 /* What the outbox writes for an entry (cairn_outbox_append_async()), it must
- * be able to read back: otherwise the write is lost on the next start. */
+ * be able to read back: otherwise the write is lost on the next start. The
+ * outbox is only handed payloads that passed validation for their table. */
 static void
 check_round_trip (JsonObject             *row,
                   const CairnOutboxEntry *entry)
 {
+  const CairnTableSpec *table = cairn_schema_lookup_table (entry->table);
   g_autoptr(JsonObject) again = json_object_new ();
   g_autoptr(CairnOutboxEntry) reread = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *payload_text = NULL;
+
+  if (table == NULL)
+    return;
+  if (entry->operation == CAIRN_OUTBOX_INSERT && !cairn_schema_validate_document (table, entry->payload, NULL))
+    return;
+  if (entry->operation == CAIRN_OUTBOX_PATCH && !cairn_schema_validate_patch (table, entry->payload, NULL))
+    return;
 
   if (entry->payload != NULL)
     {
@@ -78,12 +88,16 @@ check_round_trip (JsonObject             *row,
   json_object_set_string_member (again, "targetTable", entry->table);
   json_object_set_string_member (again, "documentId", entry->document_id);
   json_object_set_string_member (again, "payload", payload_text != NULL ? payload_text : "");
+  json_object_set_string_member (again, "status", entry->status == CAIRN_OUTBOX_FAILED ? "failed" : "pending");
+  json_object_set_string_member (again, "error", entry->error != NULL ? entry->error : "");
 
   reread = cairn_outbox_entry_from_row (again, &error);
   if (reread == NULL)
     g_printerr ("not read back: %s\n", error->message);
   fuzz_check (reread != NULL);
   fuzz_check (reread->operation == entry->operation);
+  fuzz_check (reread->status == entry->status);
+  fuzz_check (g_strcmp0 (reread->error, entry->error) == 0);
   fuzz_check ((reread->payload == NULL) == (entry->payload == NULL));
   if (entry->payload != NULL)
     fuzz_check (json_object_get_size (reread->payload) == json_object_get_size (entry->payload));
@@ -134,6 +148,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   fuzz_check (entry->document_id != NULL && same_member (row, "documentId", entry->document_id));
   fuzz_check (entry->operation <= CAIRN_OUTBOX_REMOVE);
   fuzz_check ((entry->payload == NULL) == (entry->operation == CAIRN_OUTBOX_REMOVE));
+  fuzz_check (entry->status <= CAIRN_OUTBOX_FAILED);
+  fuzz_check ((entry->error != NULL) == (entry->status == CAIRN_OUTBOX_FAILED));
 
   check_round_trip (row, entry);
 

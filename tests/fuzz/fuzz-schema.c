@@ -5,6 +5,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include "cairn-error.h"
 #include "cairn-json.h"
 #include "cairn-schema.h"
@@ -16,6 +18,27 @@ LLVMFuzzerInitialize (int    *argc,
 {
   fuzz_init ();
   return 0;
+}
+
+/* What validation lets through is written to a store as JSON text and read
+ * back from it later: it must read back, and pass again. */
+static void
+check_round_trip (const CairnTableSpec *table,
+                  JsonNode             *root,
+                  gboolean              patch)
+{
+  g_autofree char *text = json_to_string (root, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) again = cairn_json_parse (text, strlen (text), &error);
+
+  if (again == NULL)
+    g_printerr ("%s: not read back: %s\n", text, error->message);
+  fuzz_check (again != NULL && JSON_NODE_HOLDS_OBJECT (again));
+
+  if (patch)
+    fuzz_check (cairn_schema_validate_patch (table, json_node_get_object (again), NULL));
+  else
+    fuzz_check (cairn_schema_validate_document (table, json_node_get_object (again), NULL));
 }
 
 static void
@@ -58,6 +81,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
         ok = cairn_schema_validate_document (table, object, &error);
         check_verdict (ok, error);
+        if (ok)
+          check_round_trip (table, root, FALSE);
       }
       {
         g_autoptr(GError) error = NULL;
@@ -66,7 +91,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         check_verdict (ok, error);
         /* a patch may never carry the clientId */
         if (ok)
-          fuzz_check (!json_object_has_member (object, "clientId"));
+          {
+            fuzz_check (!json_object_has_member (object, "clientId"));
+            check_round_trip (table, root, TRUE);
+          }
       }
 
       json_object_iter_init (&iter, object);

@@ -69,6 +69,13 @@ BODIES = {
     'huge-integer': b'{"status":"success","value":[123456789012345678901234567890,-9223372036854775809]}',
     'duplicate-keys': b'{"status":"error","status":"success","value":1}',
     'trailing-garbage': b'{"status":"success","value":1} x',
+    # Found by fuzzing. json-glib quoted a lone surrogate escape as CESU-8
+    # bytes in its message, which reached the error message unchanged.
+    'found-surrogate-message': b'{"status":"success","value":"\\ud800status":"success","value""}',
+    # json-glib skips C comments and reads single-quoted strings; a " in
+    # either hid the brackets after it from the depth bound.
+    'found-comment-hides-depth': b'/*"*/' + b'[' * 65 + b']' * 65,
+    'found-single-quote-hides-depth': b"['\"'," + b'[' * 65 + b']' * 65 + b']',
 }
 
 # fuzz-convex-response: (status, body)
@@ -93,6 +100,7 @@ RESPONSES = {
     'raw-600': (0x0258, b'{"code":"X"}'),
     'raw-999': (0x03e7, b''),
     'raw-65535': (0xffff, b'{}'),
+    'found-surrogate-message': (200, b'{"satus":"sucud800cesValue is too larges","value":"\\ud80":"AAAAAAAA8D8="},"B":{"$0"}'),
 }
 
 
@@ -114,6 +122,9 @@ def main():
     for name, body in BODIES.items():
         write('fuzz-json', name, body)
         write('fuzz-convex-response', '200-' + name, status_prefix(200) + body)
+    # the stack overflow itself: past the bound unseen, json-glib recursed
+    # once per bracket (100 KB, but a run of one byte costs git nothing)
+    write('fuzz-json', 'found-comment-hides-depth-overflow', b'/*"*/' + b'[' * 100000)
     for name, (status, body) in RESPONSES.items():
         write('fuzz-convex-response', name, status_prefix(status) + body)
 
@@ -159,6 +170,10 @@ def main():
         'wrong-types': b'{"clientId":1,"operation":"insert","targetTable":[],"documentId":null,"payload":{}}',
         'empty-object': b'{}',
         'payload-only': b'\x00{"title":"t","content":"c"}',
+        'payload-valid-note': (b'\x00{"clientId":' + uuid + b',"title":"t","content":"c","pinned":false,'
+                               b'"createdAt":1,"updatedAt":2}'),
+        'payload-note-huge-number': (b'\x00{"clientId":' + uuid + b',"title":"t","content":"c","pinned":false,'
+                                     b'"createdAt":1e400,"updatedAt":2}'),
         'payload-deep': b'\x00' + DEEP,
         'payload-invalid-utf8': b'\x00{"title":"\xff"}',
         'payload-huge-number': b'\x00{"createdAt":1e400}',
@@ -166,6 +181,11 @@ def main():
         'payload-escaped-nul': b'\x00{"title":"a\\u0000b"}',
         'payload-empty': b'\x00',
         'row-then-payload': row % (b'patch', b'"x"') + b'\x00{"pinned":true}',
+        'failed': row[:-1] % (b'insert', b'"{}"') + b',"status":"failed","error":"too large"}',
+        'failed-no-error': row[:-1] % (b'patch', b'"{}"') + b',"status":"failed","error":5}',
+        'status-unknown': row[:-1] % (b'remove', b'""') + b',"status":"sent"}',
+        'status-number': row[:-1] % (b'remove', b'""') + b',"status":1}',
+        'status-empty': row[:-1] % (b'remove', b'""') + b',"status":""}',
     }
     for name, text in outbox.items():
         write('fuzz-outbox-entry', name, text)
