@@ -216,6 +216,40 @@ parser_message (const char *message)
   return g_string_free (out, FALSE);
 }
 
+/* json-glib turns a lone surrogate escape ("\udc00") into bytes that are
+ * not UTF-8 (and drops the character after it), so UTF-8 text can still
+ * give strings that are not: each one is checked. Recurses once per level,
+ * no deeper than the bound checked before parsing. */
+static gboolean
+strings_are_utf8 (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (!strings_are_utf8 (json_array_get_element (array, i)))
+          return FALSE;
+    }
+  else if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        if (!g_utf8_validate (name, -1, NULL) || !strings_are_utf8 (member))
+          return FALSE;
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      return g_utf8_validate (json_node_get_string (node), -1, NULL);
+    }
+
+  return TRUE;
+}
+
 /**
  * cairn_json_parse:
  * @text: (array length=length): JSON text, not necessarily NUL-terminated
@@ -277,6 +311,13 @@ cairn_json_parse (const char  *text,
   if (root == NULL)
     {
       g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE, _("The answer was empty."));
+      return NULL;
+    }
+
+  if (!strings_are_utf8 (root))
+    {
+      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                           _("The answer is not valid JSON: it has a lone surrogate escape (\\uD800–\\uDFFF)."));
       return NULL;
     }
 

@@ -55,6 +55,39 @@ tree_depth (JsonNode *node)
   return 0;
 }
 
+/* Whether every string and member name in @node is UTF-8, as the text was. */
+static gboolean
+tree_is_utf8 (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (!tree_is_utf8 (json_array_get_element (array, i)))
+          return FALSE;
+      return TRUE;
+    }
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        if (!g_utf8_validate (name, -1, NULL) || !tree_is_utf8 (member))
+          return FALSE;
+      return TRUE;
+    }
+
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_utf8_validate (json_node_get_string (node), -1, NULL);
+
+  return TRUE;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -75,6 +108,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   /* the bound that keeps json-glib's recursion off the end of the stack
    * (and that cairn_convex_value_decode() relies on) */
   fuzz_check (tree_depth (root) <= CAIRN_JSON_MAX_DEPTH);
+  /* text that is UTF-8 must give strings that are */
+  fuzz_check (tree_is_utf8 (root));
 
   decoded = cairn_convex_value_decode (root);
   fuzz_check (decoded != NULL);

@@ -76,6 +76,10 @@ BODIES = {
     # either hid the brackets after it from the depth bound.
     'found-comment-hides-depth': b'/*"*/' + b'[' * 65 + b']' * 65,
     'found-single-quote-hides-depth': b"['\"'," + b'[' * 65 + b']' * 65 + b']',
+    # json-glib decodes a lone low surrogate escape to bytes that are not
+    # UTF-8 (and drops the character after it): strings that are not text
+    'found-lone-surrogate-value': b'{"status":"success","value":"x\\udc00y"}',
+    'found-lone-surrogate-key': b'{"status":"success","value":{"t\\udc00itle":1}}',
 }
 
 # fuzz-convex-response: (status, body)
@@ -149,6 +153,10 @@ def main():
         'nul-in-key': b'{"ti\\u0000tle":"t"}',
         'invalid-utf8': b'{"title":"\xff"}',
         'deep': DEEP,
+        # found by fuzzing: the unknown member's name, not UTF-8, went into
+        # the error message
+        'found-lone-surrogate-key': b'{"t\\udc00itle":"t","colour":"red"}',
+        'lone-surrogate-value': b'{"title":"x\\udc00y"}',
     }
     for name, text in schema.items():
         write('fuzz-schema', name, text)
@@ -179,6 +187,7 @@ def main():
         'payload-huge-number': b'\x00{"createdAt":1e400}',
         'payload-nul': b'\x00{"title":"a\x00b"}',
         'payload-escaped-nul': b'\x00{"title":"a\\u0000b"}',
+        'payload-lone-surrogate': b'\x00{"title":"a\\udc00b"}',
         'payload-empty': b'\x00',
         'row-then-payload': row % (b'patch', b'"x"') + b'\x00{"pinned":true}',
         'failed': row[:-1] % (b'insert', b'"{}"') + b',"status":"failed","error":"too large"}',
