@@ -20,6 +20,7 @@
 #include "cairn-local-store.h"
 #include "cairn-message-row.h"
 #include "cairn-preferences-window.h"
+#include "cairn-schema.h"
 #include "cairn-window.h"
 #include "convex-peer.h"
 #include "failing-store.h"
@@ -842,6 +843,244 @@ test_new_conversation_fails_while_typing (Fixture       *f,
   assert_still_writing (window, cairn_conversation_get_client_id (conversation), "Eggs and milk");
   press_send (window);
   wait_for_label (rows_of (window_view (window)), "Eggs and milk");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Text the stores would refuse, refused as it is typed or pasted */
+
+#define TOO_LONG_TO_SEND "This message is too long to send ("
+
+static GtkWidget *
+send_button (CairnWindow *window)
+{
+  GtkWidget *button = find_widget (GTK_WIDGET (window_composer (window)),
+                                   match_action_button, "composer.send");
+
+  g_assert_nonnull (button);
+  return button;
+}
+
+static gboolean
+match_visible_label_prefix (GtkWidget     *widget,
+                            gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget)
+         && gtk_widget_is_drawable (widget)
+         && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), data);
+}
+
+/* The line under the text saying why it cannot be sent, if shown. */
+static const char *
+composer_refusal (CairnWindow *window)
+{
+  GtkWidget *label = find_widget (GTK_WIDGET (window_composer (window)),
+                                  match_visible_label_prefix, TOO_LONG_TO_SEND);
+
+  return label != NULL ? gtk_label_get_text (GTK_LABEL (label)) : NULL;
+}
+
+typedef struct {
+  GtkTextBuffer *buffer;
+  int            n_chars;
+} BufferFill;
+
+static gboolean
+buffer_filled (gpointer data)
+{
+  BufferFill *fill = data;
+
+  return gtk_text_buffer_get_char_count (fill->buffer) == fill->n_chars;
+}
+
+/* Puts @text on the clipboard and pastes it at the end of the composer's
+ * text, as Ctrl+V would. */
+static void
+paste_text (CairnWindow *window,
+            const char  *text)
+{
+  GtkWidget *view = composer_text_view (window);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  BufferFill fill = { buffer, gtk_text_buffer_get_char_count (buffer) + (int) g_utf8_strlen (text, -1) };
+  GtkTextIter end;
+
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_place_cursor (buffer, &end);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (view), text);
+  g_assert_true (gtk_widget_activate_action (view, "clipboard.paste", NULL));
+  wait_until (buffer_filled, &fill, "the pasted text in the composer");
+}
+
+/* 2 MiB pasted: refused where it was pasted, with what to do, and kept;
+ * nothing is sent. At the limit it goes, one byte over it does not. */
+static void
+test_composer_refuses_too_long (Fixture       *f,
+                                gconstpointer  data)
+{
+  CairnWindow *window = window_new (f);
+  g_autoptr(CairnConversation) conversation = create_conversation (f, "Logs");
+  CairnComposer *composer;
+  GtkTextBuffer *buffer;
+  g_autofree char *big = g_strnfill (2 * 1024 * 1024, 'x');
+  g_autofree char *kept = NULL;
+  g_autofree char *at_limit = NULL;
+  const char *refusal;
+  GtkTextIter end;
+
+  select_conversation (window, cairn_conversation_get_client_id (conversation));
+  composer = window_composer (window);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer_text_view (window)));
+  g_assert_null (composer_refusal (window));
+
+  paste_text (window, big);
+  run_for (100);
+
+  refusal = composer_refusal (window);
+  g_assert_nonnull (refusal);
+  g_assert_nonnull (strstr (refusal, "2.1\u00A0MB"));
+  g_assert_nonnull (strstr (refusal, "Shorten it or split it into several messages."));
+  g_assert_false (gtk_widget_is_sensitive (send_button (window)));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (send_button (window)), ==, refusal);
+
+  /* Ctrl+Enter, and a send asked for directly: nothing goes */
+  gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
+  cairn_composer_send (composer);
+  g_assert_false (cairn_composer_get_sending (composer));
+  run_for (200);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
+  kept = composer_text (window);
+  g_assert_cmpuint (strlen (kept), ==, strlen (big));
+  g_assert_true (g_str_equal (kept, big));
+
+  /* exactly as much as a message can hold, in two-byte characters and a
+   * line break, which takes two bytes as JSON: sendable */
+  {
+    GString *text = g_string_new (NULL);
+
+    while (text->len + 2 <= CAIRN_MAX_MESSAGE_TEXT_SIZE - 2)
+      g_string_append (text, "é");
+    g_string_append_c (text, '\n');
+    while (text->len < CAIRN_MAX_MESSAGE_TEXT_SIZE - 1)
+      g_string_append_c (text, 'y');
+    at_limit = g_string_free (text, FALSE);
+  }
+  gtk_text_buffer_set_text (buffer, at_limit, -1);
+  g_assert_null (composer_refusal (window));
+  g_assert_true (gtk_widget_is_sensitive (send_button (window)));
+
+  /* one byte more, typed at the end: refused; taken back: sendable */
+  type_text (window, "z");
+  g_assert_nonnull (composer_refusal (window));
+  g_assert_false (gtk_widget_is_sensitive (send_button (window)));
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  g_assert_true (gtk_text_buffer_backspace (buffer, &end, TRUE, TRUE));
+  g_assert_null (composer_refusal (window));
+
+  /* what the composer lets go, the store takes (the button acts a moment
+   * after it is activated, as when pressed) */
+  press_send (window);
+  wait_for_composer_text (window, "");
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Text that shows nothing cannot be sent, as empty text cannot. */
+static void
+test_composer_invisible_only (Fixture       *f,
+                              gconstpointer  data)
+{
+  CairnWindow *window = window_new (f);
+  g_autoptr(CairnConversation) conversation = create_conversation (f, "Quiet");
+  GtkTextBuffer *buffer;
+  GtkTextIter end;
+
+  select_conversation (window, cairn_conversation_get_client_id (conversation));
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer_text_view (window)));
+  g_assert_false (gtk_widget_is_sensitive (send_button (window)));
+
+  type_text (window, "\u200B\u200C\u200D\u2060\uFEFF \n\t");
+  g_assert_false (gtk_widget_is_sensitive (send_button (window)));
+  g_assert_null (composer_refusal (window));
+  cairn_composer_send (window_composer (window));
+  g_assert_false (cairn_composer_get_sending (window_composer (window)));
+
+  type_text (window, "!");
+  g_assert_true (gtk_widget_is_sensitive (send_button (window)));
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  g_assert_true (gtk_text_buffer_backspace (buffer, &end, TRUE, TRUE));
+  g_assert_false (gtk_widget_is_sensitive (send_button (window)));
+
+  run_for (200);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* 100 KB without a space, pasted: it wraps anywhere, and laying it out
+ * takes moments, not a frozen window (wrapping it between words took Pango
+ * over a minute). Prose still wraps between words. */
+static void
+test_composer_long_unbroken_paste (Fixture       *f,
+                                   gconstpointer  data)
+{
+  CairnWindow *window = window_new (f);
+  g_autoptr(CairnConversation) conversation = create_conversation (f, "Hashes");
+  GtkTextView *view;
+  GtkTextBuffer *buffer;
+  g_autofree char *unbroken = g_strnfill (100 * 1024, 'q');
+  g_autoptr(GString) prose = g_string_new (NULL);
+  GtkTextIter end;
+  GdkRectangle location;
+  gint64 started;
+  double seconds;
+
+  select_conversation (window, cairn_conversation_get_client_id (conversation));
+  view = GTK_TEXT_VIEW (composer_text_view (window));
+  buffer = gtk_text_view_get_buffer (view);
+  g_assert_cmpint (gtk_text_view_get_wrap_mode (view), ==, GTK_WRAP_WORD_CHAR);
+
+  /* long words typed one character at a time, and a long text of words */
+  for (guint i = 0; i < 500; i++)
+    type_text (window, "w");
+  while (prose->len < 20 * 1024)
+    g_string_append (prose, " Tomatoes along the south fence");
+  paste_text (window, prose->str);
+  g_assert_cmpint (gtk_text_view_get_wrap_mode (view), ==, GTK_WRAP_WORD_CHAR);
+  gtk_text_buffer_set_text (buffer, "", -1);
+
+  started = g_get_monotonic_time ();
+  paste_text (window, unbroken);
+  /* where the end is needs the whole paragraph laid out */
+  gtk_text_buffer_get_end_iter (gtk_text_view_get_buffer (view), &end);
+  gtk_text_view_get_iter_location (view, &end, &location);
+  run_for (100);
+  seconds = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
+  g_test_message ("pasting and laying out 100 KB took %.2f s", seconds);
+  g_assert_cmpfloat (seconds, <, 3.0);
+
+  /* wrapped: many lines high, no wider than the composer */
+  g_assert_cmpint (gtk_text_view_get_wrap_mode (view), ==, GTK_WRAP_CHAR);
+  g_assert_cmpint (location.y, >, 1000);
+  g_assert_cmpint (location.x, <=, gtk_widget_get_width (GTK_WIDGET (view)));
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window_composer (window))), <, 400);
+
+  /* typed onto it, one character at a time: each one lays the paragraph
+   * out again, which takes a moment but never freezes the window */
+  seconds = 0;
+  for (guint i = 0; i < 10; i++)
+    {
+      started = g_get_monotonic_time ();
+      type_text (window, "q");
+      run_for (5);
+      seconds = MAX (seconds, (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC);
+    }
+  g_test_message ("the slowest of 10 characters typed onto it took %.2f s", seconds);
+  g_assert_cmpfloat (seconds, <, 1.5);
+
+  /* emptied (sent, or cleared): words wrap between words again */
+  gtk_text_buffer_set_text (buffer, "", -1);
+  g_assert_cmpint (gtk_text_view_get_wrap_mode (view), ==, GTK_WRAP_WORD_CHAR);
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -2007,6 +2246,9 @@ main (int   argc,
   ADD ("/widgets/composer/conversation-updated-while-typing", FALSE, test_conversation_updated_while_typing);
   ADD ("/widgets/composer/new-conversation-while-typing", FALSE, test_new_conversation_while_typing);
   ADD ("/widgets/composer/new-conversation-fails-while-typing", TRUE, test_new_conversation_fails_while_typing);
+  ADD ("/widgets/composer/too-long-refused", FALSE, test_composer_refuses_too_long);
+  ADD ("/widgets/composer/invisible-only", FALSE, test_composer_invisible_only);
+  ADD ("/widgets/composer/long-unbroken-paste", FALSE, test_composer_long_unbroken_paste);
   ADD ("/widgets/preferences/database-page", FALSE, test_preferences_database_page);
   ADD ("/widgets/preferences/test-bad-url", FALSE, test_preferences_test_bad_url);
   ADD ("/widgets/preferences/test-empty-key", FALSE, test_preferences_test_empty_key);

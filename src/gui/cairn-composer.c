@@ -8,6 +8,19 @@
  * Sending keeps the text until the workspace confirms the message is stored;
  * on failure the text stays and ::failed tells the window what went wrong.
  *
+ * Text that could not be stored is refused as it is typed, not when it is
+ * sent: text that shows nothing cannot be sent, and text longer than a
+ * message can hold cannot either, with a line under it saying why and what
+ * to do. Both are checked on every edit, so neither looks at the whole
+ * text: the length is counted as it changes, and blank text is found at
+ * its first visible character.
+ *
+ * Text wraps between words, and anywhere in a word too long for a line.
+ * Pango takes time growing with the square of a paragraph's length to do
+ * that when the paragraph has no break opportunity (100 KB of a pasted
+ * hash: over a minute, the window frozen); once text with such a run is
+ * in the composer, it wraps at any character instead, until emptied.
+ *
  * A new conversation takes a moment to exist (a durable write; with BYOD on,
  * the deployment's answer). From the moment it is asked for, the composer is
  * for it: the draft shown is put away, and what is typed meanwhile goes to
@@ -19,12 +32,20 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 #include <adwaita.h>
 
 #include "cairn-composer.h"
+#include "cairn-error.h"
+#include "cairn-schema.h"
 
 typedef struct _Operation Operation;
+
+/* The longest run of characters without white space that still wraps
+ * between words: laid out in a few milliseconds. */
+#define MAX_WORD_WRAPPED_RUN 1000
 
 struct _CairnComposer
 {
@@ -47,9 +68,15 @@ struct _CairnComposer
   gboolean           expecting;
   char              *left_id;       /* the conversation left for it */
   char              *left_text;     /* and its text then */
+  /* The UTF-8 bytes in the buffer, counted as they come and go. */
+  gsize              n_bytes;
+  /* Why the store refused the text last sent, until it is edited. */
+  char              *refusal;
 
   GtkTextView       *text_view;
   GtkWidget         *placeholder_label;
+  GtkWidget         *send_button;
+  GtkLabel          *refusal_label;
 };
 
 G_DEFINE_FINAL_TYPE (CairnComposer, cairn_composer, GTK_TYPE_WIDGET)
@@ -135,14 +162,42 @@ get_text (CairnComposer *self)
   return gtk_text_buffer_get_text (buffer (self), &start, &end, FALSE);
 }
 
+/* Whether the text would look empty (cairn_text_is_blank(), the rule the
+ * stores apply), looking no further than its first visible character. */
 static gboolean
-is_blank (const char *text)
+buffer_is_blank (CairnComposer *self)
 {
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    if (!g_unichar_isspace (g_utf8_get_char (p)))
+  GtkTextIter iter;
+
+  gtk_text_buffer_get_start_iter (buffer (self), &iter);
+  for (; !gtk_text_iter_is_end (&iter); gtk_text_iter_forward_char (&iter))
+    if (!cairn_unichar_is_invisible (gtk_text_iter_get_char (&iter)))
       return FALSE;
 
   return TRUE;
+}
+
+/* About the room the text takes in a message document: its bytes, plus one
+ * for each line break, which JSON writes as two characters. The line count
+ * is kept by the buffer, the bytes by us: nothing here walks the text. */
+static gsize
+text_size (CairnComposer *self)
+{
+  return self->n_bytes + (gsize) gtk_text_buffer_get_line_count (buffer (self)) - 1;
+}
+
+static char *
+too_long_text (gsize size)
+{
+  g_autofree char *size_text = NULL;
+  g_autofree char *limit_text = NULL;
+
+  cairn_schema_format_sizes (size, CAIRN_MAX_MESSAGE_TEXT_SIZE, &size_text, &limit_text);
+
+  /* Translators: the first %s is the text's size, the second the most a message can hold, both like "1.3 MB" */
+  return g_strdup_printf (_("This message is too long to send (%s; at most about %s). "
+                            "Shorten it or split it into several messages."),
+                          size_text, limit_text);
 }
 
 static void
@@ -154,17 +209,45 @@ set_text_silently (CairnComposer *self,
   self->setting_text = FALSE;
 }
 
+/* Shows why the text cannot go as it is, or nothing. */
+static void
+show_refusal (CairnComposer *self,
+              const char    *refusal)
+{
+  gboolean shown = gtk_widget_get_visible (GTK_WIDGET (self->refusal_label));
+
+  /* called on every edit: only a change is worth a relayout */
+  if (refusal == NULL ? !shown : shown && g_str_equal (refusal, gtk_label_get_label (self->refusal_label)))
+    return;
+
+  gtk_label_set_label (self->refusal_label, refusal != NULL ? refusal : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->refusal_label), refusal != NULL);
+  gtk_widget_set_tooltip_text (self->send_button, refusal != NULL ? refusal : _("Send (Ctrl+Enter)"));
+  if (refusal != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->text_view),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, refusal,
+                                    -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self->text_view), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+}
+
 static void
 update_state (CairnComposer *self)
 {
-  g_autofree char *text = get_text (self);
+  g_autofree char *too_long = NULL;
   gboolean has_conversation = self->workspace != NULL && self->conversation_id != NULL;
+  gsize size = text_size (self);
+
+  if (size > CAIRN_MAX_MESSAGE_TEXT_SIZE)
+    too_long = too_long_text (size);
 
   /* typing on while a new conversation comes: the focus stays */
   gtk_widget_set_sensitive (GTK_WIDGET (self->text_view), has_conversation || self->expecting);
-  gtk_widget_set_visible (self->placeholder_label, *text == '\0');
+  gtk_widget_set_visible (self->placeholder_label, gtk_text_buffer_get_char_count (buffer (self)) == 0);
+  show_refusal (self, too_long != NULL ? too_long : self->refusal);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.send",
-                                 has_conversation && !self->sending && !is_blank (text));
+                                 has_conversation && !self->sending && too_long == NULL &&
+                                 !buffer_is_blank (self));
 }
 
 static void
@@ -408,6 +491,15 @@ send_message_cb (GObject      *object,
 
   if (message == NULL)
     {
+      /* what the text itself cannot be (too long once written out): said
+       * under it too, until it is edited */
+      if (g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT)
+          && g_strcmp0 (self->conversation_id, op->conversation_id) == 0)
+        {
+          g_free (self->refusal);
+          self->refusal = g_strdup (error->message);
+          update_state (self);
+        }
       /* Translators: %s is the reason */
       fail (self, _("Could not save the message: %s"), error->message);
       return;
@@ -429,9 +521,88 @@ send_message_cb (GObject      *object,
 
 /* Callbacks */
 
+/* The characters without white space next to @iter, backwards or forwards,
+ * up to the most that matters. */
+static guint
+run_beside (const GtkTextIter *iter,
+            gboolean           backwards)
+{
+  GtkTextIter i = *iter;
+  guint n = 0;
+
+  while (n <= MAX_WORD_WRAPPED_RUN)
+    {
+      if (backwards ? !gtk_text_iter_backward_char (&i) : gtk_text_iter_is_end (&i))
+        break;
+      if (g_unichar_isspace (gtk_text_iter_get_char (&i)))
+        break;
+      n++;
+      if (!backwards)
+        gtk_text_iter_forward_char (&i);
+    }
+
+  return n;
+}
+
+/* Whether inserting @text at @location makes a run without white space
+ * longer than word wrapping copes with. */
+static gboolean
+makes_long_run (const GtkTextIter *location,
+                const char        *text,
+                int                length)
+{
+  const char *end = text + length;
+  guint run = run_beside (location, TRUE);
+
+  for (const char *p = text; p < end; p = g_utf8_next_char (p))
+    {
+      run = g_unichar_isspace (g_utf8_get_char (p)) ? 0 : run + 1;
+      if (run > MAX_WORD_WRAPPED_RUN)
+        return TRUE;
+    }
+
+  return run + run_beside (location, FALSE) > MAX_WORD_WRAPPED_RUN;
+}
+
+/* Before the buffer changes (the default handlers run last), so the range
+ * deleted is still there to be measured. */
+static void
+on_insert_text (CairnComposer *self,
+                GtkTextIter   *location,
+                const char    *text,
+                int            length)
+{
+  self->n_bytes += length;
+
+  if (gtk_text_view_get_wrap_mode (self->text_view) == GTK_WRAP_WORD_CHAR &&
+      makes_long_run (location, text, length))
+    gtk_text_view_set_wrap_mode (self->text_view, GTK_WRAP_CHAR);
+}
+
+static void
+on_delete_range (CairnComposer *self,
+                 GtkTextIter   *start,
+                 GtkTextIter   *end)
+{
+  g_autofree char *deleted = NULL;
+
+  /* everything (a new draft shown, the text sent): nothing to measure */
+  if (gtk_text_iter_is_start (start) && gtk_text_iter_is_end (end))
+    {
+      self->n_bytes = 0;
+      return;
+    }
+
+  deleted = gtk_text_iter_get_text (start, end);
+  self->n_bytes -= MIN (self->n_bytes, strlen (deleted));
+}
+
 static void
 on_buffer_changed (CairnComposer *self)
 {
+  g_clear_pointer (&self->refusal, g_free);
+  if (gtk_text_buffer_get_char_count (buffer (self)) == 0)
+    gtk_text_view_set_wrap_mode (self->text_view, GTK_WRAP_WORD_CHAR);
   update_state (self);
 
   if (self->setting_text)
@@ -487,6 +658,7 @@ cairn_composer_finalize (GObject *object)
   g_free (self->conversation_id);
   g_free (self->left_id);
   g_free (self->left_text);
+  g_free (self->refusal);
 
   G_OBJECT_CLASS (cairn_composer_parent_class)->finalize (object);
 }
@@ -590,6 +762,8 @@ cairn_composer_class_init (CairnComposerClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/cairnapp/Cairn/cairn-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, CairnComposer, text_view);
   gtk_widget_class_bind_template_child (widget_class, CairnComposer, placeholder_label);
+  gtk_widget_class_bind_template_child (widget_class, CairnComposer, send_button);
+  gtk_widget_class_bind_template_child (widget_class, CairnComposer, refusal_label);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "cairn-composer");
 }
@@ -619,6 +793,10 @@ cairn_composer_init (CairnComposer *self)
                                   GTK_ACCESSIBLE_PROPERTY_MULTI_LINE, TRUE,
                                   -1);
 
+  g_signal_connect_object (buffer (self), "insert-text",
+                           G_CALLBACK (on_insert_text), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (buffer (self), "delete-range",
+                           G_CALLBACK (on_delete_range), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (buffer (self), "changed",
                            G_CALLBACK (on_buffer_changed), self, G_CONNECT_SWAPPED);
   add_send_shortcut (self);
@@ -725,9 +903,12 @@ cairn_composer_send (CairnComposer *self)
 
   g_return_if_fail (CAIRN_IS_COMPOSER (self));
 
-  text = get_text (self);
-  if (self->sending || self->workspace == NULL || self->conversation_id == NULL || is_blank (text))
+  /* what cannot be sent is said under the text already (update_state()) */
+  if (self->sending || self->workspace == NULL || self->conversation_id == NULL ||
+      text_size (self) > CAIRN_MAX_MESSAGE_TEXT_SIZE || buffer_is_blank (self))
     return;
+
+  text = get_text (self);
 
   /* Until the message is stored, the draft is what keeps it. */
   flush_draft (self);
