@@ -5,10 +5,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include <glib/gstdio.h>
 
 #include "cairn-error.h"
 #include "cairn-local-store.h"
+#include "cairn-schema.h"
 #include "cairn-workspace.h"
 #include "test-util.h"
 
@@ -274,6 +277,68 @@ test_drafts (Fixture       *f,
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "drafts"), ==, 0);
 }
 
+/* What a message can be, whichever store holds it: text that shows
+ * something, at most what a deployment accepts. Refused before anything is
+ * written, the outbox included. */
+static void
+test_message_limits (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CairnConversation) conversation = test_util_create_conversation (f->workspace, "Limits");
+  const char *id = cairn_conversation_get_client_id (conversation);
+  g_autofree char *longest = g_strnfill (CAIRN_MAX_MESSAGE_TEXT_SIZE, 'a');
+  g_autofree char *too_long = g_strnfill (2 * 1024 * 1024, 'b');
+  g_autoptr(CairnMessage) message = NULL;
+  g_autoptr(CairnConversation) remote = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* only invisible characters: as empty */
+  g_assert_null (test_util_send_message (f->workspace, id, "\u200B\u200C\u200D\u2060\uFEFF \n", &error));
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_true (g_str_has_prefix (error->message, "The message is empty"));
+  g_clear_error (&error);
+
+  cairn_workspace_rename_conversation_async (f->workspace, id, "\u2060\u200B", NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  g_assert_false (cairn_workspace_rename_conversation_finish (f->workspace, result, &error));
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, "A conversation needs a title with visible characters.");
+  g_clear_error (&error);
+
+  /* as much as the composer lets through goes; 2 MiB does not */
+  message = test_util_send_message (f->workspace, id, longest, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (cairn_message_get_content (message)), ==, CAIRN_MAX_MESSAGE_TEXT_SIZE);
+  g_clear_object (&message);
+
+  g_assert_null (test_util_send_message (f->workspace, id, too_long, &error));
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_true (g_str_has_prefix (error->message, "This message is too long to store ("));
+  g_clear_error (&error);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "messages"), ==, 1);
+
+  /* the same with BYOD on: refused at once, nothing waits in the outbox */
+  cairn_workspace_set_user_store (f->workspace, CAIRN_STORE (f->user_store));
+  remote = test_util_create_conversation (f->workspace, "On my deployment");
+  id = cairn_conversation_get_client_id (remote);
+
+  g_assert_null (test_util_send_message (f->workspace, id, too_long, &error));
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_true (g_str_has_prefix (error->message, "This message is too long to store ("));
+  g_clear_error (&error);
+  g_assert_null (test_util_send_message (f->workspace, id, "\uFEFF", &error));
+  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  message = test_util_send_message (f->workspace, id, longest, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->user_store), "messages"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "outbox"), ==, 0);
+
+  cairn_workspace_set_user_store (f->workspace, NULL);
+}
+
 /* Paged lists ---------------------------------------------------------------- */
 
 static void
@@ -460,6 +525,7 @@ main (int   argc,
   ADD ("/workspace/routing/data-lands", test_routing_data_lands);
   ADD ("/workspace/conversation-lifecycle", test_conversation_lifecycle);
   ADD ("/workspace/drafts", test_drafts);
+  ADD ("/workspace/message-limits", test_message_limits);
   ADD ("/workspace/paged-list/conversations", test_paged_conversations);
   ADD ("/workspace/paged-list/messages-reversed", test_paged_messages_reversed);
 #undef ADD
