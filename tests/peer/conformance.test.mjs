@@ -691,7 +691,7 @@ describe("the peer", { timeout: 120_000 }, () => {
       assert.equal((await convex.query(fn.ping, {})).app, "cairn");
     });
 
-    test("the answer comes without waiting for the rest of a body that is too large", async () => {
+    test("the answer comes without waiting for the rest of a body that is too large", { timeout: 20_000 }, async () => {
       const r = await postUnfinished(url, LIMIT + 1);
       assert.equal(r.status, 400);
       assert.deepEqual(JSON.parse(r.text), TOO_LARGE);
@@ -874,7 +874,8 @@ describe("--state", { timeout: 120_000 }, () => {
 
 // Functions of our own (--functions DIR) for what the Cairn functions cannot
 // show: a write at exactly the limit, several writes in one mutation, a
-// caught refusal, db.replace, a public mutation and an action.
+// caught refusal, db.replace, a public mutation, an action and a query with
+// paginationOpts that does not answer a page.
 const TEST_FUNCTIONS = {
   "schema.ts": `
     import { defineSchema, defineTable } from "convex/server";
@@ -891,7 +892,7 @@ const TEST_FUNCTIONS = {
   `,
   "items.ts": `
     import { v } from "convex/values";
-    import { internalAction, internalMutation, mutation } from "./_generated/server";
+    import { internalAction, internalMutation, internalQuery, mutation } from "./_generated/server";
 
     export const put = internalMutation({
       args: { s: v.array(v.string()) },
@@ -936,10 +937,16 @@ const TEST_FUNCTIONS = {
     });
 
     export const act = internalAction({ args: {}, handler: async () => "acted" });
+
+    // Takes paginationOpts but answers something else than a page.
+    export const count = internalQuery({
+      args: { paginationOpts: v.any() },
+      handler: async (ctx) => (await ctx.db.query("items").collect()).length,
+    });
   `,
 };
 
-describe("limits with functions of our own", { timeout: 120_000 }, () => {
+describe("functions of our own", { timeout: 120_000 }, () => {
   let dir;
   let peer;
   let admin;
@@ -997,6 +1004,14 @@ describe("limits with functions of our own", { timeout: 120_000 }, () => {
     assert.deepEqual(await items(), [5, 4, (1 << 20) - 67]);
   });
 
+  test("sizes are printed as the backend prints them: two decimals, a tie to the even one", async () => {
+    const put = makeFunctionReference("items:putOrFallBack");
+    const refusal = (bytes) => admin.mutation(put, { big: ofSize(bytes), small: "" });
+    assert.equal(await refusal(1_100_000), "Value is too large (1.05 MiB > maximum size 1 MiB)");
+    assert.equal(await refusal(1.125 * (1 << 20)), "Value is too large (1.12 MiB > maximum size 1 MiB)");
+    assert.equal(await refusal(1.375 * (1 << 20)), "Value is too large (1.38 MiB > maximum size 1 MiB)");
+  });
+
   test("the read-only key: public mutations are not checked, internal actions are", async () => {
     await control(peer.url, "reset", { data: true });
     const readOnly = client(peer.url, READ_ONLY_KEY);
@@ -1010,5 +1025,12 @@ describe("limits with functions of our own", { timeout: 120_000 }, () => {
       return true;
     });
     assert.equal(await admin.action(makeFunctionReference("items:act"), {}), "acted");
+  });
+
+  test("endless-cursor leaves an answer alone that is not a page", async () => {
+    await control(peer.url, "reset", { data: true });
+    await control(peer.url, "fault", { mode: "endless-cursor", variant: "changing" });
+    assert.equal(await admin.query(makeFunctionReference("items:count"), { paginationOpts: { numItems: 1, cursor: null } }), 0);
+    await control(peer.url, "reset", {});
   });
 });
