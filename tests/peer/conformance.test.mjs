@@ -655,6 +655,20 @@ describe("the peer", { timeout: 120_000 }, () => {
         assert.deepEqual(seen, [0, 1, 2, 3, 4]);
       });
 
+      test("a made-up cursor still leads on once the fault is over", async () => {
+        await control(url, "fault", { mode: "endless-cursor", variant: "changing", count: 1 });
+        let page = await convex.query(fn.list, listing(null));
+        const seen = times(page);
+        while (!page.isDone) {
+          page = await convex.query(fn.list, listing(page.continueCursor));
+          seen.push(...times(page));
+        }
+        assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+        await control(url, "fault", { mode: "endless-cursor", variant: "repeat", count: 1 });
+        const first = await convex.query(fn.list, listing(null));
+        assert.deepEqual(times(await convex.query(fn.list, listing(first.continueCursor))), [0, 1]);
+      });
+
       test("other requests are answered normally, and the listing ends again after a reset", async () => {
         await control(url, "fault", { mode: "endless-cursor", variant: "changing" });
         assert.equal((await convex.query(fn.ping, {})).app, "cairn");

@@ -486,9 +486,11 @@ async function api(req, url, body, active) {
   const fnPath = parseFunctionPath(pathText);
   const caller = authenticate(token);
   const id = requestId();
-  const endless = active?.mode === "endless-cursor" ? endlessCursor(active, request.args) : null;
+  const cursors = restoreCursor(request.args);
   const { answer, logLines = [] } = await runFunction(kind, fnPath, request.args, caller, id);
-  if (endless !== null && answer.status === "success" && isPage(answer.value)) answer.value = endless(answer.value);
+  if (active?.mode === "endless-cursor" && cursors !== undefined && answer.status === "success" && isPage(answer.value)) {
+    answer.value = endlessPage(active.variant, cursors, answer.value);
+  }
   const format = valueFormat(request.format ?? undefined);
   if (answer.status === "success") answer.value = exportValue(answer.value, format);
   if (answer.errorData !== undefined) answer.errorData = exportValue(answer.errorData, format);
@@ -579,7 +581,6 @@ function setFault(spec) {
   const modes = Object.keys(FAULT_MODES);
   if (!Object.hasOwn(FAULT_MODES, spec.mode)) throw badRequest("BadFault", `mode must be one of ${modes.join(", ")}`);
   fault = FAULT_MODES[spec.mode]({ ...spec });
-  madeUpCursors.clear();
   if (spec.seconds !== undefined) fault.until = Date.now() + spec.seconds * 1000;
   if (spec.count !== undefined) fault.remaining = spec.count;
 }
@@ -608,9 +609,10 @@ function answerInstead(active) {
 }
 
 // "endless-cursor": a listing that never says it is done. The cursors the
-// peer makes up stand for real ones, so following them keeps working (the
-// same page again for "repeat", the next real pages and then empty ones for
-// "changing") instead of failing on a cursor convex-test cannot read.
+// peer makes up stand for real ones, also once the fault is over, so
+// following them keeps working (the same page again for "repeat", the next
+// real pages and then empty ones for "changing") instead of failing on a
+// cursor convex-test cannot read.
 const madeUpCursors = new Map(); // made-up cursor -> the real one (null: the first page)
 const FIRST_PAGE_AGAIN = "peer-endless-first-page";
 
@@ -629,22 +631,25 @@ function isPage(value) {
 }
 
 /**
- * Puts back the real cursor behind a made-up one in the request's args and
- * returns what turns the real page into an endless one (null when the
- * request is not paginated).
+ * Puts the real cursor back into the request's args in place of one the
+ * peer made up. Returns the cursor as asked and the real one (undefined
+ * when the request is not paginated).
  */
-function endlessCursor(active, args) {
+function restoreCursor(args) {
   const opts = paginationOpts(args);
-  if (opts === undefined) return null;
+  if (opts === undefined) return undefined;
   const asked = opts.cursor;
   if (madeUpCursors.has(asked)) opts.cursor = madeUpCursors.get(asked);
-  return (page) => {
-    const repeat = active.variant === "repeat";
-    const cursor = repeat ? (asked ?? FIRST_PAGE_AGAIN) : randomBytes(18).toString("base64url");
-    const standsFor = repeat ? opts.cursor : page.continueCursor;
-    if (cursor !== standsFor) madeUpCursors.set(cursor, standsFor);
-    return { ...page, isDone: false, continueCursor: cursor };
-  };
+  return { asked, real: opts.cursor };
+}
+
+/** The real page made endless: never done, and a made-up cursor that leads back here or on. */
+function endlessPage(variant, { asked, real }, page) {
+  const repeat = variant === "repeat";
+  const cursor = repeat ? (asked ?? FIRST_PAGE_AGAIN) : randomBytes(18).toString("base64url");
+  const standsFor = repeat ? real : page.continueCursor;
+  if (cursor !== standsFor) madeUpCursors.set(cursor, standsFor);
+  return { ...page, isDone: false, continueCursor: cursor };
 }
 
 function releaseHung() {
@@ -665,11 +670,13 @@ async function control(req, url, body) {
     case "POST /_peer/reset": {
       const { data = false } = json();
       fault = null;
-      madeUpCursors.clear();
       releaseHung();
       config = { ...DEFAULT_CONFIG };
       stats = { requests: 0, byRoute: {}, byFunction: {} };
-      if (data) await serially(() => (t = convexTest(schema, modules)));
+      if (data) {
+        await serially(() => (t = convexTest(schema, modules)));
+        madeUpCursors.clear(); // what they stood for is gone
+      }
       return { status: 200, json: { ok: true } };
     }
     case "GET /_peer/config":
