@@ -189,6 +189,14 @@ cairn_function_error (JsonObject *data)
   if (code == NULL)
     code = "";
 
+  /* "", or nothing left once control characters are dropped: the error
+   * still needs words for the UI */
+  if (*message == '\0')
+    {
+      g_free (message);
+      message = g_strdup (_("A Cairn function failed on your database without saying why."));
+    }
+
   if (g_str_equal (code, "NotFound"))
     return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND, message);
   if (g_str_has_prefix (code, "Invalid") || g_str_has_prefix (code, "Unknown"))

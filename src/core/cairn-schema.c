@@ -263,6 +263,23 @@ field_type_name (CairnFieldType type)
     }
 }
 
+/* Whether json-glib writes @value as JSON that reads back. It writes a
+ * double as %.17g and adds ".0" when that has no point: 5e40 becomes
+ * 5e+40.0, infinity and NaN inf.0 and nan.0, none of them JSON. An outbox
+ * payload or a cursor holding one would never be read again. */
+static gboolean
+double_is_writable (double value)
+{
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    return FALSE;
+
+  g_ascii_dtostr (text, sizeof text, value);
+
+  return strchr (text, 'e') == NULL || strchr (text, '.') != NULL;
+}
+
 static gboolean
 value_has_type (JsonNode       *value,
                 CairnFieldType  type)
@@ -281,11 +298,7 @@ value_has_type (JsonNode       *value,
     case CAIRN_FIELD_BOOLEAN:
       return gtype == G_TYPE_BOOLEAN;
     case CAIRN_FIELD_NUMBER:
-      /* Infinity and NaN (a Convex {"$float": …}, or 1e400 parsed) have no
-       * JSON spelling: json-glib writes them as inf.0 and nan.0, which no
-       * parser reads back, so an outbox payload or a cursor holding one
-       * would be lost. */
-      return gtype == G_TYPE_INT64 || (gtype == G_TYPE_DOUBLE && isfinite (json_node_get_double (value)));
+      return gtype == G_TYPE_INT64 || (gtype == G_TYPE_DOUBLE && double_is_writable (json_node_get_double (value)));
     default:
       g_assert_not_reached ();
     }

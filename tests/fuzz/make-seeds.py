@@ -80,6 +80,12 @@ BODIES = {
     # UTF-8 (and drops the character after it): strings that are not text
     'found-lone-surrogate-value': b'{"status":"success","value":"x\\udc00y"}',
     'found-lone-surrogate-key': b'{"status":"success","value":{"t\\udc00itle":1}}',
+    # errorData with a message that comes out empty (\u0000 ends a string in
+    # json-glib, control characters are dropped): an error without words
+    'found-empty-function-message': (b'{"status":"error","errorrMessage":"x","errorData":'
+                                     b'{"code":"NotFound","message":"\\u0000gone"}}'),
+    'error-data-message-empty': b'{"status":"error","errorData":{"code":"InvalidArgument","message":""}}',
+    'error-data-message-control': b'{"status":"error","errorData":{"message":"\\u0007\\u001b"}}',
 }
 
 # fuzz-convex-response: (status, body)
@@ -157,6 +163,10 @@ def main():
         # the error message
         'found-lone-surrogate-key': b'{"t\\udc00itle":"t","colour":"red"}',
         'lone-surrogate-value': b'{"title":"x\\udc00y"}',
+        # found by fuzzing: json-glib writes 5e40 as 5e+40.0, which it cannot
+        # read back
+        'found-exponent-without-point': b'{"createdAt":5e40,"updatedAt":-0e90}',
+        'exponent-with-point': b'{"createdAt":1.5e40,"updatedAt":1e-7}',
     }
     for name, text in schema.items():
         write('fuzz-schema', name, text)
@@ -188,6 +198,8 @@ def main():
         'payload-nul': b'\x00{"title":"a\x00b"}',
         'payload-escaped-nul': b'\x00{"title":"a\\u0000b"}',
         'payload-lone-surrogate': b'\x00{"title":"a\\udc00b"}',
+        'payload-note-exponent': (b'\x00{"clientId":' + uuid + b',"title":"t","content":"c","pinned":false,'
+                                  b'"createdAt":1e20,"updatedAt":2}'),
         'payload-empty': b'\x00',
         'row-then-payload': row % (b'patch', b'"x"') + b'\x00{"pinned":true}',
         'failed': row[:-1] % (b'insert', b'"{}"') + b',"status":"failed","error":"too large"}',
