@@ -1,4 +1,4 @@
-/* test-router.c — every table lands where seed 002's TABLE_LOCATIONS says
+/* test-router.c — every table lands where the routing map says
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -32,7 +32,7 @@ typedef enum {
   CAIRN_BLOCK_REASON_BAD_CONFIG,
 } CairnBlockReason;
 
-/* Per-request retries (seed 001): 100 ms, 200 ms, 400 ms, each with jitter. */
+/* Per-request retries: 100 ms, 200 ms, 400 ms, each with jitter. */
 #define CAIRN_CONNECTION_REQUEST_RETRIES     3
 #define CAIRN_CONNECTION_REQUEST_BASE_MS     100
 /* Probes while blocked: 1 s doubling, capped at 10 s, with jitter. */

@@ -1,6 +1,7 @@
 /* cairn-router.c
  *
- * The table map of the BYOD plan (seed 002), plus Cairn's own app tables.
+ * Where every table lives: content on the user's deployment when BYOD is
+ * on, app data always in the main store (docs/ARCHITECTURE.md, "Routing").
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -106,7 +106,7 @@ static const CairnIndexSpec content_move_indexes[] = {
 };
 
 /* App data: writes for the user's deployment, durable until it acknowledged
- * them (DESIGN.md, "No data lost"). Replayed in order of creation. A write
+ * them (docs/ARCHITECTURE.md, "No data lost"). Replayed in order of creation. A write
  * the deployment refused for good stays, "failed" with the reason in
  * "error", until the user retries or discards it; "pending" ones are sent.
  * (Added in local database version 2; see cairn-local-store.c.) */

@@ -1,7 +1,7 @@
 /* cairn-workspace-byod.c — Bring Your Own Database for a workspace
  *
  * Switching content to the user's deployment and back. The order of each
- * switch is what keeps the rules of DESIGN.md:
+ * switch is what keeps the routing and secrets rules (docs/ARCHITECTURE.md):
  *
  *  enable:  key into the keyring → config into the main store → user store on
  *  disable: key out of the keyring → config into the main store → user store off

@@ -1,7 +1,7 @@
 /* cairn-workspace.c
  *
  * The workspace owns the stores of one set of content and applies the
- * routing rules of DESIGN.md to every call:
+ * routing rules (docs/ARCHITECTURE.md, "Routing") to every call:
  *
  *  1. a table whose location is "main" always goes to the main store;
  *  2. a "user" table goes to the main store while BYOD is off;

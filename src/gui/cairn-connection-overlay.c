@@ -78,7 +78,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* Seed 000: after more than two failed retries, a hint. */
+/* After more than two failed retries, a hint (docs/ARCHITECTURE.md, "Connection states"). */
 #define HINT_AFTER_FAILED_RETRIES 2
 /* Narrower than this, the buttons below the way out go one under the other. */
 #define SIDE_BY_SIDE_WIDTH 460
