@@ -768,6 +768,19 @@ cairn_composer_class_init (CairnComposerClass *klass)
   gtk_widget_class_set_css_name (widget_class, "cairn-composer");
 }
 
+/* Ctrl+Enter means send, and only that: when the text cannot be sent (it
+ * is empty, or too long and says so) it does nothing, rather than fall
+ * through to the text view and add a line break to the text. */
+static gboolean
+send_shortcut_cb (GtkWidget *widget,
+                  GVariant  *args,
+                  gpointer   user_data)
+{
+  cairn_composer_send (CAIRN_COMPOSER (widget));
+
+  return TRUE;
+}
+
 /* Ctrl+Enter is caught before the text view turns it into a new line. */
 static void
 add_send_shortcut (CairnComposer *self)
@@ -775,7 +788,7 @@ add_send_shortcut (CairnComposer *self)
   GtkEventController *controller = gtk_shortcut_controller_new ();
   GtkShortcutTrigger *trigger =
     gtk_shortcut_trigger_parse_string ("<Control>Return|<Control>KP_Enter|<Control>ISO_Enter");
-  GtkShortcutAction *action = gtk_named_action_new ("composer.send");
+  GtkShortcutAction *action = gtk_callback_action_new (send_shortcut_cb, NULL, NULL);
 
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
