@@ -328,17 +328,22 @@ setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
               gpointer                  user_data)
 {
+  CairnConversationView *self = user_data;
+
   gtk_list_item_set_activatable (list_item, FALSE);
-  gtk_list_item_set_child (list_item, cairn_message_row_new ());
+  gtk_list_item_set_child (list_item, cairn_message_row_new (self->workspace));
 }
 
+/* A row made before the workspace changed gets the new one. */
 static void
 bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *list_item,
              gpointer                  user_data)
 {
+  CairnConversationView *self = user_data;
   GtkWidget *row = gtk_list_item_get_child (list_item);
 
+  cairn_message_row_set_workspace (CAIRN_MESSAGE_ROW (row), self->workspace);
   cairn_message_row_set_message (CAIRN_MESSAGE_ROW (row), gtk_list_item_get_item (list_item));
 }
 
@@ -501,8 +506,8 @@ cairn_conversation_view_init (CairnConversationView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
   gtk_list_view_set_factory (self->list_view, factory);
 

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "cairn-message.h"
+#include "cairn-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -14,9 +15,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (CairnMessageRow, cairn_message_row, CAIRN, MESSAGE_ROW, GtkWidget)
 
-GtkWidget    *cairn_message_row_new         (void);
-CairnMessage *cairn_message_row_get_message (CairnMessageRow *self);
-void          cairn_message_row_set_message (CairnMessageRow *self,
-                                             CairnMessage    *message);
+GtkWidget      *cairn_message_row_new           (CairnWorkspace  *workspace);
+CairnWorkspace *cairn_message_row_get_workspace (CairnMessageRow *self);
+void            cairn_message_row_set_workspace (CairnMessageRow *self,
+                                                 CairnWorkspace  *workspace);
+CairnMessage   *cairn_message_row_get_message   (CairnMessageRow *self);
+void            cairn_message_row_set_message   (CairnMessageRow *self,
+                                                 CairnMessage    *message);
 
 G_END_DECLS
