@@ -123,6 +123,34 @@ cairn_json_compare (JsonNode *a,
     }
 }
 
+/**
+ * cairn_json_scalar_copy:
+ * @value: a string, boolean or number
+ *
+ * A fresh node with the value of @value, sharing nothing with it:
+ * json_node_copy() shares the underlying JsonValue, which must not cross to
+ * another thread while its owner may still change it.
+ *
+ * Returns: (transfer full): the copy
+ */
+JsonNode *
+cairn_json_scalar_copy (JsonNode *value)
+{
+  JsonNode *node = json_node_alloc ();
+  GType type = json_node_get_value_type (value);
+
+  if (type == G_TYPE_STRING)
+    json_node_init_string (node, json_node_get_string (value));
+  else if (type == G_TYPE_BOOLEAN)
+    json_node_init_boolean (node, json_node_get_boolean (value));
+  else if (type == G_TYPE_INT64)
+    json_node_init_int (node, json_node_get_int (value));
+  else
+    json_node_init_double (node, json_node_get_double (value));
+
+  return node;
+}
+
 /* Wall-clock time in milliseconds, as Convex's Date.now() gives it. */
 double
 cairn_json_now_ms (void)

@@ -2,14 +2,14 @@
  *
  * CairnStore over an embedded SQLite file.
  *
- * Every table of cairn-schema becomes one SQL table: a column per field,
- * named exactly as the field, plus "seq", the insertion order that breaks
- * ties in every index. All SQLite work runs on one worker thread, so the
- * operations of a store execute in the order they were issued; each result
- * comes back in the main context of the caller that issued it.
+ * All SQLite work runs on one worker thread, so the operations of a store
+ * execute in the order they were issued; each result comes back in the main
+ * context of the caller that issued it.
  *
- * Requests are checked against the schema on the caller's thread before
- * they are queued, so the worker only ever sees well-formed work.
+ * Requests are checked against the schema and planned (cairn-sql) on the
+ * caller's thread before they are queued, so the worker only ever sees
+ * well-formed statements to run. The tables themselves and their upgrades
+ * are cairn-local-schema's.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,18 +18,18 @@
 #include "config.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
 #include "cairn-error.h"
+#include "cairn-local-schema.h"
 #include "cairn-local-store.h"
-#include "cairn-schema.h"
+#include "cairn-page-cursor.h"
+#include "cairn-sql.h"
 
-#define BUSY_TIMEOUT_MS   5000
-#define MAX_CASCADE_DEPTH 8
+#define BUSY_TIMEOUT_MS 5000
 
 struct _CairnLocalStore
 {
@@ -79,14 +79,10 @@ struct _Work
 {
   WorkFunc              func;
   const CairnTableSpec *table;
-  char                 *client_id;
-  JsonObject           *object;       /* document or fields: scalars only, ours */
-
-  /* list */
-  const CairnIndexSpec *index;
-  char                 *sql;
-  GPtrArray            *params;       /* (element-type JsonNode) */
-  guint                 page_size;
+  char                 *client_id;    /* get, insert, patch: which document, should it be missing */
+  CairnSqlList         *list;         /* list */
+  GPtrArray            *writes;       /* (element-type CairnSqlStatement) insert, patch, remove */
+  CairnSqlStatement    *read;         /* get, insert, patch: the document afterwards */
 
   /* outcome, set on the worker */
   gpointer              result;
@@ -110,9 +106,9 @@ static void
 work_free (Work *work)
 {
   g_free (work->client_id);
-  g_clear_pointer (&work->object, json_object_unref);
-  g_free (work->sql);
-  g_clear_pointer (&work->params, g_ptr_array_unref);
+  g_clear_pointer (&work->list, cairn_sql_list_free);
+  g_clear_pointer (&work->writes, g_ptr_array_unref);
+  g_clear_pointer (&work->read, cairn_sql_statement_free);
   if (work->result != NULL && work->result_free != NULL)
     work->result_free (work->result);
   g_clear_error (&work->error);
@@ -205,208 +201,6 @@ lookup_table (const char  *name,
 }
 
 /* ------------------------------------------------------------------------
- * JSON values
- * ------------------------------------------------------------------------ */
-
-/* A fresh node with the value of @value, sharing nothing with it:
- * json_node_copy() shares the underlying JsonValue, which must not
- * cross to the worker thread while the caller may still change it. */
-static JsonNode *
-scalar_node_new (JsonNode *value)
-{
-  JsonNode *node = json_node_alloc ();
-  GType type = json_node_get_value_type (value);
-
-  if (type == G_TYPE_STRING)
-    json_node_init_string (node, json_node_get_string (value));
-  else if (type == G_TYPE_BOOLEAN)
-    json_node_init_boolean (node, json_node_get_boolean (value));
-  else if (type == G_TYPE_INT64)
-    json_node_init_int (node, json_node_get_int (value));
-  else
-    json_node_init_double (node, json_node_get_double (value));
-
-  return node;
-}
-
-/* A private copy of a validated document or patch. */
-static JsonObject *
-copy_scalars (JsonObject *object)
-{
-  JsonObject *copy = json_object_new ();
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *value;
-
-  json_object_iter_init (&iter, object);
-  while (json_object_iter_next (&iter, &name, &value))
-    json_object_set_member (copy, name, scalar_node_new (value));
-
-  return copy;
-}
-
-/* ------------------------------------------------------------------------
- * SQL text, derived from the schema
- * ------------------------------------------------------------------------ */
-
-static void
-append_identifier (GString    *sql,
-                   const char *name)
-{
-  g_string_append_c (sql, '"');
-  for (const char *p = name; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (sql, '"');
-      g_string_append_c (sql, *p);
-    }
-  g_string_append_c (sql, '"');
-}
-
-static const char *
-column_type (CairnFieldType type)
-{
-  switch (type)
-    {
-    case CAIRN_FIELD_STRING:
-      return "TEXT";
-    case CAIRN_FIELD_BOOLEAN:
-      return "INTEGER";
-    case CAIRN_FIELD_NUMBER:
-      return "REAL";
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static void
-append_column (GString              *sql,
-               const CairnFieldSpec *field)
-{
-  g_string_append (sql, ", ");
-  append_identifier (sql, field->name);
-  g_string_append_printf (sql, " %s NOT NULL", column_type (field->type));
-
-  if (g_str_equal (field->name, "clientId"))
-    g_string_append (sql, " UNIQUE");
-
-  if (field->type == CAIRN_FIELD_BOOLEAN)
-    {
-      g_string_append (sql, " CHECK (");
-      append_identifier (sql, field->name);
-      g_string_append (sql, " IN (0, 1))");
-    }
-}
-
-static char *
-create_table_sql (const CairnTableSpec *table)
-{
-  GString *sql = g_string_new ("CREATE TABLE IF NOT EXISTS ");
-
-  append_identifier (sql, table->name);
-  g_string_append (sql, " (seq INTEGER PRIMARY KEY");
-  for (guint i = 0; i < table->n_fields; i++)
-    append_column (sql, &table->fields[i]);
-  g_string_append (sql, ") STRICT");
-
-  return g_string_free (sql, FALSE);
-}
-
-/* Named "<table>_<index>"; its last column is seq, the tie-breaker. */
-static char *
-create_index_sql (const CairnTableSpec *table,
-                  const CairnIndexSpec *index)
-{
-  GString *sql = g_string_new ("CREATE INDEX IF NOT EXISTS ");
-  g_autofree char *name = g_strconcat (table->name, "_", index->name, NULL);
-
-  append_identifier (sql, name);
-  g_string_append (sql, " ON ");
-  append_identifier (sql, table->name);
-  g_string_append (sql, " (");
-  for (guint i = 0; index->fields[i] != NULL; i++)
-    {
-      append_identifier (sql, index->fields[i]);
-      g_string_append (sql, ", ");
-    }
-  g_string_append (sql, "seq)");
-
-  return g_string_free (sql, FALSE);
-}
-
-/* "SELECT seq, <every field> FROM <table>": read back with read_document(). */
-static void
-append_select (GString              *sql,
-               const CairnTableSpec *table)
-{
-  g_string_append (sql, "SELECT seq");
-  for (guint i = 0; i < table->n_fields; i++)
-    {
-      g_string_append (sql, ", ");
-      append_identifier (sql, table->fields[i].name);
-    }
-  g_string_append (sql, " FROM ");
-  append_identifier (sql, table->name);
-}
-
-static char *
-select_by_id_sql (const CairnTableSpec *table)
-{
-  GString *sql = g_string_new (NULL);
-
-  append_select (sql, table);
-  g_string_append (sql, " WHERE \"clientId\" = ?1");
-
-  return g_string_free (sql, FALSE);
-}
-
-static char *
-insert_sql (const CairnTableSpec *table)
-{
-  GString *sql = g_string_new ("INSERT INTO ");
-
-  append_identifier (sql, table->name);
-  g_string_append (sql, " (");
-  for (guint i = 0; i < table->n_fields; i++)
-    {
-      if (i > 0)
-        g_string_append (sql, ", ");
-      append_identifier (sql, table->fields[i].name);
-    }
-  g_string_append (sql, ") VALUES (");
-  for (guint i = 0; i < table->n_fields; i++)
-    g_string_append (sql, i > 0 ? ", ?" : "?");
-  g_string_append (sql, ") ON CONFLICT (\"clientId\") DO NOTHING");
-
-  return g_string_free (sql, FALSE);
-}
-
-/* The fields of @fields in schema order, so one set of fields is one SQL text. */
-static char *
-update_sql (const CairnTableSpec *table,
-            JsonObject           *fields)
-{
-  GString *sql = g_string_new ("UPDATE ");
-  gboolean first = TRUE;
-
-  append_identifier (sql, table->name);
-  g_string_append (sql, " SET ");
-  for (guint i = 0; i < table->n_fields; i++)
-    {
-      if (!json_object_has_member (fields, table->fields[i].name))
-        continue;
-      if (!first)
-        g_string_append (sql, ", ");
-      append_identifier (sql, table->fields[i].name);
-      g_string_append (sql, " = ?");
-      first = FALSE;
-    }
-  g_string_append (sql, " WHERE \"clientId\" = ?");
-
-  return g_string_free (sql, FALSE);
-}
-
-/* ------------------------------------------------------------------------
  * Statements (worker thread)
  * ------------------------------------------------------------------------ */
 
@@ -443,14 +237,50 @@ prepare (CairnLocalStore  *self,
   return stmt;
 }
 
-/* Runs a statement that returns no rows. */
-static gboolean
-execute (CairnLocalStore  *self,
-         const char       *sql,
-         GError          **error)
+/* Each value as the type it holds: a boolean as 0 or 1, the way the
+ * tables store it; an integer given for a number field is made REAL by
+ * its column, the table being STRICT. */
+static void
+bind_value (sqlite3_stmt *stmt,
+            int           position,
+            JsonNode     *value)
 {
-  g_autoptr(CachedStatement) stmt = prepare (self, sql, error);
+  GType type = json_node_get_value_type (value);
 
+  if (type == G_TYPE_STRING)
+    sqlite3_bind_text (stmt, position, json_node_get_string (value), -1, SQLITE_TRANSIENT);
+  else if (type == G_TYPE_BOOLEAN)
+    sqlite3_bind_int (stmt, position, json_node_get_boolean (value) ? 1 : 0);
+  else if (type == G_TYPE_INT64)
+    sqlite3_bind_int64 (stmt, position, json_node_get_int (value));
+  else
+    sqlite3_bind_double (stmt, position, json_node_get_double (value));
+}
+
+/* The cached statement of @statement's text, with its values bound. */
+static CachedStatement *
+prepare_bound (CairnLocalStore          *self,
+               const CairnSqlStatement  *statement,
+               GError                  **error)
+{
+  sqlite3_stmt *stmt = prepare (self, statement->text, error);
+
+  if (stmt == NULL)
+    return NULL;
+
+  for (guint i = 0; i < statement->binds->len; i++)
+    bind_value (stmt, i + 1, g_ptr_array_index (statement->binds, i));
+
+  return stmt;
+}
+
+/* Runs a statement that returns no rows. NULL, one that could not be
+ * prepared, fails: its error is set already. */
+static gboolean
+step_done (CairnLocalStore  *self,
+           CachedStatement  *stmt,
+           GError          **error)
+{
   if (stmt == NULL)
     return FALSE;
 
@@ -461,6 +291,26 @@ execute (CairnLocalStore  *self,
     }
 
   return TRUE;
+}
+
+static gboolean
+execute (CairnLocalStore  *self,
+         const char       *sql,
+         GError          **error)
+{
+  g_autoptr(CachedStatement) stmt = prepare (self, sql, error);
+
+  return step_done (self, stmt, error);
+}
+
+static gboolean
+execute_statement (CairnLocalStore          *self,
+                   const CairnSqlStatement  *statement,
+                   GError                  **error)
+{
+  g_autoptr(CachedStatement) stmt = prepare_bound (self, statement, error);
+
+  return step_done (self, stmt, error);
 }
 
 static gboolean
@@ -483,46 +333,6 @@ rollback (CairnLocalStore *self)
 {
   if (!sqlite3_get_autocommit (self->db))
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-static void
-bind_value (sqlite3_stmt         *stmt,
-            int                   position,
-            const CairnFieldSpec *field,
-            JsonNode             *value)
-{
-  switch (field->type)
-    {
-    case CAIRN_FIELD_STRING:
-      sqlite3_bind_text (stmt, position, json_node_get_string (value), -1, SQLITE_TRANSIENT);
-      break;
-    case CAIRN_FIELD_BOOLEAN:
-      sqlite3_bind_int (stmt, position, json_node_get_boolean (value) ? 1 : 0);
-      break;
-    case CAIRN_FIELD_NUMBER:
-      sqlite3_bind_double (stmt, position, json_node_get_double (value));
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-/* Query parameters carry their own type (seq is an integer, not a field). */
-static void
-bind_param (sqlite3_stmt *stmt,
-            int           position,
-            JsonNode     *value)
-{
-  GType type = json_node_get_value_type (value);
-
-  if (type == G_TYPE_STRING)
-    sqlite3_bind_text (stmt, position, json_node_get_string (value), -1, SQLITE_TRANSIENT);
-  else if (type == G_TYPE_BOOLEAN)
-    sqlite3_bind_int (stmt, position, json_node_get_boolean (value) ? 1 : 0);
-  else if (type == G_TYPE_INT64)
-    sqlite3_bind_int64 (stmt, position, json_node_get_int (value));
-  else
-    sqlite3_bind_double (stmt, position, json_node_get_double (value));
 }
 
 /* The fields of @table from the current row, starting at column 1 (0 is seq). */
@@ -559,30 +369,27 @@ read_document (const CairnTableSpec *table,
   return document;
 }
 
-/* The stored document, or NULL with CAIRN_ERROR_NOT_FOUND. */
+/* The document @work reads, or NULL with CAIRN_ERROR_NOT_FOUND. */
 static JsonObject *
-select_document (CairnLocalStore       *self,
-                 const CairnTableSpec  *table,
-                 const char            *client_id,
-                 GError               **error)
+select_document (CairnLocalStore  *self,
+                 Work             *work,
+                 GError          **error)
 {
-  g_autofree char *sql = select_by_id_sql (table);
-  g_autoptr(CachedStatement) stmt = prepare (self, sql, error);
+  g_autoptr(CachedStatement) stmt = prepare_bound (self, work->read, error);
   int rc;
 
   if (stmt == NULL)
     return NULL;
 
-  sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step (stmt);
 
   if (rc == SQLITE_ROW)
-    return read_document (table, stmt);
+    return read_document (work->table, stmt);
 
   if (rc == SQLITE_DONE)
     g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND,
                  _("There is no document “%s” in “%s”. It may have been deleted."),
-                 client_id, table->name);
+                 work->client_id, work->table->name);
   else
     set_storage_error (self, error);
 
@@ -592,111 +399,6 @@ select_document (CairnLocalStore       *self,
 /* ------------------------------------------------------------------------
  * Opening and upgrading (the opening thread, before the worker starts)
  * ------------------------------------------------------------------------ */
-
-static gboolean
-create_missing_tables (CairnLocalStore  *self,
-                       GError          **error)
-{
-  guint n_tables;
-  const CairnTableSpec **tables = cairn_schema_list_tables (&n_tables);
-
-  for (guint i = 0; i < n_tables; i++)
-    {
-      g_autofree char *table_sql = create_table_sql (tables[i]);
-
-      if (sqlite3_exec (self->db, table_sql, NULL, NULL, NULL) != SQLITE_OK)
-        goto failed;
-
-      for (guint j = 0; j < tables[i]->n_indexes; j++)
-        {
-          g_autofree char *index_sql = create_index_sql (tables[i], &tables[i]->indexes[j]);
-
-          if (sqlite3_exec (self->db, index_sql, NULL, NULL, NULL) != SQLITE_OK)
-            goto failed;
-        }
-    }
-
-  return TRUE;
-
-failed:
-  set_storage_error (self, error);
-  return FALSE;
-}
-
-typedef gboolean (*UpgradeStep) (CairnLocalStore  *self,
-                                 GError          **error);
-
-static gboolean
-has_column (CairnLocalStore  *self,
-            const char       *table,
-            const char       *column,
-            gboolean         *found,
-            GError          **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  if (sqlite3_prepare_v2 (self->db, "SELECT 1 FROM pragma_table_info (?1) WHERE name = ?2",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_storage_error (self, error);
-      return FALSE;
-    }
-
-  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, column, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    set_storage_error (self, error);
-  *found = rc == SQLITE_ROW;
-  sqlite3_finalize (stmt);
-
-  return rc == SQLITE_ROW || rc == SQLITE_DONE;
-}
-
-/* Version 2: a write the user's deployment refused for good stays in the
- * outbox with its state ("pending" or "failed") and the reason. A file made
- * at version 0 got the whole current table from create_missing_tables(),
- * these columns included: only an older table lacks them. */
-static gboolean
-add_outbox_status (CairnLocalStore  *self,
-                   GError          **error)
-{
-  static const struct {
-    const char *column;
-    const char *sql;
-  } columns[] = {
-    { "status", "ALTER TABLE \"outbox\" ADD COLUMN \"status\" TEXT NOT NULL DEFAULT 'pending'" },
-    { "error", "ALTER TABLE \"outbox\" ADD COLUMN \"error\" TEXT NOT NULL DEFAULT ''" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
-    {
-      gboolean found;
-
-      if (!has_column (self, "outbox", columns[i].column, &found, error))
-        return FALSE;
-
-      if (!found && sqlite3_exec (self->db, columns[i].sql, NULL, NULL, NULL) != SQLITE_OK)
-        {
-          set_storage_error (self, error);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
-}
-
-/* upgrade_steps[n] takes a file from version n to n + 1. Append, never edit:
- * a file on disk may be at any earlier version. A new table or index in
- * cairn-schema.c needs no step (create_missing_tables() runs on every open);
- * a new field in an existing table does (ALTER TABLE … ADD COLUMN). */
-static const UpgradeStep upgrade_steps[] = {
-  create_missing_tables,
-  add_outbox_status,
-};
-
-#define LATEST_VERSION ((int) G_N_ELEMENTS (upgrade_steps))
 
 static gboolean
 read_user_version (CairnLocalStore  *self,
@@ -730,7 +432,7 @@ run_upgrade_step (CairnLocalStore  *self,
   if (!begin (self, error))
     return FALSE;
 
-  if (!upgrade_steps[version] (self, error) ||
+  if (!cairn_local_schema_upgrade_step (self->db, version) ||
       sqlite3_exec (self->db, set_version, NULL, NULL, NULL) != SQLITE_OK ||
       !commit (self, error))
     {
@@ -748,22 +450,23 @@ static gboolean
 upgrade (CairnLocalStore  *self,
          GError          **error)
 {
+  int latest = cairn_local_schema_latest_version ();
   int version;
 
   if (!read_user_version (self, &version, error))
     return FALSE;
 
-  if (version > LATEST_VERSION)
+  if (version > latest)
     {
       g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
                    _("This data was written by a newer version of Cairn "
                      "(local database version %d, this version knows up to %d). "
                      "Update Cairn to open it."),
-                   version, LATEST_VERSION);
+                   version, latest);
       return FALSE;
     }
 
-  for (; version < LATEST_VERSION; version++)
+  for (; version < latest; version++)
     if (!run_upgrade_step (self, version, error))
       return FALSE;
 
@@ -772,13 +475,13 @@ upgrade (CairnLocalStore  *self,
   if (!begin (self, error))
     return FALSE;
 
-  if (!create_missing_tables (self, error) || !commit (self, error))
-    {
-      rollback (self);
-      return FALSE;
-    }
+  if (!cairn_local_schema_create_missing (self->db))
+    set_storage_error (self, error);
+  else if (commit (self, error))
+    return TRUE;
 
-  return TRUE;
+  rollback (self);
+  return FALSE;
 }
 
 static gboolean
@@ -863,318 +566,6 @@ close_database (CairnLocalStore *self)
 }
 
 /* ------------------------------------------------------------------------
- * Page cursors: base64 of [table, index, index field values…, seq]
- * ------------------------------------------------------------------------ */
-
-static char *
-encode_cursor (const CairnTableSpec *table,
-               const CairnIndexSpec *index,
-               JsonObject           *last,
-               gint64                seq)
-{
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
-  g_autofree char *text = NULL;
-
-  json_array_add_string_element (array, table->name);
-  json_array_add_string_element (array, index->name);
-  for (guint i = 0; index->fields[i] != NULL; i++)
-    json_array_add_element (array, scalar_node_new (json_object_get_member (last, index->fields[i])));
-  json_array_add_int_element (array, seq);
-
-  json_node_set_array (root, array);
-  text = json_to_string (root, FALSE);
-
-  return g_base64_encode ((const guchar *) text, strlen (text));
-}
-
-static gboolean
-holds_type (JsonNode *node,
-            GType     type)
-{
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
-}
-
-static JsonNode *
-parse_cursor (const char *cursor)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree guchar *raw = NULL;
-  gsize length = 0;
-
-  if (cursor[0] == '\0')
-    return NULL;
-
-  raw = g_base64_decode (cursor, &length);
-  if (length == 0 || !g_utf8_validate_len ((const char *) raw, length, NULL))
-    return NULL;
-
-  if (!json_parser_load_from_data (parser, (const char *) raw, length, NULL))
-    return NULL;
-
-  return json_parser_steal_root (parser);
-}
-
-/* Checks the cursor against the index and appends its index-field values
- * and seq to @values. */
-static gboolean
-decode_cursor (const CairnTableSpec  *table,
-               const CairnIndexSpec  *index,
-               const char            *cursor,
-               GPtrArray             *values,
-               GError               **error)
-{
-  g_autoptr(JsonNode) root = parse_cursor (cursor);
-  guint n_fields = cairn_index_spec_n_fields (index);
-  JsonArray *array;
-  JsonNode *seq;
-
-  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
-    goto invalid;
-
-  array = json_node_get_array (root);
-  if (json_array_get_length (array) != n_fields + 3 ||
-      !holds_type (json_array_get_element (array, 0), G_TYPE_STRING) ||
-      !holds_type (json_array_get_element (array, 1), G_TYPE_STRING) ||
-      g_strcmp0 (json_array_get_string_element (array, 0), table->name) != 0 ||
-      g_strcmp0 (json_array_get_string_element (array, 1), index->name) != 0)
-    goto invalid;
-
-  for (guint i = 0; i < n_fields; i++)
-    {
-      JsonNode *value = json_array_get_element (array, i + 2);
-
-      if (!cairn_schema_check_value (cairn_table_spec_lookup_field (table, index->fields[i]), value, NULL))
-        goto invalid;
-      g_ptr_array_add (values, scalar_node_new (value));
-    }
-
-  seq = json_array_get_element (array, n_fields + 2);
-  if (!holds_type (seq, G_TYPE_INT64) || json_node_get_int (seq) < 1)
-    goto invalid;
-  g_ptr_array_add (values, scalar_node_new (seq));
-
-  return TRUE;
-
-invalid:
-  g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-               _("The page cursor is not one of the index “%s” of “%s”. "
-                 "Start the listing again from the first page."),
-               index->name, table->name);
-  return FALSE;
-}
-
-/* ------------------------------------------------------------------------
- * Listing: one indexed SELECT per page (keyset pagination)
- * ------------------------------------------------------------------------ */
-
-typedef struct {
-  const CairnTableSpec *table;
-  const CairnIndexSpec *index;
-  guint                 n_fields;   /* of the index */
-  guint                 n_equal;
-  GString              *sql;
-  GPtrArray            *params;
-  gboolean              has_where;
-} ListPlan;
-
-static void
-plan_where (ListPlan *plan)
-{
-  g_string_append (plan->sql, plan->has_where ? " AND " : " WHERE ");
-  plan->has_where = TRUE;
-}
-
-static void
-plan_condition (ListPlan   *plan,
-                const char *field,
-                const char *op,
-                JsonNode   *value)
-{
-  plan_where (plan);
-  append_identifier (plan->sql, field);
-  g_string_append_printf (plan->sql, " %s ?", op);
-  g_ptr_array_add (plan->params, scalar_node_new (value));
-}
-
-static gboolean
-check_query_value (ListPlan    *plan,
-                   guint        position,
-                   JsonNode    *value,
-                   GError     **error)
-{
-  const char *name = plan->index->fields[position];
-
-  if (!cairn_schema_check_value (cairn_table_spec_lookup_field (plan->table, name), value, error))
-    {
-      g_prefix_error (error, _("In the listing of “%s” by “%s”: "),
-                      plan->table->name, plan->index->name);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-plan_equal (ListPlan          *plan,
-            const CairnQuery  *query,
-            GError           **error)
-{
-  if (plan->n_equal > plan->n_fields)
-    {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-                   _("The index “%s” of “%s” has %u fields, but %u values were given to match."),
-                   plan->index->name, plan->table->name, plan->n_fields, plan->n_equal);
-      return FALSE;
-    }
-
-  for (guint i = 0; i < plan->n_equal; i++)
-    {
-      JsonNode *value = json_array_get_element (query->equal, i);
-
-      if (!check_query_value (plan, i, value, error))
-        return FALSE;
-      plan_condition (plan, plan->index->fields[i], "=", value);
-    }
-
-  return TRUE;
-}
-
-static gboolean
-plan_bounds (ListPlan          *plan,
-             const CairnQuery  *query,
-             GError           **error)
-{
-  const char *field;
-
-  if (query->lower == NULL && query->upper == NULL)
-    return TRUE;
-
-  if (plan->n_equal == plan->n_fields)
-    {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-                   _("The index “%s” of “%s” has no field left for a range after the values to match."),
-                   plan->index->name, plan->table->name);
-      return FALSE;
-    }
-
-  field = plan->index->fields[plan->n_equal];
-
-  if (query->lower != NULL)
-    {
-      if (!check_query_value (plan, plan->n_equal, query->lower, error))
-        return FALSE;
-      plan_condition (plan, field, query->lower_inclusive ? ">=" : ">", query->lower);
-    }
-
-  if (query->upper != NULL)
-    {
-      if (!check_query_value (plan, plan->n_equal, query->upper, error))
-        return FALSE;
-      plan_condition (plan, field, query->upper_inclusive ? "<=" : "<", query->upper);
-    }
-
-  return TRUE;
-}
-
-/* After the cursor's row: (fields after the matched ones…, seq) compared as
- * one row value, which SQLite answers with a range scan of the index. */
-static gboolean
-plan_cursor (ListPlan          *plan,
-             const CairnQuery  *query,
-             GError           **error)
-{
-  g_autoptr(GPtrArray) values = NULL;
-
-  if (query->cursor == NULL)
-    return TRUE;
-
-  values = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-  if (!decode_cursor (plan->table, plan->index, query->cursor, values, error))
-    return FALSE;
-
-  plan_where (plan);
-  g_string_append (plan->sql, "(");
-  for (guint i = plan->n_equal; i < plan->n_fields; i++)
-    {
-      append_identifier (plan->sql, plan->index->fields[i]);
-      g_string_append (plan->sql, ", ");
-    }
-  g_string_append_printf (plan->sql, "seq) %s (", query->descending ? "<" : ">");
-  for (guint i = plan->n_equal; i <= plan->n_fields; i++)
-    {
-      g_string_append (plan->sql, i > plan->n_equal ? ", ?" : "?");
-      g_ptr_array_add (plan->params, json_node_ref (g_ptr_array_index (values, i)));
-    }
-  g_string_append (plan->sql, ")");
-
-  return TRUE;
-}
-
-static void
-plan_order (ListPlan *plan,
-            gboolean  descending,
-            guint     page_size)
-{
-  const char *direction = descending ? " DESC" : "";
-  JsonNode *limit = json_node_new (JSON_NODE_VALUE);
-
-  g_string_append (plan->sql, " ORDER BY ");
-  for (guint i = 0; i < plan->n_fields; i++)
-    {
-      append_identifier (plan->sql, plan->index->fields[i]);
-      g_string_append_printf (plan->sql, "%s, ", direction);
-    }
-  g_string_append_printf (plan->sql, "seq%s LIMIT ?", direction);
-
-  /* one more than a page, to know whether another page follows */
-  json_node_set_int (limit, page_size + 1);
-  g_ptr_array_add (plan->params, limit);
-}
-
-static gboolean
-plan_list (Work              *work,
-           const CairnQuery  *query,
-           GError           **error)
-{
-  ListPlan plan = { 0 };
-  g_autoptr(GString) sql = g_string_new (NULL);
-  g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-
-  if (!(plan.table = lookup_table (query->table, error)))
-    return FALSE;
-
-  if (!(plan.index = cairn_table_spec_lookup_index (plan.table, query->index)))
-    {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
-                   _("The table “%s” has no index “%s”."),
-                   plan.table->name, query->index != NULL ? query->index : "");
-      return FALSE;
-    }
-
-  plan.n_fields = cairn_index_spec_n_fields (plan.index);
-  plan.n_equal = query->equal != NULL ? json_array_get_length (query->equal) : 0;
-  plan.sql = sql;
-  plan.params = params;
-  append_select (sql, plan.table);
-
-  if (!plan_equal (&plan, query, error) ||
-      !plan_bounds (&plan, query, error) ||
-      !plan_cursor (&plan, query, error))
-    return FALSE;
-
-  work->table = plan.table;
-  work->index = plan.index;
-  work->page_size = query->page_size == 0 ? CAIRN_QUERY_DEFAULT_PAGE_SIZE
-                                          : MIN (query->page_size, CAIRN_QUERY_MAX_PAGE_SIZE);
-  plan_order (&plan, query->descending, work->page_size);
-  work->sql = g_string_free (g_steal_pointer (&sql), FALSE);
-  work->params = g_steal_pointer (&params);
-
-  return TRUE;
-}
-
-/* ------------------------------------------------------------------------
  * Operations (worker thread)
  * ------------------------------------------------------------------------ */
 
@@ -1183,7 +574,8 @@ run_list (CairnLocalStore  *self,
           Work             *work,
           GError          **error)
 {
-  g_autoptr(CachedStatement) stmt = prepare (self, work->sql, error);
+  CairnSqlList *list = work->list;
+  g_autoptr(CachedStatement) stmt = prepare_bound (self, list->select, error);
   g_autoptr(CairnPage) page = NULL;
   gint64 last_seq = 0;
   int rc;
@@ -1191,13 +583,10 @@ run_list (CairnLocalStore  *self,
   if (stmt == NULL)
     return NULL;
 
-  for (guint i = 0; i < work->params->len; i++)
-    bind_param (stmt, i + 1, g_ptr_array_index (work->params, i));
-
   page = cairn_page_new ();
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW && page->documents->len < work->page_size)
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW && page->documents->len < list->page_size)
     {
-      g_ptr_array_add (page->documents, read_document (work->table, stmt));
+      g_ptr_array_add (page->documents, read_document (list->table, stmt));
       last_seq = sqlite3_column_int64 (stmt, 0);
     }
 
@@ -1210,9 +599,9 @@ run_list (CairnLocalStore  *self,
   /* a row beyond the page: there is more */
   page->done = rc == SQLITE_DONE;
   if (!page->done)
-    page->cursor = encode_cursor (work->table, work->index,
-                                  g_ptr_array_index (page->documents, page->documents->len - 1),
-                                  last_seq);
+    page->cursor = cairn_page_cursor_encode (list->table, list->index,
+                                             g_ptr_array_index (page->documents, page->documents->len - 1),
+                                             last_seq);
 
   return g_steal_pointer (&page);
 }
@@ -1222,90 +611,14 @@ run_get (CairnLocalStore  *self,
          Work             *work,
          GError          **error)
 {
-  return select_document (self, work->table, work->client_id, error);
+  return select_document (self, work, error);
 }
 
-static gboolean
-insert_row (CairnLocalStore       *self,
-            const CairnTableSpec  *table,
-            JsonObject            *document,
-            GError               **error)
-{
-  g_autofree char *sql = insert_sql (table);
-  g_autoptr(CachedStatement) stmt = prepare (self, sql, error);
-
-  if (stmt == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < table->n_fields; i++)
-    bind_value (stmt, i + 1, &table->fields[i],
-                json_object_get_member (document, table->fields[i].name));
-
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      set_storage_error (self, error);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* An existing clientId keeps its stored document: a replayed write is a no-op. */
+/* The writes in one transaction, then the document they leave, if any.
+ * An insert of an existing clientId keeps the stored document and removing
+ * what is not there succeeds: a replayed write is a no-op. */
 static gpointer
-run_insert (CairnLocalStore  *self,
-            Work             *work,
-            GError          **error)
-{
-  const char *client_id = json_object_get_string_member (work->object, "clientId");
-  g_autoptr(JsonObject) stored = NULL;
-
-  if (!begin (self, error))
-    return NULL;
-
-  if (!insert_row (self, work->table, work->object, error) ||
-      !(stored = select_document (self, work->table, client_id, error)) ||
-      !commit (self, error))
-    {
-      rollback (self);
-      return NULL;
-    }
-
-  return g_steal_pointer (&stored);
-}
-
-static gboolean
-update_row (CairnLocalStore  *self,
-            Work             *work,
-            GError          **error)
-{
-  g_autofree char *sql = update_sql (work->table, work->object);
-  g_autoptr(CachedStatement) stmt = prepare (self, sql, error);
-  int position = 1;
-
-  if (stmt == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < work->table->n_fields; i++)
-    {
-      const CairnFieldSpec *field = &work->table->fields[i];
-      JsonNode *value = json_object_get_member (work->object, field->name);
-
-      if (value != NULL)
-        bind_value (stmt, position++, field, value);
-    }
-  sqlite3_bind_text (stmt, position, work->client_id, -1, SQLITE_TRANSIENT);
-
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      set_storage_error (self, error);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gpointer
-run_patch (CairnLocalStore  *self,
+run_write (CairnLocalStore  *self,
            Work             *work,
            GError          **error)
 {
@@ -1314,115 +627,22 @@ run_patch (CairnLocalStore  *self,
   if (!begin (self, error))
     return NULL;
 
-  /* select_document() reports a missing document as NOT_FOUND */
-  if (!update_row (self, work, error) ||
-      !(stored = select_document (self, work->table, work->client_id, error)) ||
-      !commit (self, error))
-    {
-      rollback (self);
-      return NULL;
-    }
+  for (guint i = 0; i < work->writes->len; i++)
+    if (!execute_statement (self, g_ptr_array_index (work->writes, i), error))
+      goto failed;
 
-  return g_steal_pointer (&stored);
-}
+  /* select_document() reports a patched document that is missing as NOT_FOUND */
+  if (work->read != NULL && !(stored = select_document (self, work, error)))
+    goto failed;
 
-/* Deletes the rows of @table's descendants whose parent is one of
- * @parents, an SQL expression of clientIds in terms of ?1. */
-static gboolean
-delete_descendants (CairnLocalStore       *self,
-                    const CairnTableSpec  *table,
-                    const char            *parents,
-                    const char            *client_id,
-                    guint                  depth,
-                    GError               **error)
-{
-  const CairnTableSpec *child = cairn_table_spec_child (table);
-  g_autoptr(GString) rows = NULL;
-  g_autoptr(GString) sql = NULL;
-  g_autoptr(CachedStatement) stmt = NULL;
+  if (!commit (self, error))
+    goto failed;
 
-  if (child == NULL)
-    return TRUE;
+  return work->read != NULL ? g_steal_pointer (&stored) : GINT_TO_POINTER (TRUE);
 
-  /* a schema whose parents form a loop */
-  if (depth >= MAX_CASCADE_DEPTH)
-    {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
-                   _("The rows of “%s” are nested too deeply to remove."), table->name);
-      return FALSE;
-    }
-
-  /* the child rows of @parents: "FROM child WHERE parent_field IN (parents)" */
-  rows = g_string_new (" FROM ");
-  append_identifier (rows, child->name);
-  g_string_append (rows, " WHERE ");
-  append_identifier (rows, child->parent_field);
-  g_string_append_printf (rows, " IN (%s)", parents);
-
-  /* grandchildren first, while their parents can still be found */
-  sql = g_string_new ("SELECT \"clientId\"");
-  g_string_append (sql, rows->str);
-  if (!delete_descendants (self, child, sql->str, client_id, depth + 1, error))
-    return FALSE;
-
-  g_string_assign (sql, "DELETE");
-  g_string_append (sql, rows->str);
-  if (!(stmt = prepare (self, sql->str, error)))
-    return FALSE;
-
-  sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      set_storage_error (self, error);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-delete_row (CairnLocalStore       *self,
-            const CairnTableSpec  *table,
-            const char            *client_id,
-            GError               **error)
-{
-  g_autoptr(GString) sql = g_string_new ("DELETE FROM ");
-  g_autoptr(CachedStatement) stmt = NULL;
-
-  append_identifier (sql, table->name);
-  g_string_append (sql, " WHERE \"clientId\" = ?1");
-
-  if (!(stmt = prepare (self, sql->str, error)))
-    return FALSE;
-
-  sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      set_storage_error (self, error);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* Removing what is not there succeeds: a replayed remove is a no-op. */
-static gpointer
-run_remove (CairnLocalStore  *self,
-            Work             *work,
-            GError          **error)
-{
-  if (!begin (self, error))
-    return NULL;
-
-  if (!delete_descendants (self, work->table, "?1", work->client_id, 0, error) ||
-      !delete_row (self, work->table, work->client_id, error) ||
-      !commit (self, error))
-    {
-      rollback (self);
-      return NULL;
-    }
-
-  return GINT_TO_POINTER (TRUE);
+failed:
+  rollback (self);
+  return NULL;
 }
 
 static gboolean
@@ -1560,7 +780,7 @@ new_task (CairnLocalStore     *self,
 
   /* A write that ran is reported as done even if cancelled meanwhile:
    * the caller must know it happened. */
-  if (work->func != run_list && work->func != run_get && work->func != run_ping)
+  if (work->func == run_write)
     g_task_set_check_cancellable (task, FALSE);
 
   return task;
@@ -1594,7 +814,9 @@ cairn_local_store_list_async (CairnStore          *store,
   GTask *task = new_task (self, cairn_local_store_list_async, work, cancellable, callback, user_data);
   GError *error = NULL;
 
-  plan_list (work, query, &error);
+  if ((work->table = lookup_table (query->table, &error)))
+    work->list = cairn_sql_list (work->table, query, &error);
+
   submit (self, task, error);
 }
 
@@ -1620,7 +842,10 @@ cairn_local_store_get_async (CairnStore          *store,
   GError *error = NULL;
 
   if ((work->table = lookup_table (table, &error)) && cairn_schema_check_client_id (client_id, &error))
-    work->client_id = g_strdup (client_id);
+    {
+      work->client_id = g_strdup (client_id);
+      work->read = cairn_sql_get (work->table, client_id);
+    }
 
   submit (self, task, error);
 }
@@ -1642,13 +867,18 @@ cairn_local_store_insert_async (CairnStore          *store,
                                 gpointer             user_data)
 {
   CairnLocalStore *self = CAIRN_LOCAL_STORE (store);
-  Work *work = work_new (run_insert, (GDestroyNotify) json_object_unref);
+  Work *work = work_new (run_write, (GDestroyNotify) json_object_unref);
   GTask *task = new_task (self, cairn_local_store_insert_async, work, cancellable, callback, user_data);
   GError *error = NULL;
 
   if ((work->table = lookup_table (table, &error)) &&
       cairn_schema_validate_document (work->table, document, &error))
-    work->object = copy_scalars (document);
+    {
+      work->client_id = g_strdup (json_object_get_string_member (document, "clientId"));
+      work->writes = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_sql_statement_free);
+      g_ptr_array_add (work->writes, cairn_sql_insert (work->table, document));
+      work->read = cairn_sql_get (work->table, work->client_id);
+    }
 
   submit (self, task, error);
 }
@@ -1671,7 +901,7 @@ cairn_local_store_patch_async (CairnStore          *store,
                                gpointer             user_data)
 {
   CairnLocalStore *self = CAIRN_LOCAL_STORE (store);
-  Work *work = work_new (run_patch, (GDestroyNotify) json_object_unref);
+  Work *work = work_new (run_write, (GDestroyNotify) json_object_unref);
   GTask *task = new_task (self, cairn_local_store_patch_async, work, cancellable, callback, user_data);
   GError *error = NULL;
 
@@ -1680,7 +910,9 @@ cairn_local_store_patch_async (CairnStore          *store,
       cairn_schema_validate_patch (work->table, fields, &error))
     {
       work->client_id = g_strdup (client_id);
-      work->object = copy_scalars (fields);
+      work->writes = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_sql_statement_free);
+      g_ptr_array_add (work->writes, cairn_sql_patch (work->table, client_id, fields));
+      work->read = cairn_sql_get (work->table, client_id);
     }
 
   submit (self, task, error);
@@ -1703,12 +935,12 @@ cairn_local_store_remove_async (CairnStore          *store,
                                 gpointer             user_data)
 {
   CairnLocalStore *self = CAIRN_LOCAL_STORE (store);
-  Work *work = work_new (run_remove, NULL);
+  Work *work = work_new (run_write, NULL);
   GTask *task = new_task (self, cairn_local_store_remove_async, work, cancellable, callback, user_data);
   GError *error = NULL;
 
   if ((work->table = lookup_table (table, &error)) && cairn_schema_check_client_id (client_id, &error))
-    work->client_id = g_strdup (client_id);
+    work->writes = cairn_sql_remove (work->table, client_id, &error);
 
   submit (self, task, error);
 }

@@ -109,7 +109,7 @@ static const CairnIndexSpec content_move_indexes[] = {
  * them (docs/ARCHITECTURE.md, "No data lost"). Replayed in order of creation. A write
  * the deployment refused for good stays, "failed" with the reason in
  * "error", until the user retries or discards it; "pending" ones are sent.
- * (Added in local database version 2; see cairn-local-store.c.) */
+ * (Added in local database version 2; see cairn-local-schema.c.) */
 static const CairnFieldSpec outbox_fields[] = {
   { "clientId",    CAIRN_FIELD_STRING },
   { "workspace",   CAIRN_FIELD_STRING },

@@ -1,0 +1,198 @@
+/* cairn-local-schema.c — the local database's tables: made from the schema, upgraded by version
+ *
+ * A table of cairn-schema is a STRICT SQL table: a column per field, named
+ * exactly as the field, NOT NULL (every field is required), plus "seq", the
+ * insertion order. Each index of the schema is an SQL index that ends in seq,
+ * the tie-breaker every listing orders by.
+ *
+ * The file's own layout has a version (PRAGMA user_version): a file is
+ * taken from the version it has to the latest one step at a time.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "cairn-local-schema"
+
+#include "config.h"
+
+#include "cairn-local-schema.h"
+#include "cairn-sql.h"
+
+static const char *
+column_type (CairnFieldType type)
+{
+  switch (type)
+    {
+    case CAIRN_FIELD_STRING:
+      return "TEXT";
+    case CAIRN_FIELD_BOOLEAN:
+      return "INTEGER";
+    case CAIRN_FIELD_NUMBER:
+      return "REAL";
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+append_column (GString              *sql,
+               const CairnFieldSpec *field)
+{
+  g_string_append (sql, ", ");
+  cairn_sql_append_identifier (sql, field->name);
+  g_string_append_printf (sql, " %s NOT NULL", column_type (field->type));
+
+  if (g_str_equal (field->name, "clientId"))
+    g_string_append (sql, " UNIQUE");
+
+  if (field->type == CAIRN_FIELD_BOOLEAN)
+    {
+      g_string_append (sql, " CHECK (");
+      cairn_sql_append_identifier (sql, field->name);
+      g_string_append (sql, " IN (0, 1))");
+    }
+}
+
+char *
+cairn_local_schema_create_table_sql (const CairnTableSpec *table)
+{
+  GString *sql = g_string_new ("CREATE TABLE IF NOT EXISTS ");
+
+  cairn_sql_append_identifier (sql, table->name);
+  g_string_append (sql, " (seq INTEGER PRIMARY KEY");
+  for (guint i = 0; i < table->n_fields; i++)
+    append_column (sql, &table->fields[i]);
+  g_string_append (sql, ") STRICT");
+
+  return g_string_free (sql, FALSE);
+}
+
+/* Named "<table>_<index>": index names are only unique within a table. */
+char *
+cairn_local_schema_create_index_sql (const CairnTableSpec *table,
+                                     const CairnIndexSpec *index)
+{
+  GString *sql = g_string_new ("CREATE INDEX IF NOT EXISTS ");
+  g_autofree char *name = g_strconcat (table->name, "_", index->name, NULL);
+
+  cairn_sql_append_identifier (sql, name);
+  g_string_append (sql, " ON ");
+  cairn_sql_append_identifier (sql, table->name);
+  g_string_append (sql, " (");
+  for (guint i = 0; index->fields[i] != NULL; i++)
+    {
+      cairn_sql_append_identifier (sql, index->fields[i]);
+      g_string_append (sql, ", ");
+    }
+  g_string_append (sql, "seq)");
+
+  return g_string_free (sql, FALSE);
+}
+
+/* Every table and index of the schema the file does not have yet. Runs on
+ * every open, so a table or index added to the schema needs no step. */
+gboolean
+cairn_local_schema_create_missing (sqlite3 *db)
+{
+  guint n_tables;
+  const CairnTableSpec **tables = cairn_schema_list_tables (&n_tables);
+
+  for (guint i = 0; i < n_tables; i++)
+    {
+      g_autofree char *table_sql = cairn_local_schema_create_table_sql (tables[i]);
+
+      if (sqlite3_exec (db, table_sql, NULL, NULL, NULL) != SQLITE_OK)
+        return FALSE;
+
+      for (guint j = 0; j < tables[i]->n_indexes; j++)
+        {
+          g_autofree char *index_sql = cairn_local_schema_create_index_sql (tables[i], &tables[i]->indexes[j]);
+
+          if (sqlite3_exec (db, index_sql, NULL, NULL, NULL) != SQLITE_OK)
+            return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Finalizing a statement that failed leaves its failure on the handle. */
+static gboolean
+has_column (sqlite3    *db,
+            const char *table,
+            const char *column,
+            gboolean   *found)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (db, "SELECT 1 FROM pragma_table_info (?1) WHERE name = ?2",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, column, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  *found = rc == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+/* Version 2: a write the user's deployment refused for good stays in the
+ * outbox with its state ("pending" or "failed") and the reason. A file made
+ * at version 0 got the whole current table from
+ * cairn_local_schema_create_missing(), these columns included: only an
+ * older table lacks them. */
+static gboolean
+add_outbox_status (sqlite3 *db)
+{
+  static const struct {
+    const char *column;
+    const char *sql;
+  } columns[] = {
+    { "status", "ALTER TABLE \"outbox\" ADD COLUMN \"status\" TEXT NOT NULL DEFAULT 'pending'" },
+    { "error", "ALTER TABLE \"outbox\" ADD COLUMN \"error\" TEXT NOT NULL DEFAULT ''" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    {
+      gboolean found;
+
+      if (!has_column (db, "outbox", columns[i].column, &found))
+        return FALSE;
+
+      if (!found && sqlite3_exec (db, columns[i].sql, NULL, NULL, NULL) != SQLITE_OK)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+typedef gboolean (*UpgradeStep) (sqlite3 *db);
+
+/* upgrade_steps[n] takes a file from version n to n + 1. Append, never edit:
+ * a file on disk may be at any earlier version. A new table or index in
+ * cairn-schema.c needs no step; a new field in an existing table does
+ * (ALTER TABLE … ADD COLUMN). */
+static const UpgradeStep upgrade_steps[] = {
+  cairn_local_schema_create_missing,
+  add_outbox_status,
+};
+
+/* The version of the files this build writes. */
+int
+cairn_local_schema_latest_version (void)
+{
+  return G_N_ELEMENTS (upgrade_steps);
+}
+
+/* Takes the file from @version to @version + 1; the caller then records
+ * the new version in the same transaction. */
+gboolean
+cairn_local_schema_upgrade_step (sqlite3 *db,
+                                 int      version)
+{
+  g_return_val_if_fail (version >= 0 && version < cairn_local_schema_latest_version (), FALSE);
+
+  return upgrade_steps[version] (db);
+}
