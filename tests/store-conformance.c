@@ -1401,6 +1401,74 @@ test_invalid_get_remove (Fixture       *f,
   seed_clear (&seed);
 }
 
+/* A message of @size bytes as the schema measures it, made of ASCII without
+ * escapes (where the JSON text is closest to Convex's count) and created at
+ * 0 (the shortest number, which JSON counts smallest against Convex's 9). */
+static JsonObject *
+message_of_size (const char *conversation_id,
+                 gsize       size)
+{
+  JsonObject *message = message_new (conversation_id, 0, "");
+  g_autofree char *content = NULL;
+  gsize base = cairn_schema_document_size (message);
+
+  content = g_strnfill (size - base, 'x');
+  json_object_set_string_member (message, "content", content);
+  g_assert_cmpuint (cairn_schema_document_size (message), ==, size);
+
+  return message;
+}
+
+/* Convex takes a document of at most 1 MiB, counted its own way with the
+ * system fields it adds; Cairn takes one of up to CAIRN_MAX_DOCUMENT_SIZE,
+ * counted as JSON, and not a byte more, whichever the store. Against the
+ * peer, which counts as Convex does, what Cairn takes is taken there too. */
+static void
+test_size_limit (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(JsonObject) conversation = conversation_new ("Sizes", 1, FALSE);
+  const char *id = client_id_of (conversation);
+  g_autoptr(JsonObject) at = message_of_size (id, CAIRN_MAX_DOCUMENT_SIZE);
+  g_autoptr(JsonObject) over = message_of_size (id, CAIRN_MAX_DOCUMENT_SIZE + 1);
+  g_autoptr(JsonObject) stored_conversation = insert_ok (f->store, "conversations", conversation);
+  g_autoptr(JsonObject) stored = insert_ok (f->store, "messages", at);
+  g_autoptr(JsonObject) refused = NULL;
+  g_autoptr(JsonObject) got = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (strlen (json_object_get_string_member (stored, "content")), ==,
+                    strlen (json_object_get_string_member (at, "content")));
+
+  refused = store_insert (f->store, "messages", over, &error);
+  assert_error_code (error, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_true (g_str_has_prefix (error->message, "This message is too long to store ("));
+  g_assert_null (refused);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 1);
+
+  /* a change of that size to a small document: the document it makes is
+   * a little larger, and still taken */
+  {
+    g_autoptr(JsonObject) fields = json_object_new ();
+    g_autoptr(JsonObject) patched = NULL;
+    g_autofree char *title = NULL;
+
+    json_object_set_string_member (fields, "title", "");
+    title = g_strnfill (CAIRN_MAX_DOCUMENT_SIZE - cairn_schema_document_size (fields), 't');
+    json_object_set_string_member (fields, "title", title);
+    g_assert_cmpuint (cairn_schema_document_size (fields), ==, CAIRN_MAX_DOCUMENT_SIZE);
+    patched = store_patch (f->store, "conversations", id, fields, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (patched);
+  }
+
+  got = store_get (f->store, "conversations", id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (json_object_get_string_member (got, "title")), ==,
+                    CAIRN_MAX_DOCUMENT_SIZE - strlen ("{\"title\":\"\"}"));
+}
+
 /* ------------------------------------------------------------------------
  * Registration
  * ------------------------------------------------------------------------ */
@@ -1455,4 +1523,5 @@ store_conformance_add_tests (const char   *prefix,
   add (suite, "invalid/insert", test_invalid_insert);
   add (suite, "invalid/patch", test_invalid_patch);
   add (suite, "invalid/get-remove", test_invalid_get_remove);
+  add (suite, "size-limit", test_size_limit);
 }
