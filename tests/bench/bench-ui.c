@@ -23,7 +23,10 @@
  *  6. --long-message sends one long message into the open conversation, as
  *     the composer's Send does, and times (from just before the send):
  *       sent_ms     the workspace saved it (the send's callback)
- *       painted_ms  the first frame with its row laid out has been painted.
+ *       painted_ms  the first frame with its row laid out has been painted;
+ *     then opens it whole (its row's Show Full Message) and times the first
+ *     frame of that window painted, and ten more frames drawn while its text
+ *     view lays out the rest.
  *     KIND is unbroken-100k (100 000 letters and digits, no space: a pasted
  *     key or blob), spaces-100k (100 000 bytes of words) or unbroken-1m (the
  *     largest message Cairn stores, CAIRN_MAX_MESSAGE_TEXT_SIZE bytes, no
@@ -46,6 +49,7 @@
 #include "cairn-conversation-list.h"
 #include "cairn-conversation-view.h"
 #include "cairn-message-row.h"
+#include "cairn-message-window.h"
 #include "cairn-schema.h"
 #include "cairn-window.h"
 
@@ -663,11 +667,10 @@ long_text (gsize    length,
   return text;
 }
 
-/* A row of the view shows the message whose text is the awaited one. */
-static gboolean
-long_row_shown (gpointer data)
+/* The row of the view showing the message whose text is the awaited one. */
+static GtkWidget *
+long_row (Bench *bench)
 {
-  Bench *bench = data;
   GtkWidget *list_view = find_child_of_type (GTK_WIDGET (view (bench)), GTK_TYPE_LIST_VIEW);
 
   for (GtkWidget *child = gtk_widget_get_first_child (list_view); child != NULL;
@@ -681,10 +684,90 @@ long_row_shown (gpointer data)
 
       message = cairn_message_row_get_message (CAIRN_MESSAGE_ROW (widget));
       if (message != NULL && g_strcmp0 (cairn_message_get_content (message), bench->shown_data) == 0)
-        return TRUE;
+        return widget;
     }
 
-  return FALSE;
+  return NULL;
+}
+
+static gboolean
+long_row_shown (gpointer data)
+{
+  return long_row (data) != NULL;
+}
+
+typedef struct {
+  gint64 first_painted;
+  guint  painted;
+} FullFrames;
+
+static void
+on_full_after_paint (GdkFrameClock *clock,
+                     FullFrames    *frames)
+{
+  if (frames->painted++ == 0)
+    frames->first_painted = g_get_monotonic_time ();
+}
+
+static gboolean
+full_painted (gpointer data)
+{
+  return ((FullFrames *) data)->painted > 0;
+}
+
+static gboolean
+full_painted_ten_more (gpointer data)
+{
+  return ((FullFrames *) data)->painted > 10;
+}
+
+/* Draws a frame at every tick: the frames a user scrolling would get. */
+static gboolean
+redraw_tick (GtkWidget     *widget,
+             GdkFrameClock *clock,
+             gpointer       user_data)
+{
+  gtk_widget_queue_draw (widget);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The long message's row, Show Full Message: its window's first frames. */
+static void
+measure_full_message (Bench *bench,
+                      char  *text)
+{
+  FullFrames frames = { 0 };
+  g_autoptr(GList) toplevels = NULL;
+  GtkWidget *full = NULL;
+  GdkFrameClock *clock;
+  gint64 started;
+  guint tick;
+
+  bench->shown_data = text;
+  started = g_get_monotonic_time ();
+  if (!gtk_widget_activate_action (long_row (bench), "row.show-full", NULL))
+    fail ("the long message's row offers no Show Full Message");
+
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (CAIRN_IS_MESSAGE_WINDOW (l->data))
+      full = l->data;
+  if (full == NULL || !gtk_widget_get_realized (full))
+    fail ("Show Full Message showed no window");
+
+  clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (full)));
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_full_after_paint), &frames);
+  wait_until (full_painted, &frames, "the whole message's window painted");
+  add_number (bench, "full_message_painted_ms", ms_since (started, frames.first_painted));
+
+  started = g_get_monotonic_time ();
+  tick = gtk_widget_add_tick_callback (full, redraw_tick, NULL, NULL);
+  wait_until (full_painted_ten_more, &frames, "ten more frames of the whole message");
+  add_number (bench, "full_message_next_10_frames_ms", ms_since (started, g_get_monotonic_time ()));
+
+  gtk_widget_remove_tick_callback (full, tick);
+  g_signal_handlers_disconnect_by_func (clock, on_full_after_paint, &frames);
+  gtk_window_destroy (GTK_WINDOW (full));
 }
 
 static void
@@ -749,6 +832,8 @@ measure_long_message (Bench *bench)
   started = g_get_monotonic_time ();
   wait_for_frames (bench, 10);
   add_number (bench, "long_message_next_10_frames_ms", ms_since (started, g_get_monotonic_time ()));
+
+  measure_full_message (bench, text);
 }
 
 /* The scenario ------------------------------------------------------------------ */
