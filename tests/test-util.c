@@ -209,3 +209,19 @@ test_util_save_draft (CairnWorkspace *workspace,
 
   return ok;
 }
+
+char *
+test_util_load_draft (CairnWorkspace *workspace,
+                      const char     *conversation_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *text;
+
+  cairn_workspace_load_draft_async (workspace, conversation_id, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  text = cairn_workspace_load_draft_finish (workspace, result, &error);
+  g_assert_no_error (error);
+
+  return text;
+}

@@ -44,5 +44,7 @@ CairnMessage      *test_util_send_message        (CairnWorkspace *workspace,
 gboolean           test_util_save_draft          (CairnWorkspace *workspace,
                                                   const char     *conversation_id,
                                                   const char     *text);
+char              *test_util_load_draft          (CairnWorkspace *workspace,
+                                                  const char     *conversation_id);
 
 G_END_DECLS
