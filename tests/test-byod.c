@@ -106,7 +106,7 @@ fixture_teardown (Fixture       *f,
 static void
 wait_connected (CairnWorkspace *workspace)
 {
-  CairnConnection *connection = cairn_workspace_get_connection (workspace);
+  CairnConnection *connection = cairn_byod_get_connection (cairn_workspace_get_byod (workspace));
 
   g_assert_nonnull (connection);
   while (cairn_connection_get_state (connection) == CAIRN_CONNECTION_CONNECTING ||
@@ -127,10 +127,10 @@ enable (Fixture    *f,
   g_autoptr(JsonObject) ping = json_object_new ();
 
   json_object_set_int_member (ping, "schemaVersion", 1);
-  cairn_workspace_enable_byod_async (f->workspace, convex_peer_get_url (peer), key, ping, NULL,
+  cairn_byod_enable_async (cairn_workspace_get_byod (f->workspace), convex_peer_get_url (peer), key, ping, NULL,
                                      test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  g_assert_true (cairn_workspace_enable_byod_finish (f->workspace, result, &error));
+  g_assert_true (cairn_byod_enable_finish (cairn_workspace_get_byod (f->workspace), result, &error));
   g_assert_no_error (error);
   wait_connected (f->workspace);
 }
@@ -153,7 +153,7 @@ keyring_lookup (const char *url)
 static guint
 listed_conversations (CairnWorkspace *workspace)
 {
-  g_autoptr(CairnPagedList) list = cairn_workspace_list_conversations (workspace);
+  g_autoptr(CairnPagedList) list = cairn_conversations_list (workspace);
 
   while (cairn_paged_list_get_loading (list))
     g_main_context_iteration (NULL, TRUE);
@@ -184,7 +184,7 @@ test_routing_and_restore (Fixture       *f,
   enable (f, ADMIN_KEY);
   stored_key = keyring_lookup (convex_peer_get_url (peer));
   g_assert_cmpstr (stored_key, ==, ADMIN_KEY);
-  config = cairn_workspace_get_byod_config (f->workspace);
+  config = cairn_byod_get_config (cairn_workspace_get_byod (f->workspace));
   g_assert_true (config->enabled);
   g_assert_cmpstr (config->deployment_url, ==, convex_peer_get_url (peer));
   g_assert_cmpstr (config->status, ==, CAIRN_BYOD_STATUS_CONNECTED);
@@ -205,11 +205,11 @@ test_routing_and_restore (Fixture       *f,
   g_assert_cmpuint (listed_conversations (f->workspace), ==, 1);
 
   /* the client is cached for this deployment; a new key makes a new one */
-  first_client = cairn_workspace_get_client (f->workspace, convex_peer_get_url (peer));
+  first_client = cairn_byod_get_client (cairn_workspace_get_byod (f->workspace), convex_peer_get_url (peer));
   g_assert_nonnull (first_client);
-  g_assert_true (cairn_connection_get_client (cairn_workspace_get_connection (f->workspace)) == first_client);
+  g_assert_true (cairn_connection_get_client (cairn_byod_get_connection (cairn_workspace_get_byod (f->workspace))) == first_client);
   enable (f, ADMIN_KEY);
-  g_assert_true (cairn_workspace_get_client (f->workspace, convex_peer_get_url (peer)) != first_client);
+  g_assert_true (cairn_byod_get_client (cairn_workspace_get_byod (f->workspace), convex_peer_get_url (peer)) != first_client);
 
   /* restart: the config comes from SQLite, the key from the keyring */
   close_workspace (f);
@@ -218,12 +218,12 @@ test_routing_and_restore (Fixture       *f,
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GError) error = NULL;
 
-    cairn_workspace_restore_byod_async (f->workspace, NULL, test_util_result_cb, &result);
+    cairn_byod_restore_async (cairn_workspace_get_byod (f->workspace), NULL, test_util_result_cb, &result);
     test_util_wait_for_result (&result);
-    g_assert_true (cairn_workspace_restore_byod_finish (f->workspace, result, &error));
+    g_assert_true (cairn_byod_restore_finish (cairn_workspace_get_byod (f->workspace), result, &error));
     g_assert_no_error (error);
   }
-  g_assert_true (cairn_workspace_get_byod_enabled (f->workspace));
+  g_assert_true (cairn_byod_get_enabled (cairn_workspace_get_byod (f->workspace)));
   wait_connected (f->workspace);
   g_assert_cmpuint (listed_conversations (f->workspace), ==, 1);
 
@@ -233,17 +233,17 @@ test_routing_and_restore (Fixture       *f,
     g_autoptr(GError) error = NULL;
     g_autofree char *gone = NULL;
 
-    cairn_workspace_disable_byod_async (f->workspace, NULL, test_util_result_cb, &result);
+    cairn_byod_disable_async (cairn_workspace_get_byod (f->workspace), NULL, test_util_result_cb, &result);
     test_util_wait_for_result (&result);
-    g_assert_true (cairn_workspace_disable_byod_finish (f->workspace, result, &error));
+    g_assert_true (cairn_byod_disable_finish (cairn_workspace_get_byod (f->workspace), result, &error));
     g_assert_no_error (error);
     gone = keyring_lookup (convex_peer_get_url (peer));
     g_assert_null (gone);
   }
-  g_assert_false (cairn_workspace_get_byod_enabled (f->workspace));
-  g_assert_null (cairn_workspace_get_connection (f->workspace));
-  g_assert_null (cairn_workspace_get_client (f->workspace, convex_peer_get_url (peer)));
-  g_assert_false (cairn_workspace_get_byod_config (f->workspace)->enabled);
+  g_assert_false (cairn_byod_get_enabled (cairn_workspace_get_byod (f->workspace)));
+  g_assert_null (cairn_byod_get_connection (cairn_workspace_get_byod (f->workspace)));
+  g_assert_null (cairn_byod_get_client (cairn_workspace_get_byod (f->workspace), convex_peer_get_url (peer)));
+  g_assert_false (cairn_byod_get_config (cairn_workspace_get_byod (f->workspace))->enabled);
   g_assert_cmpuint (listed_conversations (f->workspace), ==, 1);
   {
     g_autoptr(CairnConversation) after = test_util_create_conversation (f->workspace, "After");
@@ -255,7 +255,7 @@ test_routing_and_restore (Fixture       *f,
 static void
 wait_outbox_empty (CairnWorkspace *workspace)
 {
-  while (cairn_workspace_get_outbox_count (workspace) > 0)
+  while (cairn_outbox_delivery_get_count (cairn_workspace_get_delivery (workspace)) > 0)
     g_main_context_iteration (NULL, TRUE);
 }
 
@@ -265,9 +265,9 @@ restore (Fixture *f)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  cairn_workspace_restore_byod_async (f->workspace, NULL, test_util_result_cb, &result);
+  cairn_byod_restore_async (cairn_workspace_get_byod (f->workspace), NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  g_assert_true (cairn_workspace_restore_byod_finish (f->workspace, result, &error));
+  g_assert_true (cairn_byod_restore_finish (cairn_workspace_get_byod (f->workspace), result, &error));
   g_assert_no_error (error);
 }
 
@@ -292,22 +292,22 @@ test_outbox_exactly_once (Fixture       *f,
   conversation = test_util_create_conversation (f->workspace, "Through an outage");
 
   convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 600}");
-  cairn_workspace_send_message_async (f->workspace, cairn_conversation_get_client_id (conversation),
+  cairn_conversations_send_message_async (f->workspace, cairn_conversation_get_client_id (conversation),
                                       "sent while it was down", NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  message = cairn_workspace_send_message_finish (f->workspace, result, &error);
+  message = cairn_conversations_send_message_finish (f->workspace, result, &error);
   g_assert_no_error (error);
   g_assert_true (cairn_message_get_pending (message));
-  g_assert_cmpuint (cairn_connection_get_state (cairn_workspace_get_connection (f->workspace)), ==,
+  g_assert_cmpuint (cairn_connection_get_state (cairn_byod_get_connection (cairn_workspace_get_byod (f->workspace))), ==,
                     CAIRN_CONNECTION_BLOCKED);
   /* Preferences learns of it */
-  g_assert_cmpstr (cairn_workspace_get_byod_config (f->workspace)->status, ==, CAIRN_BYOD_STATUS_ERROR);
-  g_assert_nonnull (strstr (cairn_workspace_get_byod_config (f->workspace)->last_error, "could not be reached"));
+  g_assert_cmpstr (cairn_byod_get_config (cairn_workspace_get_byod (f->workspace))->status, ==, CAIRN_BYOD_STATUS_ERROR);
+  g_assert_nonnull (strstr (cairn_byod_get_config (cairn_workspace_get_byod (f->workspace))->last_error, "could not be reached"));
   /* no fallback: nothing went to the local content tables */
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 0);
   /* the message and the conversation's new time wait, durable */
-  g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 2);
+  g_assert_cmpuint (cairn_outbox_delivery_get_count (cairn_workspace_get_delivery (f->workspace)), ==, 2);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "outbox"), ==, 2);
 
   /* the app goes away without a goodbye; the outbox is in SQLite */
@@ -317,11 +317,11 @@ test_outbox_exactly_once (Fixture       *f,
 
   open_workspace (f);
   restore (f);
-  g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 2);
+  g_assert_cmpuint (cairn_outbox_delivery_get_count (cairn_workspace_get_delivery (f->workspace)), ==, 2);
   wait_connected (f->workspace);
   wait_outbox_empty (f->workspace);
-  g_assert_cmpstr (cairn_workspace_get_byod_config (f->workspace)->status, ==, CAIRN_BYOD_STATUS_CONNECTED);
-  g_assert_cmpstr (cairn_workspace_get_byod_config (f->workspace)->last_error, ==, "");
+  g_assert_cmpstr (cairn_byod_get_config (cairn_workspace_get_byod (f->workspace))->status, ==, CAIRN_BYOD_STATUS_CONNECTED);
+  g_assert_cmpstr (cairn_byod_get_config (cairn_workspace_get_byod (f->workspace))->last_error, ==, "");
 
   state = convex_peer_get_state (peer);
   messages = json_object_get_array_member (json_object_get_object_member (state, "tables"), "messages");
@@ -350,17 +350,17 @@ test_outbox_lost_answer (Fixture       *f,
   conversation = test_util_create_conversation (f->workspace, "Lost answers");
 
   convex_peer_control (peer, "fault", "{\"mode\": \"malformed\"}");
-  cairn_workspace_send_message_async (f->workspace, cairn_conversation_get_client_id (conversation),
+  cairn_conversations_send_message_async (f->workspace, cairn_conversation_get_client_id (conversation),
                                       "committed, answer lost", NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  message = cairn_workspace_send_message_finish (f->workspace, result, &error);
+  message = cairn_conversations_send_message_finish (f->workspace, result, &error);
   g_assert_no_error (error);
   g_assert_true (cairn_message_get_pending (message));
   /* it reached the deployment (more than once, even), as one document */
   g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, 1);
 
   convex_peer_control (peer, "reset", "{}");
-  cairn_connection_retry (cairn_workspace_get_connection (f->workspace));
+  cairn_connection_retry (cairn_byod_get_connection (cairn_workspace_get_byod (f->workspace)));
   wait_connected (f->workspace);
   wait_outbox_empty (f->workspace);
   g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, 1);
@@ -372,7 +372,7 @@ static CairnPagedList *
 listed_messages (CairnWorkspace *workspace,
                  const char     *conversation_id)
 {
-  CairnPagedList *list = cairn_workspace_list_messages (workspace, conversation_id);
+  CairnPagedList *list = cairn_conversations_list_messages (workspace, conversation_id);
 
   while (cairn_paged_list_get_loading (list))
     g_main_context_iteration (NULL, TRUE);
@@ -425,10 +425,10 @@ retry_write (CairnWorkspace  *workspace,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cairn_workspace_retry_write_async (workspace, "messages", client_id, NULL, test_util_result_cb, &result);
+  cairn_outbox_delivery_retry_async (cairn_workspace_get_delivery (workspace), "messages", client_id, NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
 
-  return cairn_workspace_retry_write_finish (workspace, result, error);
+  return cairn_outbox_delivery_retry_finish (cairn_workspace_get_delivery (workspace), result, error);
 }
 
 static gboolean
@@ -438,16 +438,16 @@ discard_write (CairnWorkspace  *workspace,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cairn_workspace_discard_write_async (workspace, "messages", client_id, NULL, test_util_result_cb, &result);
+  cairn_outbox_delivery_discard_async (cairn_workspace_get_delivery (workspace), "messages", client_id, NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
 
-  return cairn_workspace_discard_write_finish (workspace, result, error);
+  return cairn_outbox_delivery_discard_finish (cairn_workspace_get_delivery (workspace), result, error);
 }
 
 static void
 expect_refusal (void)
 {
-  g_test_expect_message ("cairn-workspace", G_LOG_LEVEL_WARNING, "*refused a write for good (insert in “messages”)*");
+  g_test_expect_message ("cairn-outbox-delivery", G_LOG_LEVEL_WARNING, "*refused a write for good (insert in “messages”)*");
 }
 
 /* Kept while the deployment was away; on the replay it refuses the first
@@ -481,7 +481,7 @@ test_outbox_refused_replay (Fixture       *f,
   behind = send_message (f, conversation_id, "the one behind it");
   g_assert_true (cairn_message_get_pending (refused));
   g_assert_null (cairn_message_get_failure (refused));
-  g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 4);
+  g_assert_cmpuint (cairn_outbox_delivery_get_count (cairn_workspace_get_delivery (f->workspace)), ==, 4);
 
   /* back, but its first write is refused for good */
   g_signal_connect_swapped (f->workspace, "document-changed", G_CALLBACK (test_util_count_cb), &changed);
@@ -489,7 +489,7 @@ test_outbox_refused_replay (Fixture       *f,
                        "{\"mode\": \"status\", \"status\": 400, \"count\": 1, \"path\": \"/api/mutation\","
                        " \"body\": {\"code\": \"BadJsonBody\", \"message\": \"The body could not be read\"}}");
   expect_refusal ();
-  cairn_connection_retry (cairn_workspace_get_connection (f->workspace));
+  cairn_connection_retry (cairn_byod_get_connection (cairn_workspace_get_byod (f->workspace)));
   wait_connected (f->workspace);
   wait_outbox_empty (f->workspace);
   g_test_assert_expected_messages ();
@@ -520,7 +520,7 @@ test_outbox_refused_replay (Fixture       *f,
   open_workspace (f);
   restore (f);
   wait_connected (f->workspace);
-  g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 0);
+  g_assert_cmpuint (cairn_outbox_delivery_get_count (cairn_workspace_get_delivery (f->workspace)), ==, 0);
   list = listed_messages (f->workspace, conversation_id);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
   shown = find_message (list, cairn_message_get_client_id (refused));
@@ -671,8 +671,8 @@ test_key_never_leaks (Fixture       *f,
   }
   /* a refused key and an outage produce errors; none may carry the key */
   convex_peer_control (peer, "fault", "{\"mode\": \"status\", \"status\": 503}");
-  cairn_connection_retry (cairn_workspace_get_connection (f->workspace));
-  while (cairn_connection_get_probing (cairn_workspace_get_connection (f->workspace)))
+  cairn_connection_retry (cairn_byod_get_connection (cairn_workspace_get_byod (f->workspace)));
+  while (cairn_connection_get_probing (cairn_byod_get_connection (cairn_workspace_get_byod (f->workspace))))
     g_main_context_iteration (NULL, TRUE);
   convex_peer_control (peer, "reset", "{}");
   close_workspace (f);

@@ -218,7 +218,7 @@ test_overlay_hidden_without_byod (OverlayFixture *f,
   gtk_window_present (GTK_WINDOW (f->window));
   wait_until (widget_drawable, window_list (f->window), "the window");
 
-  g_assert_null (cairn_workspace_get_connection (f->workspace));
+  g_assert_null (cairn_byod_get_connection (cairn_workspace_get_byod (f->workspace)));
   assert_content_reachable (f);
 }
 

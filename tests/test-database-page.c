@@ -78,7 +78,7 @@ enter_connection (gpointer    root,
 static gboolean
 page_idle (gpointer data)
 {
-  return !cairn_database_page_get_busy (data);
+  return !cairn_byod_get_busy (cairn_database_page_get_byod (data));
 }
 
 static void
@@ -130,7 +130,7 @@ test_preferences_database_page (Fixture       *f,
   g_assert_cmpstr (adw_preferences_window_get_visible_page_name (window), ==, "database");
   wait_for_label (preferences, "This Computer");
   wait_for_label (preferences, f->path);
-  g_assert_false (cairn_workspace_get_byod_enabled (f->workspace));
+  g_assert_false (cairn_byod_get_enabled (cairn_workspace_get_byod (f->workspace)));
 
   /* what only a deployment has is not shown */
   g_assert_null (find_widget (preferences, match_visible_label, "Schema Version"));
@@ -166,7 +166,7 @@ test_preferences_test_bad_url (Fixture       *f,
     assert_step (preferences, step, CAIRN_PREFLIGHT_SKIPPED);
 
   /* a check changes nothing */
-  g_assert_false (cairn_workspace_get_byod_enabled (f->workspace));
+  g_assert_false (cairn_byod_get_enabled (cairn_workspace_get_byod (f->workspace)));
   wait_for_label (preferences, f->path);
 
   gtk_window_destroy (GTK_WINDOW (preferences));
@@ -209,8 +209,8 @@ test_preferences_save_refused (Fixture       *f,
   for (CairnPreflightStep step = CAIRN_PREFLIGHT_STEP_REACHABLE; step < CAIRN_PREFLIGHT_N_STEPS; step++)
     assert_step (preferences, step, CAIRN_PREFLIGHT_SKIPPED);
 
-  g_assert_false (cairn_workspace_get_byod_enabled (f->workspace));
-  g_assert_false (cairn_workspace_get_byod_config (f->workspace)->enabled);
+  g_assert_false (cairn_byod_get_enabled (cairn_workspace_get_byod (f->workspace)));
+  g_assert_false (cairn_byod_get_config (cairn_workspace_get_byod (f->workspace))->enabled);
   wait_for_label (preferences, "This Computer");
   /* the key is still there to correct, and the controls work again */
   g_assert_cmpstr (gtk_editable_get_text (find_child_of_type (preferences, ADW_TYPE_PASSWORD_ENTRY_ROW)),

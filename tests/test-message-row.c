@@ -304,7 +304,7 @@ send_refused (OverlayFixture *f,
   GListModel *messages;
 
   convex_peer_control (overlay_peer_get (), "fault", REFUSED_400);
-  g_test_expect_message ("cairn-workspace", G_LOG_LEVEL_WARNING, "*refused a write for good (insert in “messages”)*");
+  g_test_expect_message ("cairn-outbox-delivery", G_LOG_LEVEL_WARNING, "*refused a write for good (insert in “messages”)*");
   type_text (f->window, content);
   press_send (f->window);
   wait_until (message_in_state, &failed, "the message, failed");
@@ -433,7 +433,7 @@ test_message_row_refused (OverlayFixture *f,
   gtk_window_destroy (GTK_WINDOW (dialog));
   wait_until (message_gone, &lost, "the message to go");
   g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, 1);
-  g_assert_cmpuint (cairn_workspace_get_outbox_count (f->workspace), ==, 0);
+  g_assert_cmpuint (cairn_outbox_delivery_get_count (cairn_workspace_get_delivery (f->workspace)), ==, 0);
 }
 
 int

@@ -170,9 +170,9 @@ test_util_create_conversation (CairnWorkspace *workspace,
   g_autoptr(GError) error = NULL;
   CairnConversation *conversation;
 
-  cairn_workspace_create_conversation_async (workspace, title, NULL, test_util_result_cb, &result);
+  cairn_conversations_create_async (workspace, title, NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  conversation = cairn_workspace_create_conversation_finish (workspace, result, &error);
+  conversation = cairn_conversations_create_finish (workspace, result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (conversation);
 
@@ -187,10 +187,10 @@ test_util_send_message (CairnWorkspace  *workspace,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cairn_workspace_send_message_async (workspace, conversation_id, content, NULL, test_util_result_cb, &result);
+  cairn_conversations_send_message_async (workspace, conversation_id, content, NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
 
-  return cairn_workspace_send_message_finish (workspace, result, error);
+  return cairn_conversations_send_message_finish (workspace, result, error);
 }
 
 gboolean
@@ -202,9 +202,9 @@ test_util_save_draft (CairnWorkspace *workspace,
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
-  cairn_workspace_save_draft_async (workspace, conversation_id, text, NULL, test_util_result_cb, &result);
+  cairn_conversations_save_draft_async (workspace, conversation_id, text, NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  ok = cairn_workspace_save_draft_finish (workspace, result, &error);
+  ok = cairn_conversations_save_draft_finish (workspace, result, &error);
   g_assert_no_error (error);
 
   return ok;
@@ -218,9 +218,9 @@ test_util_load_draft (CairnWorkspace *workspace,
   g_autoptr(GError) error = NULL;
   char *text;
 
-  cairn_workspace_load_draft_async (workspace, conversation_id, NULL, test_util_result_cb, &result);
+  cairn_conversations_load_draft_async (workspace, conversation_id, NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  text = cairn_workspace_load_draft_finish (workspace, result, &error);
+  text = cairn_conversations_load_draft_finish (workspace, result, &error);
   g_assert_no_error (error);
 
   return text;

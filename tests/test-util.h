@@ -6,6 +6,15 @@
 
 #include <gio/gio.h>
 
+/* the core as the suites use it */
+#include "cairn-byod.h"
+#include "cairn-connection.h"
+#include "cairn-content-mover.h"
+#include "cairn-conversation.h"
+#include "cairn-conversations.h"
+#include "cairn-message.h"
+#include "cairn-outbox-delivery.h"
+#include "cairn-paged-list.h"
 #include "cairn-workspace.h"
 
 G_BEGIN_DECLS

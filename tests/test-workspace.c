@@ -77,9 +77,9 @@ load_draft (CairnWorkspace *workspace,
   g_autoptr(GError) error = NULL;
   char *text;
 
-  cairn_workspace_load_draft_async (workspace, conversation_id, NULL, test_util_result_cb, &result);
+  cairn_conversations_load_draft_async (workspace, conversation_id, NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  text = cairn_workspace_load_draft_finish (workspace, result, &error);
+  text = cairn_conversations_load_draft_finish (workspace, result, &error);
   g_assert_no_error (error);
 
   return text;
@@ -103,14 +103,14 @@ test_routing_rules (Fixture       *f,
   CairnStore *user_store = CAIRN_STORE (f->user_store);
 
   /* rule 1 and 2: BYOD off, everything is local */
-  g_assert_false (cairn_workspace_get_byod_enabled (f->workspace));
+  g_assert_false (cairn_byod_get_enabled (cairn_workspace_get_byod (f->workspace)));
   g_assert_true (cairn_workspace_store_for_table (f->workspace, "conversations") == main_store);
   g_assert_true (cairn_workspace_store_for_table (f->workspace, "messages") == main_store);
   g_assert_true (cairn_workspace_store_for_table (f->workspace, "drafts") == main_store);
 
   /* rule 3: BYOD on, content goes to the user store, app data stays */
-  cairn_workspace_set_user_store (f->workspace, user_store);
-  g_assert_true (cairn_workspace_get_byod_enabled (f->workspace));
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), user_store);
+  g_assert_true (cairn_byod_get_enabled (cairn_workspace_get_byod (f->workspace)));
   g_assert_true (cairn_workspace_store_for_table (f->workspace, "conversations") == user_store);
   g_assert_true (cairn_workspace_store_for_table (f->workspace, "messages") == user_store);
   g_assert_true (cairn_workspace_store_for_table (f->workspace, "notes") == user_store);
@@ -122,7 +122,7 @@ test_routing_rules (Fixture       *f,
   g_test_assert_expected_messages ();
 
   /* off again */
-  cairn_workspace_set_user_store (f->workspace, NULL);
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), NULL);
   g_assert_true (cairn_workspace_store_for_table (f->workspace, "conversations") == main_store);
 }
 
@@ -140,13 +140,14 @@ test_routing_data_lands (Fixture       *f,
   guint byod_notified = 0;
 
   g_signal_connect_swapped (f->workspace, "storage-changed", G_CALLBACK (test_util_count_cb), &storage_changed);
-  g_signal_connect_swapped (f->workspace, "notify::byod-enabled", G_CALLBACK (test_util_count_cb), &byod_notified);
+  g_signal_connect_swapped (cairn_workspace_get_byod (f->workspace), "notify::enabled",
+                            G_CALLBACK (test_util_count_cb), &byod_notified);
 
   local = test_util_create_conversation (f->workspace, "On this computer");
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "conversations"), ==, 1);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->user_store), "conversations"), ==, 0);
 
-  cairn_workspace_set_user_store (f->workspace, CAIRN_STORE (f->user_store));
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), CAIRN_STORE (f->user_store));
   g_assert_cmpuint (storage_changed, ==, 1);
   g_assert_cmpuint (byod_notified, ==, 1);
 
@@ -170,11 +171,11 @@ test_routing_data_lands (Fixture       *f,
   draft = load_draft (f->workspace, cairn_conversation_get_client_id (remote));
   g_assert_cmpstr (draft, ==, "half a thought");
 
-  cairn_workspace_set_user_store (f->workspace, NULL);
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), NULL);
   g_assert_cmpuint (storage_changed, ==, 2);
   g_assert_cmpuint (byod_notified, ==, 2);
   /* setting the same value again changes nothing */
-  cairn_workspace_set_user_store (f->workspace, NULL);
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), NULL);
   g_assert_cmpuint (storage_changed, ==, 2);
 }
 
@@ -202,18 +203,18 @@ test_conversation_lifecycle (Fixture       *f,
   g_assert_cmpint (created, >, 1700000000000);
 
   /* rename: trimmed; blank refused */
-  cairn_workspace_rename_conversation_async (f->workspace, id, "  Trip plans \n", NULL, test_util_result_cb, &result);
+  cairn_conversations_rename_async (f->workspace, id, "  Trip plans \n", NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  g_assert_true (cairn_workspace_rename_conversation_finish (f->workspace, result, &error));
+  g_assert_true (cairn_conversations_rename_finish (f->workspace, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
   stored = store_get (f->main_store, "conversations", id, &error);
   g_assert_cmpstr (json_object_get_string_member (stored, "title"), ==, "Trip plans");
   g_clear_pointer (&stored, json_object_unref);
 
-  cairn_workspace_rename_conversation_async (f->workspace, id, "   ", NULL, test_util_result_cb, &result);
+  cairn_conversations_rename_async (f->workspace, id, "   ", NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  g_assert_false (cairn_workspace_rename_conversation_finish (f->workspace, result, &error));
+  g_assert_false (cairn_conversations_rename_finish (f->workspace, result, &error));
   g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
   g_clear_error (&error);
   g_clear_object (&result);
@@ -240,9 +241,9 @@ test_conversation_lifecycle (Fixture       *f,
 
   /* delete: the messages and the draft go with it */
   g_assert_true (test_util_save_draft (f->workspace, id, "unsent"));
-  cairn_workspace_delete_conversation_async (f->workspace, id, NULL, test_util_result_cb, &result);
+  cairn_conversations_delete_async (f->workspace, id, NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  g_assert_true (cairn_workspace_delete_conversation_finish (f->workspace, result, &error));
+  g_assert_true (cairn_conversations_delete_finish (f->workspace, result, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "conversations"), ==, 0);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "messages"), ==, 0);
@@ -299,9 +300,9 @@ test_message_limits (Fixture       *f,
   g_assert_true (g_str_has_prefix (error->message, "The message is empty"));
   g_clear_error (&error);
 
-  cairn_workspace_rename_conversation_async (f->workspace, id, "\u2060\u200B", NULL, test_util_result_cb, &result);
+  cairn_conversations_rename_async (f->workspace, id, "\u2060\u200B", NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  g_assert_false (cairn_workspace_rename_conversation_finish (f->workspace, result, &error));
+  g_assert_false (cairn_conversations_rename_finish (f->workspace, result, &error));
   g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
   g_assert_cmpstr (error->message, ==, "A conversation needs a title with visible characters.");
   g_clear_error (&error);
@@ -319,7 +320,7 @@ test_message_limits (Fixture       *f,
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "messages"), ==, 1);
 
   /* the same with BYOD on: refused at once, nothing waits in the outbox */
-  cairn_workspace_set_user_store (f->workspace, CAIRN_STORE (f->user_store));
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), CAIRN_STORE (f->user_store));
   remote = test_util_create_conversation (f->workspace, "On my deployment");
   id = cairn_conversation_get_client_id (remote);
 
@@ -336,7 +337,7 @@ test_message_limits (Fixture       *f,
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->user_store), "messages"), ==, 1);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "outbox"), ==, 0);
 
-  cairn_workspace_set_user_store (f->workspace, NULL);
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), NULL);
 }
 
 /* Paged lists ---------------------------------------------------------------- */
@@ -362,7 +363,7 @@ test_paged_conversations (Fixture       *f,
       c = test_util_create_conversation (f->workspace, title);
     }
 
-  list = cairn_workspace_list_conversations (f->workspace);
+  list = cairn_conversations_list (f->workspace);
   g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (list)) == CAIRN_TYPE_CONVERSATION);
   wait_until_loaded (list);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, CAIRN_QUERY_DEFAULT_PAGE_SIZE);
@@ -409,10 +410,10 @@ test_paged_conversations (Fixture       *f,
   }
 
   /* rename updates the item in place; delete removes it */
-  cairn_workspace_rename_conversation_async (f->workspace, cairn_conversation_get_client_id (newest),
+  cairn_conversations_rename_async (f->workspace, cairn_conversation_get_client_id (newest),
                                              "Renamed", NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  g_assert_true (cairn_workspace_rename_conversation_finish (f->workspace, result, &error));
+  g_assert_true (cairn_conversations_rename_finish (f->workspace, result, &error));
   g_clear_object (&result);
   {
     CairnConversation *shown = cairn_paged_list_find (list, cairn_conversation_get_client_id (newest), &position);
@@ -421,20 +422,20 @@ test_paged_conversations (Fixture       *f,
     g_assert_cmpuint (position, ==, 1);
   }
 
-  cairn_workspace_delete_conversation_async (f->workspace, cairn_conversation_get_client_id (newest),
+  cairn_conversations_delete_async (f->workspace, cairn_conversation_get_client_id (newest),
                                              NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
-  g_assert_true (cairn_workspace_delete_conversation_finish (f->workspace, result, &error));
+  g_assert_true (cairn_conversations_delete_finish (f->workspace, result, &error));
   g_assert_null (cairn_paged_list_find (list, cairn_conversation_get_client_id (newest), NULL));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, total);
 
   /* switching the storage reloads from the other store (empty) */
-  cairn_workspace_set_user_store (f->workspace, CAIRN_STORE (f->user_store));
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), CAIRN_STORE (f->user_store));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
   wait_until_loaded (list);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
   g_assert_true (cairn_paged_list_get_done (list));
-  cairn_workspace_set_user_store (f->workspace, NULL);
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), NULL);
   wait_until_loaded (list);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, CAIRN_QUERY_DEFAULT_PAGE_SIZE);
 }
@@ -450,7 +451,7 @@ test_paged_messages_reversed (Fixture       *f,
   g_autoptr(CairnMessage) elsewhere = NULL;
   g_autoptr(GError) error = NULL;
   const char *id = cairn_conversation_get_client_id (conversation);
-  guint total = CAIRN_WORKSPACE_MESSAGES_PAGE_SIZE + 10;
+  guint total = CAIRN_CONVERSATIONS_MESSAGES_PAGE_SIZE + 10;
   guint position = G_MAXUINT;
 
   for (guint i = 0; i < total; i++)
@@ -463,15 +464,15 @@ test_paged_messages_reversed (Fixture       *f,
       g_assert_no_error (error);
     }
 
-  list = cairn_workspace_list_messages (f->workspace, id);
+  list = cairn_conversations_list_messages (f->workspace, id);
   wait_until_loaded (list);
 
   /* the newest page, shown oldest on top */
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, CAIRN_WORKSPACE_MESSAGES_PAGE_SIZE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, CAIRN_CONVERSATIONS_MESSAGES_PAGE_SIZE);
   {
     g_autoptr(CairnMessage) top = g_list_model_get_item (G_LIST_MODEL (list), 0);
-    g_autoptr(CairnMessage) bottom = g_list_model_get_item (G_LIST_MODEL (list), CAIRN_WORKSPACE_MESSAGES_PAGE_SIZE - 1);
-    g_autofree char *top_text = g_strdup_printf ("message %03u", total - CAIRN_WORKSPACE_MESSAGES_PAGE_SIZE);
+    g_autoptr(CairnMessage) bottom = g_list_model_get_item (G_LIST_MODEL (list), CAIRN_CONVERSATIONS_MESSAGES_PAGE_SIZE - 1);
+    g_autofree char *top_text = g_strdup_printf ("message %03u", total - CAIRN_CONVERSATIONS_MESSAGES_PAGE_SIZE);
     g_autofree char *bottom_text = g_strdup_printf ("message %03u", total - 1);
 
     g_assert_cmpstr (cairn_message_get_content (top), ==, top_text);
@@ -506,9 +507,9 @@ test_paged_messages_reversed (Fixture       *f,
   {
     g_autoptr(GAsyncResult) result = NULL;
 
-    cairn_workspace_delete_conversation_async (f->workspace, id, NULL, test_util_result_cb, &result);
+    cairn_conversations_delete_async (f->workspace, id, NULL, test_util_result_cb, &result);
     test_util_wait_for_result (&result);
-    g_assert_true (cairn_workspace_delete_conversation_finish (f->workspace, result, &error));
+    g_assert_true (cairn_conversations_delete_finish (f->workspace, result, &error));
     wait_until_loaded (list);
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
   }

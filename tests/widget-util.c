@@ -409,7 +409,7 @@ overlay_teardown (OverlayFixture *f,
                   gconstpointer   data)
 {
   g_clear_pointer ((GtkWindow **) &f->window, gtk_window_destroy);
-  cairn_workspace_set_user_store (f->workspace, NULL);
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), NULL);
   g_clear_object (&f->connection);
   g_clear_object (&f->workspace);
   g_clear_object (&f->monitor);
@@ -508,7 +508,7 @@ overlay_connect (OverlayFixture *f,
     cairn_convex_client_set_admin_key (client, key);
 
   f->connection = cairn_connection_new ("default", client, CAIRN_CLOCK (f->clock), G_NETWORK_MONITOR (f->monitor));
-  cairn_workspace_set_user_store (f->workspace, CAIRN_STORE (f->connection));
+  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), CAIRN_STORE (f->connection));
 
   f->window = cairn_window_new (NULL, f->workspace);
   /* what the application would do with Check Settings */

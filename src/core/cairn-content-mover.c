@@ -707,6 +707,14 @@ cairn_content_mover_run_finish (CairnContentMover  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+CairnContentMoveDirection
+cairn_content_mover_get_direction (CairnContentMover *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONTENT_MOVER (self), CAIRN_CONTENT_MOVE_TO_DEPLOYMENT);
+
+  return self->direction;
+}
+
 CairnContentMovePhase
 cairn_content_mover_get_phase (CairnContentMover *self)
 {

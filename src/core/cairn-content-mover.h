@@ -43,6 +43,7 @@ void                   cairn_content_mover_run_async    (CairnContentMover      
 gboolean               cairn_content_mover_run_finish   (CairnContentMover         *self,
                                                          GAsyncResult              *result,
                                                          GError                   **error);
+CairnContentMoveDirection cairn_content_mover_get_direction (CairnContentMover      *self);
 CairnContentMovePhase  cairn_content_mover_get_phase    (CairnContentMover         *self);
 guint                  cairn_content_mover_get_copied   (CairnContentMover         *self);
 guint                  cairn_content_mover_get_total    (CairnContentMover         *self);

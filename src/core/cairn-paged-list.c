@@ -10,6 +10,7 @@
 
 #include "cairn-error.h"
 #include "cairn-json.h"
+#include "cairn-outbox-delivery.h"
 #include "cairn-paged-list.h"
 #include "cairn-schema.h"
 #include "cairn-page-walk.h"
@@ -303,7 +304,8 @@ page_loaded_cb (GObject      *object,
   /* what waits in the outbox is not on the deployment yet, but it is ours */
   if (first)
     {
-      g_autoptr(GPtrArray) pending = cairn_workspace_list_pending (self->workspace, self->query->table);
+      CairnOutboxDelivery *delivery = cairn_workspace_get_delivery (self->workspace);
+      g_autoptr(GPtrArray) pending = cairn_outbox_delivery_list_pending (delivery, self->query->table);
 
       for (guint i = 0; i < pending->len; i++)
         document_changed_cb (self, self->query->table, g_ptr_array_index (pending, i), self->workspace);

@@ -8,14 +8,23 @@
 
 G_BEGIN_DECLS
 
-typedef struct _CairnStore        CairnStore;
-typedef struct _CairnLocalStore   CairnLocalStore;
-typedef struct _CairnWorkspace    CairnWorkspace;
-typedef struct _CairnConversation CairnConversation;
-typedef struct _CairnMessage      CairnMessage;
-typedef struct _CairnPagedList    CairnPagedList;
-typedef struct _CairnQuery        CairnQuery;
-typedef struct _CairnPage         CairnPage;
+typedef struct _CairnStore          CairnStore;
+typedef struct _CairnLocalStore     CairnLocalStore;
+typedef struct _CairnWorkspace      CairnWorkspace;
+typedef struct _CairnByod           CairnByod;
+typedef struct _CairnOutbox         CairnOutbox;
+typedef struct _CairnOutboxDelivery CairnOutboxDelivery;
+typedef struct _CairnClock          CairnClock;
+typedef struct _CairnConnection     CairnConnection;
+typedef struct _CairnConvexClient   CairnConvexClient;
+typedef struct _CairnContentMover   CairnContentMover;
+typedef struct _CairnPreflight      CairnPreflight;
+typedef struct _CairnConversation   CairnConversation;
+typedef struct _CairnMessage        CairnMessage;
+typedef struct _CairnDrafts         CairnDrafts;
+typedef struct _CairnPagedList      CairnPagedList;
+typedef struct _CairnQuery          CairnQuery;
+typedef struct _CairnPage           CairnPage;
 
 /* Set (TRUE) on documents the workspace reports while they still wait in the
  * outbox for the user's deployment. */

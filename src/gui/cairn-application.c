@@ -22,9 +22,11 @@
 #include <glib/gstdio.h>
 
 #include "cairn-application.h"
+#include "cairn-byod.h"
 #include "cairn-local-store.h"
 #include "cairn-preferences-window.h"
 #include "cairn-window.h"
+#include "cairn-workspace.h"
 
 #define DEFAULT_WORKSPACE "default"
 #define DATABASE_NAME     "cairn.db"
@@ -70,23 +72,15 @@ database_dir (CairnApplication *self)
   return g_build_filename (g_get_user_data_dir (), "cairn", "workspaces", DEFAULT_WORKSPACE, NULL);
 }
 
-static void
-health_check_interval_changed_cb (CairnApplication *self,
-                                  const char       *key,
-                                  GSettings        *settings)
-{
-  cairn_workspace_set_health_check_interval (self->workspace, g_settings_get_uint (settings, key));
-}
-
 /* How often a connected deployment is checked: the health-check-interval setting. */
 static void
 follow_health_check_interval (CairnApplication *self)
 {
   g_set_object (&self->settings, NULL);
   self->settings = g_settings_new (APP_ID);
-  g_signal_connect_object (self->settings, "changed::health-check-interval",
-                           G_CALLBACK (health_check_interval_changed_cb), self, G_CONNECT_SWAPPED);
-  health_check_interval_changed_cb (self, "health-check-interval", self->settings);
+  g_settings_bind (self->settings, "health-check-interval",
+                   cairn_workspace_get_byod (self->workspace), "health-check-interval",
+                   G_SETTINGS_BIND_GET);
 }
 
 static gboolean
@@ -302,7 +296,7 @@ restore_byod_cb (GObject      *object,
   /* Content is routed as the config says even when this failed (a key the
    * keyring cannot give still means the deployment): show the window and say
    * what went wrong. */
-  cairn_workspace_restore_byod_finish (CAIRN_WORKSPACE (object), result, &error);
+  cairn_byod_restore_finish (CAIRN_BYOD (object), result, &error);
 
   window = cairn_window_new (GTK_APPLICATION (self), self->workspace);
   gtk_window_present (GTK_WINDOW (window));
@@ -350,7 +344,7 @@ cairn_application_activate (GApplication *application)
 
   self->restoring = TRUE;
   g_application_hold (application);
-  cairn_workspace_restore_byod_async (self->workspace, NULL, restore_byod_cb, g_object_ref (self));
+  cairn_byod_restore_async (cairn_workspace_get_byod (self->workspace), NULL, restore_byod_cb, g_object_ref (self));
 }
 
 static void

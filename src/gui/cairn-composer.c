@@ -2,8 +2,8 @@
  *
  * The text is a draft of the shown conversation: it is saved a moment after
  * the last edit, and at once when another conversation is shown or the
- * composer goes away. Saving is never cancelled (what the user typed must
- * reach the store) and keeps the application alive until it is done.
+ * composer goes away, through CairnDrafts (which never cancels a write and
+ * keeps the application alive until it is done).
  *
  * Sending keeps the text until the workspace confirms the message is stored;
  * on failure the text stays and ::failed tells the window what went wrong.
@@ -38,10 +38,13 @@
 #include <adwaita.h>
 
 #include "cairn-composer.h"
+#include "cairn-conversation.h"
+#include "cairn-conversations.h"
+#include "cairn-drafts.h"
 #include "cairn-error.h"
+#include "cairn-message.h"
 #include "cairn-schema.h"
-
-typedef struct _Operation Operation;
+#include "cairn-workspace.h"
 
 /* The longest run of characters without white space that still wraps
  * between words: laid out in a few milliseconds. */
@@ -54,11 +57,12 @@ struct _CairnComposer
   CairnWorkspace    *workspace;
   CairnConversation *conversation;
   char              *conversation_id;
+  CairnDrafts       *drafts;        /* (nullable) the workspace's drafts, as written here */
   GCancellable      *load_cancellable;
+  GCancellable      *cancellable;   /* answers to this composer; cancelled on dispose */
   guint              draft_timeout_id;
-  /* Draft writes run one at a time, in order: the last one wins. */
-  GQueue             draft_queue;
-  Operation         *draft_saving;  /* (nullable) (unowned) the write running */
+  /* the conversation of the message being sent */
+  char              *sending_id;
   /* Edited since the draft was last saved. */
   gboolean           dirty;
   gboolean           sending;
@@ -96,54 +100,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-/* What an operation needs once it is done, whatever happened to the composer. */
-struct _Operation {
-  CairnComposer  *composer;
-  CairnWorkspace *workspace;
-  GApplication   *application;  /* (nullable) held while the write runs */
-  char          *conversation_id;
-  char          *text;
-};
-
-static Operation *
-operation_new (CairnComposer *self,
-               const char    *conversation_id,
-               const char    *text)
-{
-  Operation *op = g_new0 (Operation, 1);
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  op->composer = g_object_ref (self);
-  op->workspace = g_object_ref (self->workspace);
-  op->conversation_id = g_strdup (conversation_id);
-  op->text = g_strdup (text);
-
-  if (GTK_IS_WINDOW (root) && gtk_window_get_application (GTK_WINDOW (root)) != NULL)
-    {
-      op->application = G_APPLICATION (g_object_ref (gtk_window_get_application (GTK_WINDOW (root))));
-      g_application_hold (op->application);
-    }
-
-  return op;
-}
-
-static void
-operation_free (Operation *op)
-{
-  if (op->application != NULL)
-    {
-      g_application_release (op->application);
-      g_object_unref (op->application);
-    }
-  g_object_unref (op->composer);
-  g_object_unref (op->workspace);
-  g_free (op->conversation_id);
-  g_free (op->text);
-  g_free (op);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Operation, operation_free)
 
 /* Helpers */
 
@@ -279,78 +235,37 @@ fail (CairnComposer *self,
   va_end (args);
 
   g_debug ("%s", message);
-
-  /* Nobody is left to tell once the composer is disposed. */
-  if (self->text_view != NULL)
-    g_signal_emit (self, signals[FAILED], 0, message);
+  g_signal_emit (self, signals[FAILED], 0, message);
 }
 
 /* Drafts */
 
-static void save_next_draft (CairnComposer *self);
-
 static void
-save_draft_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_draft_save_failed (CairnComposer *self,
+                      const char    *conversation_id,
+                      const char    *message)
 {
-  g_autoptr(Operation) op = user_data;
-  CairnComposer *self = op->composer;
-  g_autoptr(GError) error = NULL;
-
-  if (!cairn_workspace_save_draft_finish (CAIRN_WORKSPACE (object), result, &error))
-    {
-      /* Translators: %s is the reason */
-      fail (self, _("Could not save the draft: %s"), error->message);
-      /* Keep trying with the next edit. */
-      if (self->text_view != NULL && g_strcmp0 (op->conversation_id, self->conversation_id) == 0)
-        self->dirty = TRUE;
-    }
-
-  self->draft_saving = NULL;
-  save_next_draft (self);
+  /* Translators: %s is the reason */
+  fail (self, _("Could not save the draft: %s"), message);
+  /* Keep trying with the next edit. */
+  if (g_strcmp0 (conversation_id, self->conversation_id) == 0)
+    self->dirty = TRUE;
 }
 
+/* The drafts of @workspace (nullable) are written through a CairnDrafts of its own. */
 static void
-save_next_draft (CairnComposer *self)
+use_drafts (CairnComposer  *self,
+            CairnWorkspace *workspace)
 {
-  Operation *op;
+  if (self->drafts != NULL)
+    g_signal_handlers_disconnect_by_data (self->drafts, self);
+  g_clear_object (&self->drafts);
 
-  if (self->draft_saving || (op = g_queue_pop_head (&self->draft_queue)) == NULL)
+  if (workspace == NULL)
     return;
 
-  self->draft_saving = op;
-  cairn_workspace_save_draft_async (op->workspace, op->conversation_id, op->text,
-                                    NULL, save_draft_cb, op);
-}
-
-static void
-save_draft_text (CairnComposer *self,
-                 const char    *conversation_id,
-                 const char    *text)
-{
-  g_queue_push_tail (&self->draft_queue, operation_new (self, conversation_id, text));
-  save_next_draft (self);
-}
-
-/* The text of the newest draft of @conversation_id still being written, if
- * any: the store does not have it yet, so loading it would miss it. */
-static const char *
-pending_draft (CairnComposer *self,
-               const char    *conversation_id)
-{
-  for (GList *l = self->draft_queue.tail; l != NULL; l = l->prev)
-    {
-      Operation *op = l->data;
-
-      if (g_strcmp0 (op->conversation_id, conversation_id) == 0)
-        return op->text;
-    }
-
-  if (self->draft_saving != NULL && g_strcmp0 (self->draft_saving->conversation_id, conversation_id) == 0)
-    return self->draft_saving->text;
-
-  return NULL;
+  self->drafts = cairn_drafts_new (workspace);
+  g_signal_connect_swapped (self->drafts, "save-failed", G_CALLBACK (on_draft_save_failed), self);
 }
 
 /* Saves now if there is anything unsaved. */
@@ -366,7 +281,7 @@ flush_draft (CairnComposer *self)
 
   self->dirty = FALSE;
   text = get_text (self);
-  save_draft_text (self, self->conversation_id, text);
+  cairn_drafts_save (self->drafts, self->conversation_id, text);
 }
 
 static gboolean
@@ -389,7 +304,7 @@ load_draft_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
 
-  text = cairn_workspace_load_draft_finish (CAIRN_WORKSPACE (object), result, &error);
+  text = cairn_conversations_load_draft_finish (CAIRN_WORKSPACE (object), result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -421,7 +336,7 @@ load_draft (CairnComposer *self)
   if (self->workspace == NULL || self->conversation_id == NULL)
     return;
 
-  pending = pending_draft (self, self->conversation_id);
+  pending = cairn_drafts_get_unsaved (self->drafts, self->conversation_id);
   if (pending != NULL)
     {
       set_text_silently (self, pending);
@@ -429,7 +344,7 @@ load_draft (CairnComposer *self)
     }
 
   self->load_cancellable = g_cancellable_new ();
-  cairn_workspace_load_draft_async (self->workspace, self->conversation_id,
+  cairn_conversations_load_draft_async (self->workspace, self->conversation_id,
                                     self->load_cancellable, load_draft_cb,
                                     g_object_ref (self));
 }
@@ -475,18 +390,19 @@ send_message_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(Operation) op = user_data;
-  CairnComposer *self = op->composer;
+  g_autoptr(CairnComposer) self = user_data;
   g_autoptr(CairnMessage) message = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *sent_to = NULL;
 
-  message = cairn_workspace_send_message_finish (CAIRN_WORKSPACE (object), result, &error);
+  message = cairn_drafts_send_finish (CAIRN_DRAFTS (object), result, &error);
 
   /* Gone meanwhile: its text was saved as the draft, which stays. */
-  if (self->text_view == NULL)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  sent_to = g_steal_pointer (&self->sending_id);
   set_sending (self, FALSE);
 
   if (message == NULL)
@@ -494,7 +410,7 @@ send_message_cb (GObject      *object,
       /* what the text itself cannot be (too long once written out): said
        * under it too, until it is edited */
       if (g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT)
-          && g_strcmp0 (self->conversation_id, op->conversation_id) == 0)
+          && g_strcmp0 (self->conversation_id, sent_to) == 0)
         {
           g_free (self->refusal);
           self->refusal = g_strdup (error->message);
@@ -508,14 +424,14 @@ send_message_cb (GObject      *object,
   /* Only text that was not touched since it was sent goes away, with its
    * draft; anything typed meanwhile stays (a stale draft beats a lost one). */
   text = get_text (self);
-  if (g_strcmp0 (self->conversation_id, op->conversation_id) == 0
-      && g_strcmp0 (text, op->text) == 0)
+  if (g_strcmp0 (self->conversation_id, sent_to) == 0
+      && g_strcmp0 (text, cairn_message_get_content (message)) == 0)
     {
       g_clear_handle_id (&self->draft_timeout_id, g_source_remove);
       self->dirty = FALSE;
       set_text_silently (self, "");
       update_state (self);
-      save_draft_text (self, op->conversation_id, "");
+      cairn_drafts_save (self->drafts, sent_to, "");
     }
 }
 
@@ -635,10 +551,12 @@ cairn_composer_dispose (GObject *object)
   CairnComposer *self = CAIRN_COMPOSER (object);
   GtkWidget *child;
 
-  /* The last chance to keep what was typed. */
+  /* The last chance to keep what was typed; CairnDrafts writes it after we are gone. */
   flush_draft (self);
+  use_drafts (self, NULL);
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
+  g_cancellable_cancel (self->cancellable);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_COMPOSER);
   /* The clamp is not a bound template child: unparent it by hand. */
@@ -655,7 +573,9 @@ cairn_composer_finalize (GObject *object)
 {
   CairnComposer *self = CAIRN_COMPOSER (object);
 
+  g_object_unref (self->cancellable);
   g_free (self->conversation_id);
+  g_free (self->sending_id);
   g_free (self->left_id);
   g_free (self->left_text);
   g_free (self->refusal);
@@ -801,6 +721,7 @@ cairn_composer_init (CairnComposer *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->cancellable = g_cancellable_new ();
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->text_view),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Message"),
                                   GTK_ACCESSIBLE_PROPERTY_MULTI_LINE, TRUE,
@@ -845,6 +766,7 @@ cairn_composer_set_workspace (CairnComposer  *self,
     return;
 
   flush_draft (self);
+  use_drafts (self, workspace);
   g_set_object (&self->workspace, workspace);
   switch_conversation (self, self->conversation_id);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
@@ -912,7 +834,6 @@ void
 cairn_composer_send (CairnComposer *self)
 {
   g_autofree char *text = NULL;
-  Operation *op;
 
   g_return_if_fail (CAIRN_IS_COMPOSER (self));
 
@@ -927,9 +848,9 @@ cairn_composer_send (CairnComposer *self)
   flush_draft (self);
   set_sending (self, TRUE);
 
-  op = operation_new (self, self->conversation_id, text);
-  cairn_workspace_send_message_async (self->workspace, op->conversation_id, text,
-                                      NULL, send_message_cb, op);
+  self->sending_id = g_strdup (self->conversation_id);
+  cairn_drafts_send_async (self->drafts, self->sending_id, text,
+                           self->cancellable, send_message_cb, g_object_ref (self));
 }
 
 /**

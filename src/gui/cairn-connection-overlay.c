@@ -24,19 +24,23 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "cairn-byod.h"
+#include "cairn-clock.h"
+#include "cairn-connection.h"
 #include "cairn-connection-overlay.h"
+#include "cairn-outbox-delivery.h"
 #include "cairn-preflight.h"
-
-#define OUTBOX_COUNT_PROPERTY "outbox-count"
+#include "cairn-workspace.h"
 
 struct _CairnConnectionOverlay
 {
   GtkWidget         parent_instance;
 
   CairnWorkspace   *workspace;
+  CairnByod        *byod;           /* the workspace's, for its connection */
+  CairnOutboxDelivery *delivery;    /* the workspace's, for the unsent writes */
   CairnConnection  *connection;     /* (nullable) the one followed */
   CairnClock       *clock;          /* the connection's time, for next-attempt */
-  gboolean          has_outbox;     /* the workspace counts unsent writes */
   gboolean          blocking;
   gboolean          shown_blocked;  /* the blocked page was up at the last update */
   gboolean          focus_pending;  /* the way out takes the focus once it can */
@@ -401,15 +405,8 @@ last_contact_text (CairnConnectionOverlay *self)
 static char *
 unsent_text (CairnConnectionOverlay *self)
 {
-  g_auto(GValue) value = G_VALUE_INIT;
-  guint count;
+  guint count = self->delivery != NULL ? cairn_outbox_delivery_get_count (self->delivery) : 0;
 
-  if (!self->has_outbox)
-    return NULL;
-
-  g_value_init (&value, G_TYPE_UINT);
-  g_object_get_property (G_OBJECT (self->workspace), OUTBOX_COUNT_PROPERTY, &value);
-  count = g_value_get_uint (&value);
   if (count == 0)
     return NULL;
 
@@ -541,8 +538,8 @@ follow_connection (CairnConnectionOverlay *self)
 {
   CairnConnection *connection = NULL;
 
-  if (self->workspace != NULL)
-    connection = cairn_workspace_get_connection (self->workspace);
+  if (self->byod != NULL)
+    connection = cairn_byod_get_connection (self->byod);
 
   if (connection != self->connection)
     {
@@ -580,34 +577,29 @@ unfollow_workspace (CairnConnectionOverlay *self)
     g_signal_handlers_disconnect_by_func (self->connection, on_connection_notify, self);
   g_clear_object (&self->connection);
 
-  if (self->workspace != NULL)
-    g_signal_handlers_disconnect_by_data (self->workspace, self);
+  if (self->byod != NULL)
+    g_signal_handlers_disconnect_by_data (self->byod, self);
+  if (self->delivery != NULL)
+    g_signal_handlers_disconnect_by_data (self->delivery, self);
+  g_clear_object (&self->byod);
+  g_clear_object (&self->delivery);
   g_clear_object (&self->workspace);
   g_clear_object (&self->clock);
-  self->has_outbox = FALSE;
 }
 
 static void
 follow_workspace (CairnConnectionOverlay *self,
                   CairnWorkspace         *workspace)
 {
-  GParamSpec *outbox;
-
   self->workspace = g_object_ref (workspace);
+  self->byod = g_object_ref (cairn_workspace_get_byod (workspace));
+  self->delivery = g_object_ref (cairn_workspace_get_delivery (workspace));
   g_object_get (workspace, "clock", &self->clock, NULL);
 
-  g_signal_connect_object (workspace, "notify::user-store",
+  g_signal_connect_object (self->byod, "notify::user-store",
                            G_CALLBACK (on_user_store_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (workspace, "notify::byod-enabled",
-                           G_CALLBACK (on_user_store_changed), self, G_CONNECT_SWAPPED);
-
-  /* the outbox is newer than this widget; without it the line stays hidden */
-  outbox = g_object_class_find_property (G_OBJECT_GET_CLASS (workspace), OUTBOX_COUNT_PROPERTY);
-  self->has_outbox = outbox != NULL && (outbox->flags & G_PARAM_READABLE)
-                     && g_value_type_transformable (outbox->value_type, G_TYPE_UINT);
-  if (self->has_outbox)
-    g_signal_connect_object (workspace, "notify::" OUTBOX_COUNT_PROPERTY,
-                             G_CALLBACK (on_outbox_count_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->delivery, "notify::count",
+                           G_CALLBACK (on_outbox_count_changed), self, G_CONNECT_SWAPPED);
 }
 
 /* Actions */

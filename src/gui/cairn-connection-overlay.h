@@ -6,7 +6,7 @@
 
 #include <adwaita.h>
 
-#include "cairn-workspace.h"
+#include "cairn-types.h"
 
 G_BEGIN_DECLS
 

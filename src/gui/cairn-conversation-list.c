@@ -14,8 +14,12 @@
 #include <glib/gi18n-lib.h>
 #include <adwaita.h>
 
+#include "cairn-conversation.h"
 #include "cairn-conversation-list.h"
 #include "cairn-conversation-row.h"
+#include "cairn-conversations.h"
+#include "cairn-paged-list.h"
+#include "cairn-workspace.h"
 
 /* Load the next page when fewer than this many pixels are left below the view. */
 #define LOAD_MORE_MARGIN 400.0
@@ -256,7 +260,7 @@ disconnect_model (CairnConversationList *self)
 static void
 connect_model (CairnConversationList *self)
 {
-  self->conversations = cairn_workspace_list_conversations (self->workspace);
+  self->conversations = cairn_conversations_list (self->workspace);
   g_signal_connect_object (self->conversations, "items-changed",
                            G_CALLBACK (on_items_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversations, "notify",

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cairn-conversation.h"
 #include "cairn-conversation-row.h"
 #include "cairn-date.h"
 

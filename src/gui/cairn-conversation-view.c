@@ -21,8 +21,12 @@
 #include <math.h>
 #include <adwaita.h>
 
+#include "cairn-conversation.h"
 #include "cairn-conversation-view.h"
+#include "cairn-conversations.h"
 #include "cairn-message-row.h"
+#include "cairn-paged-list.h"
+#include "cairn-workspace.h"
 
 /* Load older messages when fewer than this many pixels are left above the view. */
 #define LOAD_MORE_MARGIN 400.0
@@ -380,7 +384,7 @@ load_messages (CairnConversationView *self)
     return;
 
   id = cairn_conversation_get_client_id (self->conversation);
-  self->messages = cairn_workspace_list_messages (self->workspace, id);
+  self->messages = cairn_conversations_list_messages (self->workspace, id);
   self->last_upper = self->last_page_size = -1;
   stick (self);
   g_signal_connect_object (self->messages, "items-changed",

@@ -6,7 +6,7 @@
 
 #include <gtk/gtk.h>
 
-#include "cairn-workspace.h"
+#include "cairn-types.h"
 
 G_BEGIN_DECLS
 

@@ -1,24 +1,13 @@
 /* cairn-database-page.c — Preferences: where content lives, and Bring Your Own Database
  *
- * The page shows where content lives now and lets the user switch it to
- * their own Convex deployment and back:
+ * The page shows a workspace's CairnByod: where content lives now, the
+ * connection's status, and what Test Connection, Save and Disconnect
+ * (which CairnByod runs) are doing — each step of the checks as a row, the
+ * progress of a move, why something did not work. Its buttons only ask; it
+ * holds no state of its own beyond what is typed, so a page opened while a
+ * switch or a move runs shows it, and closing the page stops nothing.
  *
- *   Test Connection  runs a CairnPreflight on the URL and key as entered and
- *                    shows each of its steps as a row
- *   Save             checks again unless the last check passed for exactly
- *                    these values, then switches the workspace over; when
- *                    this computer holds conversations, asks whether they
- *                    move to the deployment (CairnContentMover)
- *   Disconnect       switches back, after copying the deployment's content
- *                    to this computer if the user wants
- *
- * Every such operation holds the page busy while it lives (an Op). Switching
- * and moving run to their end even when the window closes: stopping half way
- * would leave the user wondering where their content is. Checks stop.
- *
- * The deploy key is read from its entry when it is needed and never kept:
- * to tell whether the last check was for the same key, the page keeps a
- * keyed digest of it (HMAC with a random per-page salt), never the key.
+ * The deploy key is read from its entry when it is asked for and never kept.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -27,12 +16,12 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <string.h>
 
+#include "cairn-byod.h"
 #include "cairn-check-row.h"
+#include "cairn-content-mover.h"
 #include "cairn-database-page.h"
 #include "cairn-date.h"
-#include "cairn-local-store.h"
 #include "cairn-preflight.h"
 
 /* Room left below what is scrolled into view, as below a page's last group. */
@@ -42,23 +31,15 @@ struct _CairnDatabasePage
 {
   AdwPreferencesPage   parent_instance;
 
-  CairnWorkspace      *workspace;
-  GCancellable        *cancellable;    /* checks; cancelled on dispose */
-  CairnPreflight      *preflight;
+  CairnByod           *byod;
+  GBindingGroup       *byod_bindings;
+  GSignalGroup        *byod_signals;
+  GSignalGroup        *preflight_signals;
+  CairnContentMover   *mover;          /* (nullable) the move shown, kept once done */
+  GSignalGroup        *mover_signals;
   CairnCheckRow       *check_rows[CAIRN_PREFLIGHT_N_STEPS];
-  CairnContentMover   *mover;          /* (nullable) the move shown */
-  CairnContentMoveDirection move_direction;
-  gboolean             disconnect_after_move;
-  guint                busy;           /* operations under way */
-  gboolean             disposed;
   gboolean             filling_in;     /* the page, not the user, sets the URL */
   gboolean             url_edited;
-
-  /* What the last check that passed was for: the key only as a digest. */
-  char                *passed_url;
-  char                *passed_key_digest;
-  JsonObject          *passed_ping;
-  guint8               salt[32];
 
   AdwActionRow        *location_row;
   GtkImage            *location_icon;
@@ -89,95 +70,13 @@ G_DEFINE_FINAL_TYPE (CairnDatabasePage, cairn_database_page, ADW_TYPE_PREFERENCE
 
 enum {
   PROP_0,
-  PROP_WORKSPACE,
-  PROP_BUSY,
+  PROP_BYOD,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
-/* Operations --------------------------------------------------------------- */
-
-/* One thing the page does (a check, a switch, a move); the page is busy
- * while any is alive. */
-typedef struct {
-  CairnDatabasePage *page;
-  CairnWorkspace    *workspace;
-  char              *url;
-  char              *key_digest;
-  JsonObject        *ping;
-  gboolean           was_enabled;
-} Op;
-
-static void update_sensitivity (CairnDatabasePage *self);
-
-static Op *
-op_new (CairnDatabasePage *self)
-{
-  Op *op = g_new0 (Op, 1);
-
-  op->page = g_object_ref (self);
-  op->workspace = g_object_ref (self->workspace);
-
-  if (self->busy++ == 0)
-    {
-      update_sensitivity (self);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-    }
-
-  return op;
-}
-
-static void
-op_free (Op *op)
-{
-  CairnDatabasePage *self = op->page;
-
-  if (--self->busy == 0)
-    {
-      update_sensitivity (self);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-    }
-
-  g_clear_object (&op->page);
-  g_clear_object (&op->workspace);
-  g_free (op->url);
-  g_free (op->key_digest);
-  g_clear_pointer (&op->ping, json_object_unref);
-  g_free (op);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Op, op_free)
-
 /* Helpers ------------------------------------------------------------------ */
-
-static gboolean
-is_cancelled (const GError *error)
-{
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-}
-
-static char *
-key_digest (CairnDatabasePage *self,
-            const char        *key)
-{
-  return g_compute_hmac_for_data (G_CHECKSUM_SHA256, self->salt, sizeof self->salt,
-                                  (const guchar *) key, strlen (key));
-}
-
-/* The URL as entered, without the spaces a paste brings along. */
-static char *
-entered_url (CairnDatabasePage *self)
-{
-  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_row))));
-}
-
-/* (transfer none): the key as entered; read it when needed, keep nothing */
-static const char *
-entered_key (CairnDatabasePage *self)
-{
-  return gtk_editable_get_text (GTK_EDITABLE (self->key_row));
-}
 
 static void
 add_toast (CairnDatabasePage *self,
@@ -230,51 +129,23 @@ reveal (GtkWidget *widget)
   gtk_widget_add_tick_callback (widget, reveal_tick_cb, g_new0 (guint, 1), g_free);
 }
 
-/* Says in the page why something did not work; a toast points there. */
-static void
-show_error (CairnDatabasePage *self,
-            const char        *title,
-            const char        *message)
+static const char *
+entered_url (CairnDatabasePage *self)
 {
-  if (self->disposed)
-    return;
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->error_row), title);
-  cairn_check_row_set_message (self->error_row, message);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_group), TRUE);
-  reveal (GTK_WIDGET (self->error_group));
-  add_toast (self, title);
+  return gtk_editable_get_text (GTK_EDITABLE (self->url_row));
 }
 
-static void
-clear_error (CairnDatabasePage *self)
+/* (transfer none): the key as entered; read it when needed, keep nothing */
+static const char *
+entered_key (CairnDatabasePage *self)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->error_group), FALSE);
+  return gtk_editable_get_text (GTK_EDITABLE (self->key_row));
 }
 
 static gboolean
 byod_on (CairnDatabasePage *self)
 {
-  return cairn_workspace_get_byod_enabled (self->workspace)
-         || cairn_workspace_get_byod_config (self->workspace)->enabled;
-}
-
-static void
-update_sensitivity (CairnDatabasePage *self)
-{
-  gboolean idle = self->busy == 0;
-
-  if (self->disposed)
-    return;
-
-  gtk_widget_set_sensitive (GTK_WIDGET (self->url_row), idle);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->key_row), idle);
-  gtk_widget_set_sensitive (self->test_button, idle);
-  gtk_widget_set_sensitive (self->save_button, idle);
-  gtk_widget_set_sensitive (self->disconnect_button, idle);
-  gtk_widget_set_sensitive (self->resume_button, idle);
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), !idle);
-  gtk_spinner_set_spinning (self->spinner, !idle);
+  return cairn_byod_get_enabled (self->byod) || cairn_byod_get_config (self->byod)->enabled;
 }
 
 /* Where content lives ------------------------------------------------------ */
@@ -283,7 +154,7 @@ static void
 update_location (CairnDatabasePage     *self,
                  const CairnByodConfig *config)
 {
-  CairnStore *store = cairn_workspace_get_main_store (self->workspace);
+  const char *path = cairn_byod_get_local_path (self->byod);
   g_autofree char *subtitle = NULL;
 
   if (byod_on (self))
@@ -296,10 +167,7 @@ update_location (CairnDatabasePage     *self,
     {
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->location_row), _("This Computer"));
       gtk_image_set_from_icon_name (self->location_icon, "computer-symbolic");
-      if (CAIRN_IS_LOCAL_STORE (store))
-        subtitle = g_markup_escape_text (cairn_local_store_get_path (CAIRN_LOCAL_STORE (store)), -1);
-      else
-        subtitle = g_strdup (_("An embedded database"));
+      subtitle = path != NULL ? g_markup_escape_text (path, -1) : g_strdup (_("An embedded database"));
     }
 
   adw_action_row_set_subtitle (self->location_row, subtitle);
@@ -352,12 +220,8 @@ update_connection (CairnDatabasePage     *self,
 static void
 update_from_config (CairnDatabasePage *self)
 {
-  const CairnByodConfig *config;
+  const CairnByodConfig *config = cairn_byod_get_config (self->byod);
 
-  if (self->workspace == NULL || self->disposed)
-    return;
-
-  config = cairn_workspace_get_byod_config (self->workspace);
   update_location (self, config);
   update_connection (self, config);
 
@@ -370,273 +234,53 @@ update_from_config (CairnDatabasePage *self)
     }
 }
 
+/* Why a switch did not work ------------------------------------------------- */
+
+/* The title of the error group for a switch that failed, or NULL. */
+static const char *
+failure_title (CairnByodPhase failed)
+{
+  switch (failed)
+    {
+    case CAIRN_BYOD_SWITCHING_ON:
+      return _("Could Not Switch to Your Database");
+    case CAIRN_BYOD_SWITCHING_OFF:
+      return _("Could Not Disconnect");
+    case CAIRN_BYOD_IDLE:
+    case CAIRN_BYOD_TESTING:
+    case CAIRN_BYOD_CHECKING:
+    case CAIRN_BYOD_COUNTING:
+    case CAIRN_BYOD_MOVING:
+    default:
+      return NULL;
+    }
+}
+
+static void
+update_error (CairnDatabasePage *self)
+{
+  const char *title = failure_title (cairn_byod_get_failed_phase (self->byod));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->error_group), title != NULL);
+  if (title == NULL)
+    return;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->error_row), title);
+  cairn_check_row_set_message (self->error_row, cairn_byod_get_last_error (self->byod));
+}
+
 /* Test Connection ---------------------------------------------------------- */
 
 static void
-on_step_changed (CairnDatabasePage *self,
-                 guint              step)
+update_step (CairnDatabasePage *self,
+             guint              step)
 {
+  CairnPreflight *preflight = cairn_byod_get_preflight (self->byod);
+
   g_return_if_fail (step < CAIRN_PREFLIGHT_N_STEPS);
 
-  if (self->disposed)
-    return;
-
-  cairn_check_row_set_state (self->check_rows[step], cairn_preflight_get_state (self->preflight, step));
-  cairn_check_row_set_message (self->check_rows[step], cairn_preflight_get_message (self->preflight, step));
-}
-
-static void
-forget_pass (CairnDatabasePage *self)
-{
-  g_clear_pointer (&self->passed_url, g_free);
-  g_clear_pointer (&self->passed_key_digest, g_free);
-  g_clear_pointer (&self->passed_ping, json_object_unref);
-}
-
-static void
-remember_pass (CairnDatabasePage *self,
-               Op                *op)
-{
-  forget_pass (self);
-  self->passed_url = g_strdup (op->url);
-  self->passed_key_digest = g_strdup (op->key_digest);
-  self->passed_ping = json_object_ref (op->ping);
-}
-
-static gboolean
-passed_for (CairnDatabasePage *self,
-            Op                *op)
-{
-  return self->passed_ping != NULL
-         && g_strcmp0 (self->passed_url, op->url) == 0
-         && g_strcmp0 (self->passed_key_digest, op->key_digest) == 0;
-}
-
-/* An operation on what is entered now. */
-static Op *
-op_for_entries (CairnDatabasePage *self)
-{
-  Op *op = op_new (self);
-
-  op->url = entered_url (self);
-  op->key_digest = key_digest (self, entered_key (self));
-  op->was_enabled = byod_on (self);
-
-  return op;
-}
-
-static void
-run_preflight (CairnDatabasePage   *self,
-               Op                  *op,
-               GAsyncReadyCallback  callback)
-{
-  clear_error (self);
-  gtk_widget_set_visible (GTK_WIDGET (self->checks_group), TRUE);
-
-  cairn_preflight_run_async (self->preflight, op->url, entered_key (self), self->cancellable,
-                             callback, op);
-}
-
-/* The preflight's answer; FALSE when it failed or was cancelled. */
-static gboolean
-finish_preflight (Op           *op,
-                  GAsyncResult *result,
-                  GError      **error)
-{
-  CairnDatabasePage *self = op->page;
-
-  op->ping = cairn_preflight_run_finish (self->preflight, result, error);
-  if (op->ping == NULL)
-    return FALSE;
-
-  remember_pass (self, op);
-  return TRUE;
-}
-
-static void
-test_done_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(Op) op = user_data;
-  g_autoptr(GError) error = NULL;
-
-  /* the rows of the steps say how it went */
-  if ((finish_preflight (op, result, &error) || !is_cancelled (error)) && !op->page->disposed)
-    reveal (GTK_WIDGET (op->page->checks_group));
-}
-
-static void
-on_test_clicked (CairnDatabasePage *self)
-{
-  run_preflight (self, op_for_entries (self), test_done_cb);
-}
-
-/* Save: switch on, then maybe move -------------------------------------- */
-
-static void start_move (CairnDatabasePage         *self,
-                        CairnContentMoveDirection  direction,
-                        gboolean                   disconnect_after);
-
-static void
-on_move_answer (AdwMessageDialog  *dialog,
-                const char        *response,
-                CairnDatabasePage *self)
-{
-  if (g_str_equal (response, "move") && !self->disposed)
-    start_move (self, CAIRN_CONTENT_MOVE_TO_DEPLOYMENT, FALSE);
-}
-
-static void
-ask_to_move (CairnDatabasePage *self)
-{
-  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
-  AdwMessageDialog *dialog;
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, _("Move Your Conversations to Your Database?"), NULL));
-  adw_message_dialog_set_body (dialog,
-                               _("This computer holds conversations. Move them to your deployment to keep "
-                                 "working with them there. If you keep them here, Cairn starts with what "
-                                 "your deployment holds: they stay on this computer, but are not shown "
-                                 "while you use your own database."));
-  adw_message_dialog_add_responses (dialog,
-                                    "keep", _("_Keep Them Here"),
-                                    "move", _("_Move"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "move", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (dialog, "move");
-  adw_message_dialog_set_close_response (dialog, "keep");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_move_answer), self, 0);
-
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-local_content_counted_cb (GObject      *object,
-                          GAsyncResult *result,
-                          gpointer      user_data)
-{
-  g_autoptr(Op) op = user_data;
-  g_autoptr(CairnPage) page = NULL;
-  g_autoptr(GError) error = NULL;
-
-  page = cairn_store_list_finish (CAIRN_STORE (object), result, &error);
-  if (page == NULL)
-    {
-      /* nothing is lost: the content stays where it is */
-      g_warning ("Could not tell whether this computer holds conversations: %s", error->message);
-      return;
-    }
-
-  if (page->documents->len > 0 && !op->page->disposed)
-    ask_to_move (op->page);
-}
-
-/* Conversations on this computer that the deployment does not show? */
-static void
-count_local_content (Op *op)
-{
-  g_autoptr(CairnQuery) query = cairn_query_new ("conversations", "by_clientId");
-  CairnStore *main_store = cairn_workspace_get_main_store (op->workspace);
-
-  cairn_query_set_page_size (query, 1);
-  cairn_store_list_async (main_store, query, NULL, local_content_counted_cb, op);
-}
-
-static void
-enable_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(Op) op = user_data;
-  g_autoptr(GError) error = NULL;
-  CairnDatabasePage *self = op->page;
-
-  if (!cairn_workspace_enable_byod_finish (CAIRN_WORKSPACE (object), result, &error))
-    {
-      show_error (self, _("Could Not Switch to Your Database"), error->message);
-      return;
-    }
-
-  if (!self->disposed)
-    {
-      /* what the checks said is history now; the status above tells the present */
-      gtk_widget_set_visible (GTK_WIDGET (self->checks_group), FALSE);
-      gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
-      self->url_edited = FALSE;
-      update_from_config (self);
-      add_toast (self, _("Your content now lives in your Convex deployment"));
-    }
-
-  if (!op->was_enabled)
-    count_local_content (g_steal_pointer (&op));
-}
-
-static void
-enable (Op *op)
-{
-  CairnDatabasePage *self = op->page;
-  const char *key;
-  g_autofree char *digest = NULL;
-
-  /* the key is only in its entry: gone with the window */
-  if (self->disposed)
-    {
-      op_free (op);
-      return;
-    }
-
-  key = entered_key (self);
-  digest = key_digest (self, key);
-
-  /* the entries cannot change while the page is busy; make sure */
-  if (g_strcmp0 (digest, op->key_digest) != 0)
-    {
-      g_critical ("The deploy key changed while it was being checked");
-      op_free (op);
-      return;
-    }
-
-  clear_error (self);
-  cairn_workspace_enable_byod_async (op->workspace, op->url, key, op->ping,
-                                     NULL, enable_cb, op);
-}
-
-static void
-save_checked_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(Op) op = user_data;
-  g_autoptr(GError) error = NULL;
-
-  /* the row of the step that failed says why; nothing else changes */
-  if (!finish_preflight (op, result, &error))
-    {
-      if (!is_cancelled (error) && !op->page->disposed)
-        {
-          reveal (GTK_WIDGET (op->page->checks_group));
-          add_toast (op->page, _("Could not connect to your database"));
-        }
-      return;
-    }
-
-  enable (g_steal_pointer (&op));
-}
-
-static void
-on_save_clicked (CairnDatabasePage *self)
-{
-  Op *op = op_for_entries (self);
-
-  if (passed_for (self, op))
-    {
-      op->ping = json_object_ref (self->passed_ping);
-      enable (op);
-      return;
-    }
-
-  run_preflight (self, op, save_checked_cb);
+  cairn_check_row_set_state (self->check_rows[step], cairn_preflight_get_state (preflight, step));
+  cairn_check_row_set_message (self->check_rows[step], cairn_preflight_get_message (preflight, step));
 }
 
 /* Moving content ----------------------------------------------------------- */
@@ -645,15 +289,21 @@ static void
 update_move (CairnDatabasePage *self)
 {
   CairnContentMover *mover = self->mover;
-  gboolean up = self->move_direction == CAIRN_CONTENT_MOVE_TO_DEPLOYMENT;
+  gboolean up, stopped;
   guint copied, total;
   g_autofree char *text = NULL;
 
-  if (mover == NULL || self->disposed)
+  gtk_widget_set_visible (GTK_WIDGET (self->move_group), mover != NULL);
+  if (mover == NULL)
     return;
 
+  up = cairn_content_mover_get_direction (mover) == CAIRN_CONTENT_MOVE_TO_DEPLOYMENT;
+  stopped = mover == cairn_byod_get_mover (self->byod) && cairn_byod_get_failed_phase (self->byod) == CAIRN_BYOD_MOVING;
   copied = cairn_content_mover_get_copied (mover);
   total = cairn_content_mover_get_total (mover);
+
+  gtk_label_set_text (self->move_title, up ? _("Moving Your Conversations to Your Deployment")
+                                           : _("Copying Your Conversations to This Computer"));
 
   switch (cairn_content_mover_get_phase (mover))
     {
@@ -683,130 +333,167 @@ update_move (CairnDatabasePage *self)
       break;
     }
 
+  /* the move's own row says why, next to Resume */
+  if (stopped)
+    gtk_label_set_text (self->move_title, _("The Move Stopped"));
+  gtk_label_set_text (self->move_error_label, stopped ? cairn_byod_get_last_error (self->byod) : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->move_error_label), stopped);
+  gtk_widget_set_visible (self->resume_button, stopped);
+
   gtk_label_set_text (self->move_label, text);
   gtk_progress_bar_set_fraction (self->move_bar, cairn_content_mover_get_fraction (mover));
 }
 
+/* A new move shows; one that is done stays shown after CairnByod lets it go. */
 static void
-disable_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_mover_changed (CairnDatabasePage *self)
 {
-  g_autoptr(Op) op = user_data;
-  g_autoptr(GError) error = NULL;
+  CairnContentMover *mover = cairn_byod_get_mover (self->byod);
 
-  if (!cairn_workspace_disable_byod_finish (CAIRN_WORKSPACE (object), result, &error))
+  if (mover != NULL && g_set_object (&self->mover, mover))
     {
-      show_error (op->page, _("Could Not Disconnect"), error->message);
-      return;
+      g_signal_group_set_target (self->mover_signals, mover);
+      reveal (GTK_WIDGET (self->move_group));
     }
 
-  if (!op->page->disposed)
-    gtk_widget_set_visible (GTK_WIDGET (op->page->checks_group), FALSE);
-
-  add_toast (op->page, _("Your content is back on this computer"));
-}
-
-static void
-disable (Op *op)
-{
-  clear_error (op->page);
-  cairn_workspace_disable_byod_async (op->workspace, NULL, disable_cb, op);
-}
-
-static void
-move_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(Op) op = user_data;
-  g_autoptr(GError) error = NULL;
-  CairnDatabasePage *self = op->page;
-
-  if (!cairn_content_mover_run_finish (CAIRN_CONTENT_MOVER (object), result, &error))
-    {
-      if (self->disposed)
-        return;
-
-      /* the move's own row says why, next to Resume */
-      gtk_label_set_text (self->move_title, _("The Move Stopped"));
-      gtk_label_set_text (self->move_error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->move_error_label), TRUE);
-      gtk_widget_set_visible (self->resume_button, TRUE);
-      add_toast (self, _("The move stopped before the end"));
-      return;
-    }
-
-  /* a move to this computer was the first half of Disconnect */
-  if (self->disconnect_after_move)
-    {
-      disable (g_steal_pointer (&op));
-      return;
-    }
-
-  add_toast (self, _("Your conversations are in your database now"));
-}
-
-static void
-run_move (CairnDatabasePage *self)
-{
-  Op *op = op_new (self);
-
-  gtk_label_set_text (self->move_title,
-                      self->move_direction == CAIRN_CONTENT_MOVE_TO_DEPLOYMENT
-                      ? _("Moving Your Conversations to Your Deployment")
-                      : _("Copying Your Conversations to This Computer"));
-  gtk_widget_set_visible (GTK_WIDGET (self->move_error_label), FALSE);
-  gtk_widget_set_visible (self->resume_button, FALSE);
-  clear_error (self);
   update_move (self);
+}
 
-  /* not cancelled with the page: a move stopped half way must be resumed */
-  cairn_content_mover_run_async (self->mover, NULL, move_cb, op);
+/* What CairnByod does ------------------------------------------------------- */
+
+static void
+on_phase_changed (CairnDatabasePage *self)
+{
+  CairnByodPhase phase = cairn_byod_get_phase (self->byod);
+
+  if (phase == CAIRN_BYOD_TESTING || phase == CAIRN_BYOD_CHECKING)
+    gtk_widget_set_visible (GTK_WIDGET (self->checks_group), TRUE);
 }
 
 static void
-start_move (CairnDatabasePage         *self,
-            CairnContentMoveDirection  direction,
-            gboolean                   disconnect_after)
+on_failed_phase_changed (CairnDatabasePage *self)
 {
-  if (self->mover != NULL)
-    g_signal_handlers_disconnect_by_data (self->mover, self);
-  g_clear_object (&self->mover);
+  update_error (self);
+  update_move (self);
+}
 
-  self->mover = cairn_workspace_new_content_mover (self->workspace, direction);
-  self->move_direction = direction;
-  self->disconnect_after_move = disconnect_after;
-  g_signal_connect_object (self->mover, "notify", G_CALLBACK (update_move), self, G_CONNECT_SWAPPED);
+static void
+on_finished (CairnDatabasePage *self,
+             guint              phase,
+             const GError      *error)
+{
+  const char *title = failure_title (phase);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->move_group), TRUE);
-  reveal (GTK_WIDGET (self->move_group));
+  if (error != NULL && title != NULL)
+    {
+      /* said in the page, and a toast points there */
+      reveal (GTK_WIDGET (self->error_group));
+      add_toast (self, title);
+      return;
+    }
 
-  run_move (self);
+  switch ((CairnByodPhase) phase)
+    {
+    case CAIRN_BYOD_TESTING:
+      /* the rows of the steps say how it went */
+      reveal (GTK_WIDGET (self->checks_group));
+      break;
+
+    case CAIRN_BYOD_CHECKING:
+      reveal (GTK_WIDGET (self->checks_group));
+      add_toast (self, _("Could not connect to your database"));
+      break;
+
+    case CAIRN_BYOD_SWITCHING_ON:
+      /* what the checks said is history now; the status above tells the present */
+      gtk_widget_set_visible (GTK_WIDGET (self->checks_group), FALSE);
+      gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
+      self->url_edited = FALSE;
+      update_from_config (self);
+      add_toast (self, _("Your content now lives in your Convex deployment"));
+      break;
+
+    case CAIRN_BYOD_MOVING:
+      if (error != NULL)
+        add_toast (self, _("The move stopped before the end"));
+      else if (cairn_content_mover_get_direction (self->mover) == CAIRN_CONTENT_MOVE_TO_DEPLOYMENT)
+        add_toast (self, _("Your conversations are in your database now"));
+      break;
+
+    case CAIRN_BYOD_SWITCHING_OFF:
+      gtk_widget_set_visible (GTK_WIDGET (self->checks_group), FALSE);
+      add_toast (self, _("Your content is back on this computer"));
+      break;
+
+    case CAIRN_BYOD_IDLE:
+    case CAIRN_BYOD_COUNTING:
+    default:
+      break;
+    }
+}
+
+static void
+on_move_answer (AdwMessageDialog *dialog,
+                const char       *response,
+                CairnByod        *byod)
+{
+  if (g_str_equal (response, "move"))
+    cairn_byod_move_local_content (byod);
+}
+
+static void
+on_move_offered (CairnDatabasePage *self)
+{
+  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, _("Move Your Conversations to Your Database?"), NULL));
+  adw_message_dialog_set_body (dialog,
+                               _("This computer holds conversations. Move them to your deployment to keep "
+                                 "working with them there. If you keep them here, Cairn starts with what "
+                                 "your deployment holds: they stay on this computer, but are not shown "
+                                 "while you use your own database."));
+  adw_message_dialog_add_responses (dialog,
+                                    "keep", _("_Keep Them Here"),
+                                    "move", _("_Move"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "move", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "move");
+  adw_message_dialog_set_close_response (dialog, "keep");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_move_answer), self->byod, 0);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Buttons and entries ------------------------------------------------------ */
+
+static void
+on_test_clicked (CairnDatabasePage *self)
+{
+  cairn_byod_test_connection (self->byod, entered_url (self), entered_key (self));
+}
+
+static void
+on_save_clicked (CairnDatabasePage *self)
+{
+  cairn_byod_save (self->byod, entered_url (self), entered_key (self));
 }
 
 static void
 on_resume_clicked (CairnDatabasePage *self)
 {
-  g_return_if_fail (self->mover != NULL);
-
-  run_move (self);
+  cairn_byod_resume_move (self->byod);
 }
 
-/* Disconnect --------------------------------------------------------------- */
-
 static void
-on_disconnect_answer (AdwMessageDialog  *dialog,
-                      const char        *response,
-                      CairnDatabasePage *self)
+on_disconnect_answer (AdwMessageDialog *dialog,
+                      const char       *response,
+                      CairnByod        *byod)
 {
-  if (self->disposed)
-    return;
-
   if (g_str_equal (response, "copy"))
-    start_move (self, CAIRN_CONTENT_MOVE_TO_LOCAL, TRUE);
+    cairn_byod_disconnect (byod, TRUE);
   else if (g_str_equal (response, "disconnect"))
-    disable (op_new (self));
+    cairn_byod_disconnect (byod, FALSE);
 }
 
 static void
@@ -829,12 +516,10 @@ on_disconnect_clicked (CairnDatabasePage *self)
   adw_message_dialog_set_response_appearance (dialog, "copy", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_disconnect_answer), self, 0);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_disconnect_answer), self->byod, 0);
 
   gtk_window_present (GTK_WINDOW (dialog));
 }
-
-/* Entries ------------------------------------------------------------------ */
 
 static void
 on_entry_changed (CairnDatabasePage *self,
@@ -844,6 +529,27 @@ on_entry_changed (CairnDatabasePage *self,
     self->url_edited = TRUE;
 }
 
+/* Following a CairnByod ----------------------------------------------------- */
+
+/* Everything shown, as @byod has it now. */
+static void
+sync_with_byod (CairnDatabasePage *self)
+{
+  g_clear_object (&self->mover);
+  g_signal_group_set_target (self->mover_signals, NULL);
+  self->url_edited = FALSE;
+
+  if (self->byod == NULL)
+    return;
+
+  update_from_config (self);
+  update_error (self);
+  for (guint step = 0; step < CAIRN_PREFLIGHT_N_STEPS; step++)
+    update_step (self, step);
+  on_phase_changed (self);
+  on_mover_changed (self);
+}
+
 /* GObject ------------------------------------------------------------------ */
 
 static void
@@ -851,14 +557,12 @@ cairn_database_page_dispose (GObject *object)
 {
   CairnDatabasePage *self = CAIRN_DATABASE_PAGE (object);
 
-  self->disposed = TRUE;
-  g_cancellable_cancel (self->cancellable);
-  cairn_database_page_set_workspace (self, NULL);
-  if (self->mover != NULL)
-    g_signal_handlers_disconnect_by_data (self->mover, self);
+  g_binding_group_set_source (self->byod_bindings, NULL);
+  g_signal_group_set_target (self->byod_signals, NULL);
+  g_signal_group_set_target (self->preflight_signals, NULL);
+  g_signal_group_set_target (self->mover_signals, NULL);
+  g_clear_object (&self->byod);
   g_clear_object (&self->mover);
-  if (self->preflight != NULL)
-    g_signal_handlers_disconnect_by_data (self->preflight, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_DATABASE_PAGE);
 
   G_OBJECT_CLASS (cairn_database_page_parent_class)->dispose (object);
@@ -869,9 +573,10 @@ cairn_database_page_finalize (GObject *object)
 {
   CairnDatabasePage *self = CAIRN_DATABASE_PAGE (object);
 
-  forget_pass (self);
-  g_clear_object (&self->preflight);
-  g_clear_object (&self->cancellable);
+  g_object_unref (self->byod_bindings);
+  g_object_unref (self->byod_signals);
+  g_object_unref (self->preflight_signals);
+  g_object_unref (self->mover_signals);
 
   G_OBJECT_CLASS (cairn_database_page_parent_class)->finalize (object);
 }
@@ -886,12 +591,8 @@ cairn_database_page_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_WORKSPACE:
-      g_value_set_object (value, self->workspace);
-      break;
-
-    case PROP_BUSY:
-      g_value_set_boolean (value, self->busy > 0);
+    case PROP_BYOD:
+      g_value_set_object (value, self->byod);
       break;
 
     default:
@@ -909,8 +610,8 @@ cairn_database_page_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_WORKSPACE:
-      cairn_database_page_set_workspace (self, g_value_get_object (value));
+    case PROP_BYOD:
+      cairn_database_page_set_byod (self, g_value_get_object (value));
       break;
 
     default:
@@ -929,16 +630,11 @@ cairn_database_page_class_init (CairnDatabasePageClass *klass)
   object_class->get_property = cairn_database_page_get_property;
   object_class->set_property = cairn_database_page_set_property;
 
-  properties[PROP_WORKSPACE] =
-    g_param_spec_object ("workspace", NULL, NULL,
-                         CAIRN_TYPE_WORKSPACE,
+  /* what is shown, and what the buttons ask */
+  properties[PROP_BYOD] =
+    g_param_spec_object ("byod", NULL, NULL,
+                         CAIRN_TYPE_BYOD,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /* a check, a switch or a move is under way */
-  properties[PROP_BUSY] =
-    g_param_spec_boolean ("busy", NULL, NULL,
-                          FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -975,17 +671,26 @@ cairn_database_page_class_init (CairnDatabasePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_resume_clicked);
 }
 
+/* While CairnByod is busy, nothing else can be asked; a spinner says it works. */
+static void
+bind_busy (CairnDatabasePage *self)
+{
+  GtkWidget *controls[] = {
+    GTK_WIDGET (self->url_row), GTK_WIDGET (self->key_row), self->test_button,
+    self->save_button, self->disconnect_button, self->resume_button,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
+    g_binding_group_bind (self->byod_bindings, "busy", controls[i], "sensitive",
+                          G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
+  g_binding_group_bind (self->byod_bindings, "busy", self->spinner, "visible", G_BINDING_SYNC_CREATE);
+  g_binding_group_bind (self->byod_bindings, "busy", self->spinner, "spinning", G_BINDING_SYNC_CREATE);
+}
+
 static void
 cairn_database_page_init (CairnDatabasePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  self->cancellable = g_cancellable_new ();
-  self->preflight = cairn_preflight_new ();
-  g_signal_connect_swapped (self->preflight, "step-changed", G_CALLBACK (on_step_changed), self);
-
-  for (guint i = 0; i < G_N_ELEMENTS (self->salt); i++)
-    self->salt[i] = (guint8) g_random_int_range (0, 256);
 
   for (guint step = 0; step < CAIRN_PREFLIGHT_N_STEPS; step++)
     {
@@ -993,60 +698,58 @@ cairn_database_page_init (CairnDatabasePage *self)
       adw_preferences_group_add (self->checks_group, GTK_WIDGET (self->check_rows[step]));
     }
 
-  update_sensitivity (self);
+  self->byod_bindings = g_binding_group_new ();
+  bind_busy (self);
+
+  self->byod_signals = g_signal_group_new (CAIRN_TYPE_BYOD);
+  g_signal_group_connect_swapped (self->byod_signals, "notify::config", G_CALLBACK (update_from_config), self);
+  g_signal_group_connect_swapped (self->byod_signals, "notify::enabled", G_CALLBACK (update_from_config), self);
+  g_signal_group_connect_swapped (self->byod_signals, "notify::phase", G_CALLBACK (on_phase_changed), self);
+  g_signal_group_connect_swapped (self->byod_signals, "notify::failed-phase",
+                                  G_CALLBACK (on_failed_phase_changed), self);
+  g_signal_group_connect_swapped (self->byod_signals, "notify::mover", G_CALLBACK (on_mover_changed), self);
+  g_signal_group_connect_swapped (self->byod_signals, "finished", G_CALLBACK (on_finished), self);
+  g_signal_group_connect_swapped (self->byod_signals, "move-offered", G_CALLBACK (on_move_offered), self);
+
+  self->preflight_signals = g_signal_group_new (CAIRN_TYPE_PREFLIGHT);
+  g_signal_group_connect_swapped (self->preflight_signals, "step-changed", G_CALLBACK (update_step), self);
+
+  self->mover_signals = g_signal_group_new (CAIRN_TYPE_CONTENT_MOVER);
+  g_signal_group_connect_swapped (self->mover_signals, "notify", G_CALLBACK (update_move), self);
 }
 
 /* Public API --------------------------------------------------------------- */
 
 GtkWidget *
-cairn_database_page_new (CairnWorkspace *workspace)
+cairn_database_page_new (CairnByod *byod)
 {
-  g_return_val_if_fail (workspace == NULL || CAIRN_IS_WORKSPACE (workspace), NULL);
+  g_return_val_if_fail (byod == NULL || CAIRN_IS_BYOD (byod), NULL);
 
-  return g_object_new (CAIRN_TYPE_DATABASE_PAGE, "workspace", workspace, NULL);
+  return g_object_new (CAIRN_TYPE_DATABASE_PAGE, "byod", byod, NULL);
 }
 
-CairnWorkspace *
-cairn_database_page_get_workspace (CairnDatabasePage *self)
+CairnByod *
+cairn_database_page_get_byod (CairnDatabasePage *self)
 {
   g_return_val_if_fail (CAIRN_IS_DATABASE_PAGE (self), NULL);
 
-  return self->workspace;
+  return self->byod;
 }
 
 void
-cairn_database_page_set_workspace (CairnDatabasePage *self,
-                                   CairnWorkspace    *workspace)
+cairn_database_page_set_byod (CairnDatabasePage *self,
+                              CairnByod         *byod)
 {
   g_return_if_fail (CAIRN_IS_DATABASE_PAGE (self));
-  g_return_if_fail (workspace == NULL || CAIRN_IS_WORKSPACE (workspace));
+  g_return_if_fail (byod == NULL || CAIRN_IS_BYOD (byod));
 
-  if (self->workspace == workspace)
+  if (!g_set_object (&self->byod, byod))
     return;
 
-  if (self->workspace != NULL)
-    g_signal_handlers_disconnect_by_data (self->workspace, self);
+  g_binding_group_set_source (self->byod_bindings, byod);
+  g_signal_group_set_target (self->byod_signals, byod);
+  g_signal_group_set_target (self->preflight_signals, byod != NULL ? cairn_byod_get_preflight (byod) : NULL);
+  sync_with_byod (self);
 
-  g_set_object (&self->workspace, workspace);
-  forget_pass (self);
-
-  if (workspace != NULL)
-    {
-      g_signal_connect_object (workspace, "notify::byod-config",
-                               G_CALLBACK (update_from_config), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (workspace, "notify::byod-enabled",
-                               G_CALLBACK (update_from_config), self, G_CONNECT_SWAPPED);
-      update_from_config (self);
-    }
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
-}
-
-/* A check, a switch or a move is under way. */
-gboolean
-cairn_database_page_get_busy (CairnDatabasePage *self)
-{
-  g_return_val_if_fail (CAIRN_IS_DATABASE_PAGE (self), FALSE);
-
-  return self->busy > 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYOD]);
 }

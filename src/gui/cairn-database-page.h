@@ -6,7 +6,7 @@
 
 #include <adwaita.h>
 
-#include "cairn-workspace.h"
+#include "cairn-types.h"
 
 G_BEGIN_DECLS
 
@@ -14,10 +14,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (CairnDatabasePage, cairn_database_page, CAIRN, DATABASE_PAGE, AdwPreferencesPage)
 
-GtkWidget      *cairn_database_page_new           (CairnWorkspace    *workspace);
-CairnWorkspace *cairn_database_page_get_workspace (CairnDatabasePage *self);
-void            cairn_database_page_set_workspace (CairnDatabasePage *self,
-                                                   CairnWorkspace    *workspace);
-gboolean        cairn_database_page_get_busy      (CairnDatabasePage *self);
+GtkWidget *cairn_database_page_new      (CairnByod         *byod);
+CairnByod *cairn_database_page_get_byod (CairnDatabasePage *self);
+void       cairn_database_page_set_byod (CairnDatabasePage *self,
+                                         CairnByod         *byod);
 
 G_END_DECLS

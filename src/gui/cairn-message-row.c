@@ -22,8 +22,11 @@
 #include <adwaita.h>
 
 #include "cairn-date.h"
+#include "cairn-message.h"
 #include "cairn-message-row.h"
 #include "cairn-message-window.h"
+#include "cairn-outbox-delivery.h"
+#include "cairn-workspace.h"
 
 #define PREVIEW_CHARS     2000
 #define PREVIEW_LINES     40
@@ -270,7 +273,7 @@ retried_cb (GObject      *object,
   g_autoptr(Action) action = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (cairn_workspace_retry_write_finish (CAIRN_WORKSPACE (object), result, &error))
+  if (cairn_outbox_delivery_retry_finish (CAIRN_OUTBOX_DELIVERY (object), result, &error))
     action_done (action, NULL);
   else
     /* Translators: %s is the reason */
@@ -285,7 +288,7 @@ discarded_cb (GObject      *object,
   g_autoptr(Action) action = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (cairn_workspace_discard_write_finish (CAIRN_WORKSPACE (object), result, &error))
+  if (cairn_outbox_delivery_discard_finish (CAIRN_OUTBOX_DELIVERY (object), result, &error))
     action_done (action, NULL);
   else
     /* Translators: %s is the reason */
@@ -315,7 +318,8 @@ retry_action (GtkWidget  *widget,
   if (!start_action (self))
     return;
 
-  cairn_workspace_retry_write_async (self->workspace, "messages", cairn_message_get_client_id (self->message),
+  cairn_outbox_delivery_retry_async (cairn_workspace_get_delivery (self->workspace), "messages",
+                                     cairn_message_get_client_id (self->message),
                                      self->cancellable, retried_cb, action_new (self));
 }
 
@@ -325,7 +329,8 @@ discard_confirmed (CairnMessageRow *self)
   if (!start_action (self))
     return;
 
-  cairn_workspace_discard_write_async (self->workspace, "messages", cairn_message_get_client_id (self->message),
+  cairn_outbox_delivery_discard_async (cairn_workspace_get_delivery (self->workspace), "messages",
+                                       cairn_message_get_client_id (self->message),
                                        self->cancellable, discarded_cb, action_new (self));
 }
 

@@ -21,6 +21,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cairn-message.h"
 #include "cairn-message-window.h"
 
 /* Laid out in a few milliseconds each, even without a space in them. */

@@ -13,6 +13,7 @@
 
 #include "cairn-database-page.h"
 #include "cairn-preferences-window.h"
+#include "cairn-workspace.h"
 
 struct _CairnPreferencesWindow
 {
@@ -43,7 +44,7 @@ cairn_preferences_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (cairn_preferences_window_parent_class)->constructed (object);
 
-  cairn_database_page_set_workspace (self->database_page, self->workspace);
+  cairn_database_page_set_byod (self->database_page, cairn_workspace_get_byod (self->workspace));
 }
 
 static void

@@ -18,8 +18,11 @@
 #include "cairn-composer.h"
 #include "cairn-connection-overlay.h"
 #include "cairn-conversation-list.h"
+#include "cairn-conversation.h"
 #include "cairn-conversation-view.h"
+#include "cairn-conversations.h"
 #include "cairn-window.h"
+#include "cairn-workspace.h"
 
 struct _CairnWindow
 {
@@ -274,7 +277,7 @@ create_conversation_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   const char *id;
 
-  conversation = cairn_workspace_create_conversation_finish (CAIRN_WORKSPACE (object), result, &error);
+  conversation = cairn_conversations_create_finish (CAIRN_WORKSPACE (object), result, &error);
   if (is_cancelled (error))
     return;
 
@@ -301,7 +304,7 @@ new_conversation_action (GSimpleAction *action,
 
   /* what is typed from now on is for the new conversation, while it is made */
   cairn_composer_expect_conversation (self->composer);
-  cairn_workspace_create_conversation_async (self->workspace, _("New Conversation"),
+  cairn_conversations_create_async (self->workspace, _("New Conversation"),
                                              self->cancellable, create_conversation_cb, g_object_ref (self));
 }
 
@@ -315,7 +318,7 @@ rename_conversation_cb (GObject      *object,
   g_autoptr(CairnWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!cairn_workspace_rename_conversation_finish (CAIRN_WORKSPACE (object), result, &error)
+  if (!cairn_conversations_rename_finish (CAIRN_WORKSPACE (object), result, &error)
       && !is_cancelled (error))
     /* Translators: %s is the reason */
     show_error (self, _("Could not rename the conversation: %s"), error->message);
@@ -333,7 +336,7 @@ on_rename_response (AdwMessageDialog *dialog,
   if (!g_str_equal (response, "rename") || *title == '\0')
     return;
 
-  cairn_workspace_rename_conversation_async (self->workspace, id, title,
+  cairn_conversations_rename_async (self->workspace, id, title,
                                              self->cancellable, rename_conversation_cb, g_object_ref (self));
 }
 
@@ -413,7 +416,7 @@ delete_conversation_cb (GObject      *object,
   g_autoptr(CairnWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!cairn_workspace_delete_conversation_finish (CAIRN_WORKSPACE (object), result, &error)
+  if (!cairn_conversations_delete_finish (CAIRN_WORKSPACE (object), result, &error)
       && !is_cancelled (error))
     /* Translators: %s is the reason */
     show_error (self, _("Could not delete the conversation: %s"), error->message);
@@ -429,7 +432,7 @@ on_delete_response (AdwMessageDialog *dialog,
   if (!g_str_equal (response, "delete"))
     return;
 
-  cairn_workspace_delete_conversation_async (self->workspace, id,
+  cairn_conversations_delete_async (self->workspace, id,
                                              self->cancellable, delete_conversation_cb, g_object_ref (self));
 }
 

@@ -46,12 +46,17 @@
 #include <string.h>
 
 #include "cairn-application.h"
+#include "cairn-conversation.h"
 #include "cairn-conversation-list.h"
 #include "cairn-conversation-view.h"
+#include "cairn-conversations.h"
+#include "cairn-message.h"
 #include "cairn-message-row.h"
 #include "cairn-message-window.h"
+#include "cairn-paged-list.h"
 #include "cairn-schema.h"
 #include "cairn-window.h"
+#include "cairn-workspace.h"
 
 #define WAIT_TIMEOUT_MS  30000
 #define SETTLE_MS        1000
@@ -779,7 +784,7 @@ long_message_sent_cb (GObject      *object,
   g_autoptr(CairnMessage) message = NULL;
   g_autoptr(GError) error = NULL;
 
-  message = cairn_workspace_send_message_finish (CAIRN_WORKSPACE (object), result, &error);
+  message = cairn_conversations_send_message_finish (CAIRN_WORKSPACE (object), result, &error);
   if (message == NULL)
     {
       g_printerr ("bench-ui: the long message was not saved: %s\n", error->message);
@@ -814,7 +819,7 @@ measure_long_message (Bench *bench)
 
   started = g_get_monotonic_time ();
   bench->trace_origin = started;
-  cairn_workspace_send_message_async (cairn_window_get_workspace (bench->window),
+  cairn_conversations_send_message_async (cairn_window_get_workspace (bench->window),
                                       cairn_conversation_get_client_id (conversation), text,
                                       NULL, long_message_sent_cb, &sent);
   painted = wait_for_frame_showing (bench, long_row_shown, text, "a frame showing the long message");

@@ -1,33 +1,65 @@
-/* cairn-workspace-outbox.c — content writes through the outbox while BYOD is on
+/* cairn-outbox-delivery.c
  *
- * A write for the user's deployment is first made durable in the outbox (in
- * the main store); the caller hears back as soon as the deployment
- * acknowledged it, or — when the deployment cannot take it now — as soon as
- * it is kept safe, with the document marked "_pending". The outbox is sent in
- * order, one write at a time, and again whenever the connection comes back;
- * clientIds make every write safe to send twice.
+ * Delivers the writes of an outbox (kept durable in the main store) to the
+ * store it is given, the user's deployment. A write is first made durable
+ * in the outbox; its caller hears back as soon as the store acknowledged it,
+ * or — when the store cannot take it now — as soon as it is kept safe, with
+ * the document marked "_pending". The outbox is sent in order, one write at
+ * a time, and again on every flush (the connection came back); clientIds
+ * make every write safe to send twice.
  *
- * A write the deployment refuses for good (too large, invalid input) is not
- * dropped: it stays in the outbox, marked failed with the reason, and the
- * lists show an insert as "_failed" instead of "_pending". Delivery goes on
- * with the writes behind it. The user retries it (it is pending again and
- * goes out in its old place) or discards it (an insert's document goes).
+ * A write the store refuses for good (too large, invalid input) is not
+ * dropped: it stays in the outbox, marked failed with the reason, and an
+ * insert is shown as "_failed" instead of "_pending". Delivery goes on with
+ * the writes behind it. The user retries it (it is pending again and goes
+ * out in its old place) or discards it (an insert's document goes).
+ *
+ * What the lists should show meanwhile is told through ::document-changed
+ * and ::document-removed.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#define G_LOG_DOMAIN "cairn-workspace"
+#define G_LOG_DOMAIN "cairn-outbox-delivery"
 
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "cairn-connection.h"
 #include "cairn-error.h"
 #include "cairn-json.h"
+#include "cairn-outbox-delivery.h"
 #include "cairn-schema.h"
-#include "cairn-workspace-private.h"
 
-static void flush (CairnWorkspace *self);
+struct _CairnOutboxDelivery
+{
+  GObject      parent_instance;
+  CairnOutbox *outbox;
+  CairnStore  *store;     /* (nullable) where the writes go; NULL holds them */
+  GHashTable  *waiting;   /* CairnOutboxEntry -> GTask of the caller */
+  gboolean     flushing;
+};
+
+G_DEFINE_FINAL_TYPE (CairnOutboxDelivery, cairn_outbox_delivery, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_OUTBOX,
+  PROP_COUNT,
+  N_PROPS
+};
+
+enum {
+  DOCUMENT_CHANGED,
+  DOCUMENT_REMOVED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void flush (CairnOutboxDelivery *self);
 
 static const char *operation_names[] = { "insert", "patch", "remove" };
 
@@ -69,6 +101,22 @@ entry_copy (const CairnOutboxEntry *entry)
   return waiting_copy (entry->payload, entry->status == CAIRN_OUTBOX_FAILED ? entry->error : NULL);
 }
 
+static void
+emit_changed (CairnOutboxDelivery *self,
+              const char          *table,
+              JsonObject          *document)
+{
+  g_signal_emit (self, signals[DOCUMENT_CHANGED], 0, table, document);
+}
+
+static void
+emit_removed (CairnOutboxDelivery *self,
+              const char          *table,
+              const char          *document_id)
+{
+  g_signal_emit (self, signals[DOCUMENT_REMOVED], 0, table, document_id);
+}
+
 /* The first line of a refusal, for the log: a deployment may quote the
  * refused value on the lines after it, and content does not go to logs. */
 static char *
@@ -93,13 +141,13 @@ return_kept_safe (GTask                  *task,
                   const CairnOutboxEntry *entry)
 {
   if (entry->operation == CAIRN_OUTBOX_REMOVE)
-    g_task_return_boolean (task, TRUE);
+    g_task_return_pointer (task, NULL, NULL);
   else
     g_task_return_pointer (task, pending_copy (entry->payload), (GDestroyNotify) json_object_unref);
 }
 
 static void
-release_waiting (CairnWorkspace *self)
+release_waiting (CairnOutboxDelivery *self)
 {
   GHashTableIter iter;
   gpointer entry;
@@ -147,14 +195,13 @@ check_write (CairnOutboxOperation   operation,
 /* One write on its way. What the announcement needs is copied out of the
  * outbox entry, which is gone (or may be) by the time the write is announced. */
 typedef struct {
-  CairnWorkspace         *self;     /* a reference, while the write is on its way */
+  CairnOutboxDelivery    *self;     /* a reference, while the write is on its way */
   const CairnOutboxEntry *entry;    /* valid until it is removed from the outbox */
   CairnOutboxOperation    operation;
   char                   *table;
-  char                   *document_id;
   JsonObject             *payload;  /* (nullable) what was sent */
   GTask                  *waiting;  /* the caller, if it is still waiting */
-  JsonObject             *stored;   /* what the deployment answered */
+  JsonObject             *stored;   /* what the store answered */
   GError                 *refused;  /* a write it will never take */
 } Delivery;
 
@@ -163,7 +210,6 @@ delivery_free (Delivery *delivery)
 {
   g_clear_object (&delivery->self);
   g_free (delivery->table);
-  g_free (delivery->document_id);
   g_clear_pointer (&delivery->payload, json_object_unref);
   g_clear_object (&delivery->waiting);
   g_clear_pointer (&delivery->stored, json_object_unref);
@@ -177,7 +223,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Delivery, delivery_free)
 static void
 announce (Delivery *delivery)
 {
-  CairnWorkspace *self = delivery->self;
+  CairnOutboxDelivery *self = delivery->self;
   GTask *waiting = delivery->waiting;
 
   /* Refused for good, and kept: an insert's document stays in the lists,
@@ -189,7 +235,7 @@ announce (Delivery *delivery)
         {
           g_autoptr(JsonObject) shown = waiting_copy (delivery->payload, delivery->refused->message);
 
-          g_signal_emit_by_name (self, "document-changed", delivery->table, shown);
+          emit_changed (self, delivery->table, shown);
           if (waiting != NULL)
             g_task_return_pointer (waiting, g_steal_pointer (&shown), (GDestroyNotify) json_object_unref);
         }
@@ -199,11 +245,21 @@ announce (Delivery *delivery)
     }
 
   if (delivery->stored != NULL)
-    g_signal_emit_by_name (self, "document-changed", delivery->table, delivery->stored);
-  if (waiting != NULL && delivery->operation == CAIRN_OUTBOX_REMOVE)
-    g_task_return_boolean (waiting, TRUE);
-  else if (waiting != NULL)
+    emit_changed (self, delivery->table, delivery->stored);
+  if (waiting != NULL)
     g_task_return_pointer (waiting, g_steal_pointer (&delivery->stored), (GDestroyNotify) json_object_unref);
+}
+
+/* The write is settled (acknowledged, or failed for good): the next one goes. */
+static void
+settled (Delivery *delivery)
+{
+  CairnOutboxDelivery *self = delivery->self;
+
+  announce (delivery);
+
+  self->flushing = FALSE;
+  flush (self);
 }
 
 static void
@@ -213,16 +269,12 @@ entry_removed_cb (GObject      *object,
 {
   g_autoptr(Delivery) delivery = user_data;
   g_autoptr(GError) error = NULL;
-  CairnWorkspace *self = delivery->self;
 
   /* the write went through; a note of it that stays is sent again, harmlessly */
   if (!cairn_outbox_remove_finish (CAIRN_OUTBOX (object), result, &error))
     g_warning ("Could not clear a delivered write from the outbox: %s", error->message);
 
-  announce (delivery);
-
-  self->flushing = FALSE;
-  flush (self);
+  settled (delivery);
 }
 
 static void
@@ -232,16 +284,12 @@ entry_failed_cb (GObject      *object,
 {
   g_autoptr(Delivery) delivery = user_data;
   g_autoptr(GError) error = NULL;
-  CairnWorkspace *self = delivery->self;
 
   /* failed in memory all the same: it is not sent again before a restart */
   if (!cairn_outbox_set_status_finish (CAIRN_OUTBOX (object), result, &error))
     g_warning ("Could not keep a refused write's state in the outbox: %s", error->message);
 
-  announce (delivery);
-
-  self->flushing = FALSE;
-  flush (self);
+  settled (delivery);
 }
 
 static void
@@ -251,7 +299,7 @@ sent_cb (GObject      *object,
 {
   g_autoptr(Delivery) delivery = user_data;
   g_autoptr(GError) error = NULL;
-  CairnWorkspace *self = delivery->self;
+  CairnOutboxDelivery *self = delivery->self;
   CairnStore *store = CAIRN_STORE (object);
   const CairnOutboxEntry *entry;
   const char *reason;
@@ -276,7 +324,7 @@ sent_cb (GObject      *object,
        g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_BLOCKED) ||
        cairn_connection_reason_for_error (error) != CAIRN_BLOCK_REASON_NONE))
     {
-      /* the deployment cannot take it now: it waits, safe, for the connection */
+      /* the store cannot take it now: it waits, safe, for the next flush */
       g_debug ("Keeping %u writes for later: %s", cairn_outbox_get_count (self->outbox), error->message);
       self->flushing = FALSE;
       release_waiting (self);
@@ -308,12 +356,12 @@ sent_cb (GObject      *object,
 
 /* Sends the oldest waiting write, if nothing is on its way yet. */
 static void
-flush (CairnWorkspace *self)
+flush (CairnOutboxDelivery *self)
 {
   const CairnOutboxEntry *entry = cairn_outbox_peek (self->outbox);
   Delivery *delivery;
 
-  if (self->flushing || entry == NULL || self->user_store == NULL)
+  if (self->flushing || entry == NULL || self->store == NULL)
     return;
 
   self->flushing = TRUE;
@@ -322,21 +370,20 @@ flush (CairnWorkspace *self)
   delivery->entry = entry;
   delivery->operation = entry->operation;
   delivery->table = g_strdup (entry->table);
-  delivery->document_id = g_strdup (entry->document_id);
   if (entry->payload != NULL)
     delivery->payload = json_object_ref (entry->payload);
 
   switch (entry->operation)
     {
     case CAIRN_OUTBOX_INSERT:
-      cairn_store_insert_async (self->user_store, entry->table, entry->payload, NULL, sent_cb, delivery);
+      cairn_store_insert_async (self->store, entry->table, entry->payload, NULL, sent_cb, delivery);
       break;
     case CAIRN_OUTBOX_PATCH:
-      cairn_store_patch_async (self->user_store, entry->table, entry->document_id, entry->payload,
+      cairn_store_patch_async (self->store, entry->table, entry->document_id, entry->payload,
                                NULL, sent_cb, delivery);
       break;
     case CAIRN_OUTBOX_REMOVE:
-      cairn_store_remove_async (self->user_store, entry->table, entry->document_id, NULL, sent_cb, delivery);
+      cairn_store_remove_async (self->store, entry->table, entry->document_id, NULL, sent_cb, delivery);
       break;
     default:
       g_assert_not_reached ();
@@ -352,7 +399,7 @@ appended_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  CairnWorkspace *self = g_task_get_source_object (task);
+  CairnOutboxDelivery *self = g_task_get_source_object (task);
   const CairnOutboxEntry *entry = cairn_outbox_append_finish (CAIRN_OUTBOX (object), result, &error);
   g_autoptr(JsonObject) shown = NULL;
 
@@ -366,85 +413,13 @@ appended_cb (GObject      *object,
   if (entry->operation == CAIRN_OUTBOX_INSERT)
     {
       shown = pending_copy (entry->payload);
-      g_signal_emit_by_name (self, "document-changed", entry->table, shown);
+      emit_changed (self, entry->table, shown);
     }
   else if (entry->operation == CAIRN_OUTBOX_REMOVE)
-    g_signal_emit_by_name (self, "document-removed", entry->table, entry->document_id);
+    emit_removed (self, entry->table, entry->document_id);
 
   g_hash_table_insert (self->waiting, (gpointer) entry, g_steal_pointer (&task));
   flush (self);
-}
-
-/**
- * cairn_workspace_queue_write:
- * @task: (transfer full): the caller's task, answered as the write goes
- *
- * A content write while BYOD is on: into the outbox, then to the deployment.
- */
-void
-cairn_workspace_queue_write (CairnWorkspace       *self,
-                             GTask                *task,
-                             CairnOutboxOperation  operation,
-                             const char           *table,
-                             const char           *document_id,
-                             JsonObject           *payload)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!check_write (operation, table, document_id, payload, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-
-  if (operation == CAIRN_OUTBOX_INSERT)
-    document_id = cairn_json_get_string (payload, "clientId");
-
-  cairn_outbox_append_async (self->outbox, operation, table, document_id, payload,
-                             NULL, appended_cb, task);
-}
-
-/* The connection is back: what waited goes out, in order. */
-void
-cairn_workspace_flush_outbox (CairnWorkspace *self)
-{
-  flush (self);
-}
-
-/**
- * cairn_workspace_list_pending:
- *
- * Returns: (transfer full) (element-type JsonObject): the documents of
- *   @table still waiting in the outbox, oldest first: marked pending
- *   (CAIRN_PENDING_MEMBER), or failed (CAIRN_FAILED_MEMBER, the reason)
- *   when the deployment refused them for good
- */
-GPtrArray *
-cairn_workspace_list_pending (CairnWorkspace *self,
-                              const char     *table)
-{
-  g_autoptr(GPtrArray) inserts = NULL;
-  GPtrArray *pending = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-
-  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), pending);
-
-  if (self->user_store == NULL)
-    return pending;
-
-  inserts = cairn_outbox_list_inserts (self->outbox, table);
-  for (guint i = 0; i < inserts->len; i++)
-    g_ptr_array_add (pending, entry_copy (g_ptr_array_index (inserts, i)));
-
-  return pending;
-}
-
-guint
-cairn_workspace_get_outbox_count (CairnWorkspace *self)
-{
-  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), 0);
-
-  return cairn_outbox_get_count (self->outbox);
 }
 
 /* Retrying and discarding what was refused --------------------------------- */
@@ -470,10 +445,10 @@ resolution_free (Resolution *resolution)
 /* Starts @task on the failed writes of the document; NULL (and @task
  * answered) when it has none. */
 static GPtrArray *
-start_resolution (CairnWorkspace *self,
-                  GTask          *task,
-                  const char     *table,
-                  const char     *client_id)
+start_resolution (CairnOutboxDelivery *self,
+                  GTask               *task,
+                  const char          *table,
+                  const char          *client_id)
 {
   g_autoptr(GPtrArray) entries = cairn_outbox_list_for_document (self->outbox, table, client_id);
   GPtrArray *failed = g_ptr_array_new ();
@@ -525,7 +500,7 @@ retried_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) entries = NULL;
-  CairnWorkspace *self = g_task_get_source_object (task);
+  CairnOutboxDelivery *self = g_task_get_source_object (task);
   Resolution *resolution = g_task_get_task_data (task);
 
   /* pending in memory all the same: it is sent now, just not after a restart */
@@ -545,59 +520,13 @@ retried_cb (GObject      *object,
         {
           g_autoptr(JsonObject) shown = entry_copy (entry);
 
-          g_signal_emit_by_name (self, "document-changed", entry->table, shown);
+          emit_changed (self, entry->table, shown);
           break;
         }
     }
 
   g_task_return_boolean (task, TRUE);
   flush (self);
-}
-
-/**
- * cairn_workspace_retry_write_async:
- * @table: the document's table
- * @client_id: the document's clientId
- *
- * Sends again what the deployment refused of the document: its failed writes
- * are pending again (in their old places in the outbox) and the outbox is
- * flushed. Finishes once they are pending, not once they are delivered;
- * they may be refused again. %CAIRN_ERROR_NOT_FOUND when nothing of it failed.
- */
-void
-cairn_workspace_retry_write_async (CairnWorkspace      *self,
-                                   const char          *table,
-                                   const char          *client_id,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) failed = NULL;
-
-  g_return_if_fail (CAIRN_IS_WORKSPACE (self));
-  g_return_if_fail (table != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cairn_workspace_retry_write_async);
-
-  failed = start_resolution (self, task, table, client_id);
-  if (failed == NULL)
-    return;
-
-  for (guint i = 0; i < failed->len; i++)
-    cairn_outbox_set_status_async (self->outbox, g_ptr_array_index (failed, i), CAIRN_OUTBOX_PENDING, NULL,
-                                   NULL, retried_cb, g_object_ref (task));
-}
-
-gboolean
-cairn_workspace_retry_write_finish (CairnWorkspace  *self,
-                                    GAsyncResult    *result,
-                                    GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 typedef struct {
@@ -613,7 +542,7 @@ discarded_cb (GObject      *object,
   Discard *discard = user_data;
   g_autoptr(GTask) task = discard->task;
   g_autoptr(GError) error = NULL;
-  CairnWorkspace *self = g_task_get_source_object (task);
+  CairnOutboxDelivery *self = g_task_get_source_object (task);
   Resolution *resolution = g_task_get_task_data (task);
 
   if (cairn_outbox_remove_finish (CAIRN_OUTBOX (object), result, &error))
@@ -625,7 +554,7 @@ discarded_cb (GObject      *object,
 
   /* never on the deployment, and now nowhere */
   if (resolution->insert_done)
-    g_signal_emit_by_name (self, "document-removed", resolution->table, resolution->client_id);
+    emit_removed (self, resolution->table, resolution->client_id);
 
   if (resolution->error != NULL)
     g_task_return_error (task, g_steal_pointer (&resolution->error));
@@ -633,17 +562,319 @@ discarded_cb (GObject      *object,
     g_task_return_boolean (task, TRUE);
 }
 
+/* GObject ------------------------------------------------------------------ */
+
+static void
+outbox_count_cb (CairnOutboxDelivery *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COUNT]);
+}
+
+static void
+cairn_outbox_delivery_constructed (GObject *object)
+{
+  CairnOutboxDelivery *self = (CairnOutboxDelivery *) object;
+
+  G_OBJECT_CLASS (cairn_outbox_delivery_parent_class)->constructed (object);
+
+  g_assert (CAIRN_IS_OUTBOX (self->outbox));
+  g_signal_connect_object (self->outbox, "notify::count", G_CALLBACK (outbox_count_cb), self, G_CONNECT_SWAPPED);
+}
+
+static void
+cairn_outbox_delivery_dispose (GObject *object)
+{
+  CairnOutboxDelivery *self = (CairnOutboxDelivery *) object;
+
+  g_clear_object (&self->store);
+  g_hash_table_remove_all (self->waiting);
+
+  G_OBJECT_CLASS (cairn_outbox_delivery_parent_class)->dispose (object);
+}
+
+static void
+cairn_outbox_delivery_finalize (GObject *object)
+{
+  CairnOutboxDelivery *self = (CairnOutboxDelivery *) object;
+
+  g_clear_object (&self->outbox);
+  g_hash_table_unref (self->waiting);
+
+  G_OBJECT_CLASS (cairn_outbox_delivery_parent_class)->finalize (object);
+}
+
+static void
+cairn_outbox_delivery_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  CairnOutboxDelivery *self = CAIRN_OUTBOX_DELIVERY (object);
+
+  switch (prop_id)
+    {
+    case PROP_OUTBOX:
+      g_value_set_object (value, self->outbox);
+      break;
+    case PROP_COUNT:
+      g_value_set_uint (value, cairn_outbox_delivery_get_count (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_outbox_delivery_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  CairnOutboxDelivery *self = CAIRN_OUTBOX_DELIVERY (object);
+
+  switch (prop_id)
+    {
+    case PROP_OUTBOX:
+      self->outbox = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cairn_outbox_delivery_class_init (CairnOutboxDeliveryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = cairn_outbox_delivery_constructed;
+  object_class->dispose = cairn_outbox_delivery_dispose;
+  object_class->finalize = cairn_outbox_delivery_finalize;
+  object_class->get_property = cairn_outbox_delivery_get_property;
+  object_class->set_property = cairn_outbox_delivery_set_property;
+
+  properties[PROP_OUTBOX] =
+    g_param_spec_object ("outbox", NULL, NULL, CAIRN_TYPE_OUTBOX,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /* writes still to be delivered (failed ones wait for the user, uncounted) */
+  properties[PROP_COUNT] =
+    g_param_spec_uint ("count", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CairnOutboxDelivery::document-changed:
+   * @table: the table
+   * @document: the document as the lists show it now (pending, failed or stored)
+   */
+  signals[DOCUMENT_CHANGED] =
+    g_signal_new ("document-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_OBJECT);
+
+  /**
+   * CairnOutboxDelivery::document-removed:
+   * @table: the table
+   * @client_id: the document that leaves the lists
+   */
+  signals[DOCUMENT_REMOVED] =
+    g_signal_new ("document-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+cairn_outbox_delivery_init (CairnOutboxDelivery *self)
+{
+  self->waiting = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
+}
+
+/* Public API ----------------------------------------------------------------- */
+
+CairnOutboxDelivery *
+cairn_outbox_delivery_new (CairnOutbox *outbox)
+{
+  g_return_val_if_fail (CAIRN_IS_OUTBOX (outbox), NULL);
+
+  return g_object_new (CAIRN_TYPE_OUTBOX_DELIVERY, "outbox", outbox, NULL);
+}
+
 /**
- * cairn_workspace_discard_write_async:
+ * cairn_outbox_delivery_set_store:
+ * @store: (nullable): where the writes go from now on; %NULL keeps them
+ *
+ * Sending starts with the next flush.
+ */
+void
+cairn_outbox_delivery_set_store (CairnOutboxDelivery *self,
+                                 CairnStore          *store)
+{
+  g_return_if_fail (CAIRN_IS_OUTBOX_DELIVERY (self));
+  g_return_if_fail (store == NULL || CAIRN_IS_STORE (store));
+
+  g_set_object (&self->store, store);
+}
+
+/**
+ * cairn_outbox_delivery_write_async:
+ * @document_id: (nullable): the document patched or removed; an insert's
+ *   is its clientId
+ * @payload: (nullable): the document to insert or the fields to patch
+ *
+ * A write for the store: into the outbox, then to the store.
+ */
+void
+cairn_outbox_delivery_write_async (CairnOutboxDelivery  *self,
+                                   CairnOutboxOperation  operation,
+                                   const char           *table,
+                                   const char           *document_id,
+                                   JsonObject           *payload,
+                                   GCancellable         *cancellable,
+                                   GAsyncReadyCallback   callback,
+                                   gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (CAIRN_IS_OUTBOX_DELIVERY (self));
+  g_return_if_fail (table != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_outbox_delivery_write_async);
+
+  if (!check_write (operation, table, document_id, payload, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (operation == CAIRN_OUTBOX_INSERT)
+    document_id = cairn_json_get_string (payload, "clientId");
+
+  /* durable whatever happens to the caller */
+  cairn_outbox_append_async (self->outbox, operation, table, document_id, payload,
+                             NULL, appended_cb, g_steal_pointer (&task));
+}
+
+/**
+ * cairn_outbox_delivery_write_finish:
+ *
+ * Returns: (transfer full) (nullable): the document as stored, or marked
+ *   pending (kept safe, not delivered yet) or failed (refused for good, kept);
+ *   %NULL without an error for a remove
+ */
+JsonObject *
+cairn_outbox_delivery_write_finish (CairnOutboxDelivery  *self,
+                                    GAsyncResult         *result,
+                                    GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The store can take writes again (the connection is back): what waited goes out, in order. */
+void
+cairn_outbox_delivery_flush (CairnOutboxDelivery *self)
+{
+  g_return_if_fail (CAIRN_IS_OUTBOX_DELIVERY (self));
+
+  flush (self);
+}
+
+/* The writes still to be delivered; failed ones are not counted. */
+guint
+cairn_outbox_delivery_get_count (CairnOutboxDelivery *self)
+{
+  g_return_val_if_fail (CAIRN_IS_OUTBOX_DELIVERY (self), 0);
+
+  return cairn_outbox_get_count (self->outbox);
+}
+
+/**
+ * cairn_outbox_delivery_list_pending:
+ *
+ * Returns: (transfer full) (element-type JsonObject): the documents of
+ *   @table still waiting in the outbox, oldest first: marked pending
+ *   (CAIRN_PENDING_MEMBER), or failed (CAIRN_FAILED_MEMBER, the reason)
+ *   when the store refused them for good; none while there is no store
+ */
+GPtrArray *
+cairn_outbox_delivery_list_pending (CairnOutboxDelivery *self,
+                                    const char          *table)
+{
+  g_autoptr(GPtrArray) inserts = NULL;
+  GPtrArray *pending = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  g_return_val_if_fail (CAIRN_IS_OUTBOX_DELIVERY (self), pending);
+
+  if (self->store == NULL)
+    return pending;
+
+  inserts = cairn_outbox_list_inserts (self->outbox, table);
+  for (guint i = 0; i < inserts->len; i++)
+    g_ptr_array_add (pending, entry_copy (g_ptr_array_index (inserts, i)));
+
+  return pending;
+}
+
+/**
+ * cairn_outbox_delivery_retry_async:
  * @table: the document's table
  * @client_id: the document's clientId
  *
- * Gives up what the deployment refused of the document: its failed writes
- * leave the outbox; for an insert, the document leaves the lists
+ * Sends again what the store refused of the document: its failed writes
+ * are pending again (in their old places in the outbox) and the outbox is
+ * flushed. Finishes once they are pending, not once they are delivered;
+ * they may be refused again. %CAIRN_ERROR_NOT_FOUND when nothing of it failed.
+ */
+void
+cairn_outbox_delivery_retry_async (CairnOutboxDelivery *self,
+                                   const char          *table,
+                                   const char          *client_id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GPtrArray) failed = NULL;
+
+  g_return_if_fail (CAIRN_IS_OUTBOX_DELIVERY (self));
+  g_return_if_fail (table != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_outbox_delivery_retry_async);
+
+  failed = start_resolution (self, task, table, client_id);
+  if (failed == NULL)
+    return;
+
+  for (guint i = 0; i < failed->len; i++)
+    cairn_outbox_set_status_async (self->outbox, g_ptr_array_index (failed, i), CAIRN_OUTBOX_PENDING, NULL,
+                                   NULL, retried_cb, g_object_ref (task));
+}
+
+gboolean
+cairn_outbox_delivery_retry_finish (CairnOutboxDelivery  *self,
+                                    GAsyncResult         *result,
+                                    GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * cairn_outbox_delivery_discard_async:
+ * @table: the document's table
+ * @client_id: the document's clientId
+ *
+ * Gives up what the store refused of the document: its failed writes leave
+ * the outbox; for an insert, the document leaves the lists
  * (::document-removed). %CAIRN_ERROR_NOT_FOUND when nothing of it failed.
  */
 void
-cairn_workspace_discard_write_async (CairnWorkspace      *self,
+cairn_outbox_delivery_discard_async (CairnOutboxDelivery *self,
                                      const char          *table,
                                      const char          *client_id,
                                      GCancellable        *cancellable,
@@ -653,11 +884,11 @@ cairn_workspace_discard_write_async (CairnWorkspace      *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GPtrArray) failed = NULL;
 
-  g_return_if_fail (CAIRN_IS_WORKSPACE (self));
+  g_return_if_fail (CAIRN_IS_OUTBOX_DELIVERY (self));
   g_return_if_fail (table != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cairn_workspace_discard_write_async);
+  g_task_set_source_tag (task, cairn_outbox_delivery_discard_async);
 
   failed = start_resolution (self, task, table, client_id);
   if (failed == NULL)
@@ -675,9 +906,9 @@ cairn_workspace_discard_write_async (CairnWorkspace      *self,
 }
 
 gboolean
-cairn_workspace_discard_write_finish (CairnWorkspace  *self,
-                                      GAsyncResult    *result,
-                                      GError         **error)
+cairn_outbox_delivery_discard_finish (CairnOutboxDelivery  *self,
+                                      GAsyncResult         *result,
+                                      GError              **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
