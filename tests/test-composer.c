@@ -527,6 +527,69 @@ test_composer_refuses_too_long (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+store_refusal_shown (gpointer data)
+{
+  return find_widget (GTK_WIDGET (window_composer (data)), match_visible_label_prefix,
+                      "This message is too long to store (") != NULL;
+}
+
+/* Text within the composer's count that the store still refuses, as it
+ * takes more room written out (every quote escaped): the reason is shown
+ * under the text, which stays, until the text is edited. */
+static void
+test_composer_store_refusal_shown (Fixture       *f,
+                                   gconstpointer  data)
+{
+  CairnWindow *window = window_new (f);
+  g_autoptr(CairnConversation) conversation = test_util_create_conversation (f->workspace, "Quotes");
+  g_autofree char *quotes = NULL;
+  g_autofree char *kept = NULL;
+  GtkTextBuffer *buffer;
+  GtkWidget *reason;
+  GtkTextIter end;
+
+  /* lines of quotes, each line counted as 101 bytes (a line break takes
+   * two as JSON), as many as the composer lets through */
+  {
+    g_autofree char *line = g_strnfill (99, '"');
+    GString *text = g_string_new (NULL);
+
+    for (guint n = 0; (n + 1) * 101 <= CAIRN_MAX_MESSAGE_TEXT_SIZE; n++)
+      g_string_append_printf (text, "%s\n", line);
+    quotes = g_string_free (text, FALSE);
+  }
+
+  select_conversation (window, cairn_conversation_get_client_id (conversation));
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (composer_text_view (window)));
+  gtk_text_buffer_set_text (buffer, quotes, -1);
+  g_assert_null (composer_refusal (window));
+
+  press_send (window);
+  wait_until (store_refusal_shown, window, "the store's reason under the text");
+  reason = find_widget (GTK_WIDGET (window_composer (window)), match_visible_label_prefix,
+                        "This message is too long to store (");
+  g_test_message ("%s", gtk_label_get_text (GTK_LABEL (reason)));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (reason)), ==,
+                   "This message is too long to store (2.1\u00A0MB; at most about 1.0\u00A0MB). "
+                   "Shorten it or split it into several messages.");
+  /* and the window says it too */
+  wait_for_label (window, "Could not save the message: This message is too long to store "
+                          "(2.1\u00A0MB; at most about 1.0\u00A0MB). "
+                          "Shorten it or split it into several messages.");
+  kept = composer_text (window);
+  g_assert_true (g_str_equal (kept, quotes));
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
+
+  /* edited: the reason goes, and the text can be tried again */
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  g_assert_true (gtk_text_buffer_backspace (buffer, &end, TRUE, TRUE));
+  g_assert_false (gtk_widget_get_visible (reason));
+  g_assert_true (gtk_widget_is_sensitive (send_button (window)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* Text that shows nothing cannot be sent, as empty text cannot. */
 static void
 test_composer_invisible_only (Fixture       *f,
@@ -658,6 +721,7 @@ main (int   argc,
   ADD ("/widgets/composer/new-conversation-while-typing", FALSE, test_new_conversation_while_typing);
   ADD ("/widgets/composer/new-conversation-fails-while-typing", TRUE, test_new_conversation_fails_while_typing);
   ADD ("/widgets/composer/too-long-refused", FALSE, test_composer_refuses_too_long);
+  ADD ("/widgets/composer/store-refusal-shown", FALSE, test_composer_store_refusal_shown);
   ADD ("/widgets/composer/invisible-only", FALSE, test_composer_invisible_only);
   ADD ("/widgets/composer/long-unbroken-paste", FALSE, test_composer_long_unbroken_paste);
 
