@@ -298,7 +298,7 @@ new_conversation_while_typing (CairnWorkspace *workspace,
   start_writing_in (window, left);
   type_text (window, "Eggs");
 
-  g_action_group_activate_action (G_ACTION_GROUP (window), "new-conversation", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL);
   type_text (window, "The tent pegs are in the blue bag");
   /* what this is about: it does not exist yet */
   g_assert_cmpstr (shown_id (window), ==, left_id);
@@ -345,7 +345,7 @@ test_new_conversation_fails_while_typing (Fixture       *f,
   type_text (window, "Eggs");
 
   test_failing_store_fail_inserts_into (f->failing, "conversations");
-  g_action_group_activate_action (G_ACTION_GROUP (window), "new-conversation", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL);
   emptied = composer_text (window);
   g_assert_cmpstr (emptied, ==, "");
   type_text (window, " and milk");

@@ -120,7 +120,7 @@ assert_content_blocked (OverlayFixture *f)
   g_assert_false (widget_is_or_inside (focus, list));
   g_assert_false (widget_is_or_inside (focus, view));
   g_assert_false (widget_is_or_inside (focus, composer));
-  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "new-conversation"));
+  g_assert_false (action_enabled (window, "win.new-conversation"));
 
   g_assert_true (widget_is_or_inside (pick_middle_of (window, list), overlay));
   g_assert_true (widget_is_or_inside (pick_middle_of (window, view), overlay));
@@ -142,7 +142,7 @@ assert_content_reachable (OverlayFixture *f)
   g_assert_true (gtk_widget_is_sensitive (list));
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (window_view (f->window))));
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (window_composer (f->window))));
-  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "new-conversation"));
+  g_assert_true (action_enabled (window, "win.new-conversation"));
   g_assert_true (widget_is_or_inside (pick_middle_of (window, list), list));
 }
 

@@ -118,7 +118,7 @@ test_rename_and_delete (Fixture       *f,
 
   select_conversation (window, cairn_conversation_get_client_id (conversation));
 
-  g_action_group_activate_action (G_ACTION_GROUP (window), "rename-conversation", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.rename-conversation", NULL);
   dialog = find_message_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog))), ==, "Notes");
@@ -128,7 +128,7 @@ test_rename_and_delete (Fixture       *f,
   wait_for_label (rows_of (window_list (window)), "Garden notes");
   wait_for_label (window, "Garden notes");
 
-  g_action_group_activate_action (G_ACTION_GROUP (window), "delete-conversation", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-conversation", NULL);
   dialog = find_message_dialog ();
   g_assert_nonnull (dialog);
   g_object_get (dialog, "body", &body, NULL);
@@ -140,7 +140,7 @@ test_rename_and_delete (Fixture       *f,
   wait_until (no_conversation_shown, window, "the conversation to go away");
   g_assert_cmpuint (g_list_model_get_n_items (conversations), ==, 0);
   wait_for_label (window_view (window), "No Conversation Selected");
-  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "delete-conversation"));
+  g_assert_false (action_enabled (GTK_WIDGET (window), "win.delete-conversation"));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

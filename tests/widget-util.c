@@ -228,6 +228,21 @@ widget_drawable (gpointer data)
   return gtk_widget_is_drawable (data);
 }
 
+gboolean
+action_enabled (GtkWidget  *widget,
+                const char *name)
+{
+  GtkWidget *probe = gtk_button_new ();
+  gboolean enabled;
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (probe), name);
+  gtk_widget_set_parent (probe, widget);
+  enabled = gtk_widget_get_sensitive (probe);
+  gtk_widget_unparent (probe);
+
+  return enabled;
+}
+
 AdwMessageDialog *
 find_message_dialog (void)
 {

@@ -81,6 +81,9 @@ gpointer   find_child_of_type   (gpointer       root,
 void       wait_for_label       (gpointer       root,
                                  const char    *text);
 gboolean   widget_drawable      (gpointer       data);
+/* Whether the action @name can be activated from @widget, as a button for it would show. */
+gboolean   action_enabled       (GtkWidget     *widget,
+                                 const char    *name);
 /* The visible AdwMessageDialog, if any. */
 AdwMessageDialog *find_message_dialog (void);
 /* Renders the window as it is now into <build dir>/screenshots/overlay-@name.png. */

@@ -109,16 +109,13 @@ is_blocked (CairnWindow *self)
 static void
 update_actions (CairnWindow *self)
 {
+  GtkWidget *widget = GTK_WIDGET (self);
   gboolean has_conversation = self->conversation != NULL;
   gboolean blocked = is_blocked (self);
-  GActionMap *map = G_ACTION_MAP (self);
 
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "new-conversation")),
-                               !blocked);
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "rename-conversation")),
-                               has_conversation && !blocked);
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "delete-conversation")),
-                               has_conversation && !blocked);
+  gtk_widget_action_set_enabled (widget, "win.new-conversation", !blocked);
+  gtk_widget_action_set_enabled (widget, "win.rename-conversation", has_conversation && !blocked);
+  gtk_widget_action_set_enabled (widget, "win.delete-conversation", has_conversation && !blocked);
   gtk_widget_set_visible (self->conversation_menu_button, has_conversation);
   gtk_widget_set_sensitive (self->conversation_menu_button, !blocked);
   gtk_widget_set_visible (GTK_WIDGET (self->composer), has_conversation);
@@ -296,11 +293,11 @@ create_conversation_cb (GObject      *object,
 }
 
 static void
-new_conversation_action (GSimpleAction *action,
-                         GVariant      *parameter,
-                         gpointer       user_data)
+new_conversation_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
 {
-  CairnWindow *self = user_data;
+  CairnWindow *self = CAIRN_WINDOW (widget);
 
   /* what is typed from now on is for the new conversation, while it is made */
   cairn_composer_expect_conversation (self->composer);
@@ -377,11 +374,11 @@ rename_entry_new (AdwMessageDialog  *dialog,
 }
 
 static void
-rename_conversation_action (GSimpleAction *action,
-                            GVariant      *parameter,
-                            gpointer       user_data)
+rename_conversation_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
 {
-  CairnWindow *self = user_data;
+  CairnWindow *self = CAIRN_WINDOW (widget);
   AdwMessageDialog *dialog;
   GtkWidget *entry;
 
@@ -437,11 +434,11 @@ on_delete_response (AdwMessageDialog *dialog,
 }
 
 static void
-delete_conversation_action (GSimpleAction *action,
-                            GVariant      *parameter,
-                            gpointer       user_data)
+delete_conversation_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
 {
-  CairnWindow *self = user_data;
+  CairnWindow *self = CAIRN_WINDOW (widget);
   AdwMessageDialog *dialog;
 
   g_return_if_fail (self->conversation != NULL);
@@ -465,21 +462,14 @@ delete_conversation_action (GSimpleAction *action,
 }
 
 static void
-go_back_action (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
+go_back_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
 {
-  CairnWindow *self = user_data;
+  CairnWindow *self = CAIRN_WINDOW (widget);
 
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
-
-static const GActionEntry win_actions[] = {
-  { .name = "new-conversation", .activate = new_conversation_action },
-  { .name = "rename-conversation", .activate = rename_conversation_action },
-  { .name = "delete-conversation", .activate = delete_conversation_action },
-  { .name = "go-back", .activate = go_back_action },
-};
 
 /* GObject and GtkWindow */
 
@@ -624,6 +614,13 @@ cairn_window_class_init (CairnWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_composer_failed);
   gtk_widget_class_bind_template_callback (widget_class, on_get_child_position);
   gtk_widget_class_bind_template_callback (widget_class, on_connection_blocking_changed);
+
+  /* "win." like the actions GtkApplicationWindow has (show-help-overlay):
+   * the menus, the shortcuts and the accelerators name them so */
+  gtk_widget_class_install_action (widget_class, "win.new-conversation", NULL, new_conversation_action);
+  gtk_widget_class_install_action (widget_class, "win.rename-conversation", NULL, rename_conversation_action);
+  gtk_widget_class_install_action (widget_class, "win.delete-conversation", NULL, delete_conversation_action);
+  gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
 }
 
 static void
@@ -633,8 +630,6 @@ cairn_window_init (CairnWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->settings = g_settings_new (APP_ID);
-
-  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
 
   restore_window_state (self);
   update_actions (self);
