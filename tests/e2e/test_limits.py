@@ -112,11 +112,15 @@ class MessageLimits(unittest.TestCase):
         app.screenshot(os.path.join(SHOTS, "e2e-limits.png"))
 
         # quit and start again: the text is the conversation's draft, whole
+        started = time.monotonic()
         app.quit()
         self.assertEqual(app.proc.returncode, 0)
+        log(f"quit after {time.monotonic() - started:.1f} s")
         app = self.launch()
         composer = app.wait(role="text", name="Message")
+        log(f"shown again after {time.monotonic() - started:.1f} s")
         self.assert_refused(app, composer, text)
+        log(f"refused again after {time.monotonic() - started:.1f} s")
         self.assertEqual(self.stored_messages(), ["Short enough"])
         app.quit()
 
