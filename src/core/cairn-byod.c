@@ -122,7 +122,16 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void wipe (char **key);
+/* A deploy key leaves memory as soon as it is not needed. */
+static void
+wipe (char **key)
+{
+  if (*key != NULL)
+    {
+      explicit_bzero (*key, strlen (*key));
+      g_clear_pointer (key, g_free);
+    }
+}
 
 /* Switching ------------------------------------------------------------------ */
 
@@ -141,16 +150,6 @@ switch_free (Switch *data)
   g_clear_pointer (&data->ping, json_object_unref);
   g_clear_error (&data->keyring_error);
   g_free (data);
-}
-
-static void
-wipe (char **key)
-{
-  if (*key != NULL)
-    {
-      explicit_bzero (*key, strlen (*key));
-      g_clear_pointer (key, g_free);
-    }
 }
 
 static GTask *
