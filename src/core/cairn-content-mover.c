@@ -26,6 +26,7 @@
 #include "cairn-page-walk.h"
 #include "cairn-router.h"
 #include "cairn-schema.h"
+#include "cairn-store.h"
 
 #define JOURNAL_TABLE   "byodMigrations"
 #define COPY_PAGE_SIZE  100

@@ -6,7 +6,6 @@
 
 #include <gio/gio.h>
 
-#include "cairn-store.h"
 #include "cairn-types.h"
 
 G_BEGIN_DECLS

@@ -23,6 +23,7 @@
 #include "cairn-error.h"
 #include "cairn-json.h"
 #include "cairn-outbox.h"
+#include "cairn-store.h"
 
 #define TABLE "outbox"
 

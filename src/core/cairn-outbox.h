@@ -7,7 +7,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "cairn-store.h"
+#include "cairn-types.h"
 
 G_BEGIN_DECLS
 

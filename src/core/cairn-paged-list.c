@@ -14,6 +14,7 @@
 #include "cairn-paged-list.h"
 #include "cairn-schema.h"
 #include "cairn-page-walk.h"
+#include "cairn-query.h"
 #include "cairn-workspace.h"
 
 struct _CairnPagedList
