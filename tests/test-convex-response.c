@@ -61,6 +61,9 @@ static const struct {
   { 200, "{\"status\":\"success\",\"value\":{\"page\":[", CAIRN_ERROR_BAD_RESPONSE },
   { 200, "{\"status\":\"success\",\"value\":\"\xff\xfe\"}", CAIRN_ERROR_BAD_RESPONSE },
   { 502, "<html>Bad Gateway</html>", CAIRN_ERROR_SERVER },
+  /* json-glib would cut this string at the NUL: refused instead */
+  { 200, "{\"status\":\"success\",\"value\":\"x\\u0000y\"}", CAIRN_ERROR_BAD_RESPONSE },
+  { 200, "{\"status\":\"success\",\"value\":\"x\\\\u0000y\"}", OK },
   /* Convex's encoded values, well and badly formed */
   { 200, "{\"status\":\"success\",\"value\":{\"$integer\":\"AQAAAAAAAAA=\"}}", OK },
   { 200, "{\"status\":\"success\",\"value\":{\"$integer\":\"AAAA\"}}", OK },

@@ -160,6 +160,9 @@ cairn_json_now_ms (void)
 
 /* Returned by nesting_depth() for text with a comment or a '…' string. */
 #define NOT_JSON G_MAXUINT
+/* Returned by nesting_depth() for a string with the escape \u0000, which
+ * json-glib would silently cut the string at. */
+#define NUL_ESCAPE (G_MAXUINT - 1)
 
 /* How deep @text nests arrays and objects, counting no further than @limit + 1.
  * Brackets inside strings do not count; the text need not be valid JSON.
@@ -184,6 +187,8 @@ nesting_depth (const char *text,
 
       if (in_string)
         {
+          if (c == '\\' && length - i > 5 && memcmp (text + i + 1, "u0000", 5) == 0)
+            return NUL_ESCAPE;
           if (c == '\\')
             i++;
           else if (c == '"')
@@ -316,6 +321,12 @@ cairn_json_parse (const char  *text,
     {
       g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
                            _("The answer is not valid JSON: it has a comment or a single-quoted string."));
+      return NULL;
+    }
+  if (depth == NUL_ESCAPE)
+    {
+      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+                           _("The answer contains a NUL character (\\u0000), which Cairn cannot keep."));
       return NULL;
     }
   if (depth > CAIRN_JSON_MAX_DEPTH)
