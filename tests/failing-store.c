@@ -110,7 +110,7 @@ failing_insert_async (CairnStore *store, const char *table, JsonObject *document
 
   if (g_strcmp0 (table, self->failing_table) == 0)
     {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_task_return_new_error (task, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                                "The disk is full (simulated)");
       g_object_unref (task);
       return;

@@ -1,7 +1,7 @@
 /* failing-store.h — a CairnStore that fails on request (tests only)
  *
  * Wraps a real store and passes everything through, except that inserts
- * into one table fail with CAIRN_ERROR_STORAGE while that table is set.
+ * into one table fail with CAIRN_STORE_ERROR_DATABASE while that table is set.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -8,8 +8,8 @@
  *  - a page holds at most page_size documents, has a cursor exactly when it
  *    is not done, and only the last page may be empty;
  *  - a clientId that is not a UUID, an unknown table or index, a value of the
- *    wrong type or a malformed cursor is CAIRN_ERROR_INVALID_INPUT, and a
- *    missing document is CAIRN_ERROR_NOT_FOUND (get, patch) — never a write;
+ *    wrong type or a malformed cursor is CAIRN_STORE_ERROR_INVALID_INPUT, and a
+ *    missing document is CAIRN_STORE_ERROR_NOT_FOUND (get, patch) — never a write;
  *  - numbers may come back as integers or doubles, with the same value;
  *  - ping's reply has "app": "cairn", "schemaVersion" = CAIRN_SCHEMA_VERSION
  *    and every table of cairn-schema in "tables".

@@ -547,7 +547,7 @@ test_outbox_refused_replay (Fixture       *f,
 
   /* nothing is left to retry */
   g_assert_false (retry_write (f->workspace, cairn_message_get_client_id (refused), &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
 }
 
 /* Refused as it is sent (a function error: too large): the caller gets it
@@ -606,7 +606,7 @@ test_outbox_refused_discard (Fixture       *f,
 
   /* nothing is left to discard, and nothing comes back after a restart */
   g_assert_false (discard_write (f->workspace, cairn_message_get_client_id (refused), &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
   g_clear_object (&list);
   close_workspace (f);
   open_workspace (f);

@@ -214,7 +214,7 @@ test_block_and_circuit_breaker (Fixture       *f,
   list_async (f, &result);
   test_util_wait_for_result (&result);
   page = cairn_store_list_finish (CAIRN_STORE (f->connection), result, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BLOCKED);
+  g_assert_error (error, CAIRN_CONNECTION_ERROR, CAIRN_CONNECTION_ERROR_BLOCKED);
   g_assert_cmpint (g_get_monotonic_time () - started, <, 50000);
   g_assert_cmpuint (convex_peer_request_count (peer), ==, requests);
 }
@@ -317,7 +317,7 @@ test_keyring_unavailable (Fixture       *f,
 
   /* no key in memory, and no keyring on the bus to find one in */
   expect_blocked_at_start (keyless, CAIRN_BLOCK_REASON_KEYRING_UNAVAILABLE);
-  g_assert_error (cairn_connection_get_error (keyless), CAIRN_ERROR, CAIRN_ERROR_KEYRING);
+  g_assert_error (cairn_connection_get_error (keyless), CAIRN_CREDENTIALS_ERROR, CAIRN_CREDENTIALS_ERROR_KEYRING);
 }
 
 static void

@@ -230,7 +230,7 @@ test_failure_then_resume (Fixture       *f,
   g_signal_connect (first, "notify::copied", G_CALLBACK (break_half_way), &breaker);
 
   g_assert_false (run (first, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_CONNECTIVITY);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY);
   g_test_message ("failed after %u of %u: %s", cairn_content_mover_get_copied (first), total, error->message);
   g_clear_error (&error);
   g_assert_true (breaker.faulted);
@@ -305,7 +305,7 @@ test_endless_cursor (Fixture       *f,
       convex_peer_control (peer, "reset", "{}");
       convex_peer_control (peer, "fault", fault);
       g_assert_false (run (mover, &error));
-      g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE);
+      g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE);
       g_assert_nonnull (strstr (error->message, "never ends"));
       before = convex_peer_request_count (peer);
       g_test_message ("%s: stopped after %u requests: %s", variants[i], before, error->message);

@@ -76,7 +76,7 @@ call (CairnConvexClient *client,
 static void
 assert_fault (Fixture        *f,
               const char     *fault_json,
-              CairnErrorCode  expected)
+              CairnConvexError  expected)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = NULL;
@@ -86,7 +86,7 @@ assert_fault (Fixture        *f,
     convex_peer_control (peer, "fault", fault_json);
   value = call (f->client, CAIRN_CONVEX_QUERY, "cairn:ping", NULL, &elapsed, &error);
   g_assert_null (value);
-  g_assert_error (error, CAIRN_ERROR, (int) expected);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, (int) expected);
   /* within the timeout (2 s), plus scheduling slack */
   g_assert_cmpint (elapsed, <, 3500);
   g_test_message ("%s -> %s (%" G_GINT64_FORMAT " ms)", fault_json != NULL ? fault_json : "no fault", error->message, elapsed);
@@ -111,34 +111,34 @@ test_ping (Fixture       *f,
 static void
 test_fault_refused (Fixture *f, gconstpointer data)
 {
-  assert_fault (f, "{\"mode\": \"refuse\", \"seconds\": 30}", CAIRN_ERROR_CONNECTIVITY);
+  assert_fault (f, "{\"mode\": \"refuse\", \"seconds\": 30}", CAIRN_CONVEX_ERROR_CONNECTIVITY);
 }
 
 static void
 test_fault_hang (Fixture *f, gconstpointer data)
 {
   cairn_convex_client_set_timeout (f->client, 500);
-  assert_fault (f, "{\"mode\": \"hang\"}", CAIRN_ERROR_TIMEOUT);
+  assert_fault (f, "{\"mode\": \"hang\"}", CAIRN_CONVEX_ERROR_TIMEOUT);
 }
 
 static void
 test_fault_status (Fixture *f, gconstpointer data)
 {
-  assert_fault (f, "{\"mode\": \"status\", \"status\": 500}", CAIRN_ERROR_SERVER);
-  assert_fault (f, "{\"mode\": \"status\", \"status\": 503}", CAIRN_ERROR_SERVER);
-  assert_fault (f, "{\"mode\": \"status\", \"status\": 429}", CAIRN_ERROR_SERVER);
+  assert_fault (f, "{\"mode\": \"status\", \"status\": 500}", CAIRN_CONVEX_ERROR_SERVER);
+  assert_fault (f, "{\"mode\": \"status\", \"status\": 503}", CAIRN_CONVEX_ERROR_SERVER);
+  assert_fault (f, "{\"mode\": \"status\", \"status\": 429}", CAIRN_CONVEX_ERROR_SERVER);
 }
 
 static void
 test_fault_malformed (Fixture *f, gconstpointer data)
 {
-  assert_fault (f, "{\"mode\": \"malformed\"}", CAIRN_ERROR_BAD_RESPONSE);
+  assert_fault (f, "{\"mode\": \"malformed\"}", CAIRN_CONVEX_ERROR_BAD_RESPONSE);
 }
 
 static void
 test_fault_truncated (Fixture *f, gconstpointer data)
 {
-  assert_fault (f, "{\"mode\": \"truncated\"}", CAIRN_ERROR_BAD_RESPONSE);
+  assert_fault (f, "{\"mode\": \"truncated\"}", CAIRN_CONVEX_ERROR_BAD_RESPONSE);
 }
 
 static void
@@ -160,7 +160,7 @@ test_fault_slow (Fixture       *f,
   cairn_convex_client_set_timeout (f->client, 150);
   g_clear_pointer (&value, json_node_unref);
   value = call (f->client, CAIRN_CONVEX_QUERY, "cairn:ping", NULL, &elapsed, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_TIMEOUT);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_TIMEOUT);
   g_assert_cmpint (elapsed, <, 1000);
 }
 
@@ -169,7 +169,7 @@ test_wrong_key (Fixture       *f,
                 gconstpointer  data)
 {
   cairn_convex_client_set_admin_key (f->client, "dev:cairn-test|wrong-secret");
-  assert_fault (f, NULL, CAIRN_ERROR_UNAUTHORIZED);
+  assert_fault (f, NULL, CAIRN_CONVEX_ERROR_UNAUTHORIZED);
 }
 
 static void
@@ -179,7 +179,7 @@ test_no_key (Fixture       *f,
   /* without the key the internal Cairn functions are invisible */
   cairn_convex_client_set_admin_key (f->client, NULL);
   g_assert_false (cairn_convex_client_has_admin_key (f->client));
-  assert_fault (f, NULL, CAIRN_ERROR_NOT_SET_UP);
+  assert_fault (f, NULL, CAIRN_CONVEX_ERROR_NOT_SET_UP);
 }
 
 static void
@@ -187,7 +187,7 @@ test_functions_missing (Fixture       *f,
                         gconstpointer  data)
 {
   convex_peer_control (peer, "config", "{\"functions\": false}");
-  assert_fault (f, NULL, CAIRN_ERROR_NOT_SET_UP);
+  assert_fault (f, NULL, CAIRN_CONVEX_ERROR_NOT_SET_UP);
   convex_peer_control (peer, "config", "{\"functions\": true}");
 }
 
@@ -202,7 +202,7 @@ test_function_errors (Fixture       *f,
   value = call (f->client, CAIRN_CONVEX_MUTATION, "documents:insert",
                 "{\"table\": \"conversations\", \"document\": {\"clientId\": \"nope\"}}", NULL, &error);
   g_assert_null (value);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_test_message ("invalid insert -> %s", error->message);
   g_assert_nonnull (strstr (error->message, "title"));
   g_clear_error (&error);
@@ -210,11 +210,11 @@ test_function_errors (Fixture       *f,
   value = call (f->client, CAIRN_CONVEX_MUTATION, "documents:patch",
                 "{\"table\": \"conversations\", \"clientId\": \"0d6d3a4e-8f0b-4b8e-9a43-6c1b2f3e4d5c\","
                 " \"fields\": {\"title\": \"x\"}}", NULL, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
   value = call (f->client, CAIRN_CONVEX_QUERY, "documents:nothingHere", NULL, NULL, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP);
 }
 
 static void
@@ -241,7 +241,7 @@ test_nothing_listening (void)
   client = cairn_convex_client_new (url, &error);
   g_assert_no_error (error);
   value = call (client, CAIRN_CONVEX_QUERY, "cairn:ping", NULL, NULL, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_CONNECTIVITY);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY);
   g_assert_false (cairn_error_is_retryable (NULL));
   g_assert_true (cairn_error_is_retryable (error));
 }
@@ -295,18 +295,18 @@ test_fault_empty (Fixture       *f,
 {
   static const struct {
     guint          status;
-    CairnErrorCode expected;
+    CairnConvexError expected;
   } cases[] = {
-    { 200, CAIRN_ERROR_BAD_RESPONSE },
-    { 204, CAIRN_ERROR_BAD_RESPONSE },
-    { 400, CAIRN_ERROR_BAD_REQUEST },
-    { 401, CAIRN_ERROR_UNAUTHORIZED },
-    { 403, CAIRN_ERROR_UNAUTHORIZED },
-    { 404, CAIRN_ERROR_NOT_CONVEX },
-    { 408, CAIRN_ERROR_TIMEOUT },
-    { 500, CAIRN_ERROR_SERVER },
-    { 502, CAIRN_ERROR_SERVER },
-    { 503, CAIRN_ERROR_SERVER },
+    { 200, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+    { 204, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+    { 400, CAIRN_CONVEX_ERROR_BAD_REQUEST },
+    { 401, CAIRN_CONVEX_ERROR_UNAUTHORIZED },
+    { 403, CAIRN_CONVEX_ERROR_UNAUTHORIZED },
+    { 404, CAIRN_CONVEX_ERROR_NOT_CONVEX },
+    { 408, CAIRN_CONVEX_ERROR_TIMEOUT },
+    { 500, CAIRN_CONVEX_ERROR_SERVER },
+    { 502, CAIRN_CONVEX_ERROR_SERVER },
+    { 503, CAIRN_CONVEX_ERROR_SERVER },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -336,7 +336,7 @@ test_fault_redirect (Fixture       *f,
       value = call (f->client, CAIRN_CONVEX_MUTATION, "documents:remove",
                     "{\"table\": \"notes\", \"clientId\": \"5b8f0a0e-8f6f-4a55-9b56-0c7a0d1f2e3a\"}", NULL, &error);
       g_assert_null (value);
-      g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_REDIRECTED);
+      g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_REDIRECTED);
       g_assert_nonnull (strstr (error->message, "elsewhere.example"));
       g_test_message ("%u -> %s", statuses[i], error->message);
     }
@@ -349,15 +349,15 @@ test_fault_wrong_types (Fixture       *f,
 {
   static const struct {
     const char     *variant;
-    CairnErrorCode  expected;
+    CairnConvexError  expected;
   } cases[] = {
-    { "status", CAIRN_ERROR_BAD_RESPONSE },
-    { "value", CAIRN_ERROR_BAD_RESPONSE },
-    { "array", CAIRN_ERROR_BAD_RESPONSE },
-    { "string", CAIRN_ERROR_BAD_RESPONSE },
-    { "error-data", CAIRN_ERROR_FUNCTION_FAILED },
-    { "error-body", CAIRN_ERROR_SERVER },
-    { "unauthorized", CAIRN_ERROR_UNAUTHORIZED },
+    { "status", CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+    { "value", CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+    { "array", CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+    { "string", CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+    { "error-data", CAIRN_CONVEX_ERROR_FUNCTION_FAILED },
+    { "error-body", CAIRN_CONVEX_ERROR_SERVER },
+    { "unauthorized", CAIRN_CONVEX_ERROR_UNAUTHORIZED },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -380,7 +380,7 @@ test_fault_deep (Fixture       *f,
   convex_peer_control (peer, "fault", "{\"mode\": \"deep\", \"depth\": 100000, \"count\": 1}");
   value = call (f->client, CAIRN_CONVEX_QUERY, "cairn:ping", NULL, NULL, &error);
   g_assert_null (value);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE);
   g_assert_nonnull (strstr (error->message, "levels deep"));
 
   /* just inside the limit is an ordinary answer */
@@ -405,7 +405,7 @@ test_key_echoed (Fixture       *f,
                        " \"message\": \"Your key " ADMIN_KEY " is fine\"}}");
   value = call (f->client, CAIRN_CONVEX_QUERY, "cairn:ping", NULL, NULL, &error);
   g_assert_null (value);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_REQUEST);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_REQUEST);
   g_assert_nonnull (strstr (error->message, "BadJsonBody"));
   g_assert_nonnull (strstr (error->message, "is fine"));
 }
@@ -436,7 +436,7 @@ test_request_too_large (Fixture       *f,
   test_util_wait_for_result (&result);
   value = cairn_convex_client_call_finish (f->client, result, &error);
   g_assert_null (value);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_REQUEST);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_REQUEST);
   g_assert_nonnull (strstr (error->message, "BadJsonBody"));
   g_assert_cmpuint (convex_peer_count (peer, "notes"), ==, 0);
 }
@@ -459,7 +459,7 @@ test_read_only_key (void)
   removed = call (client, CAIRN_CONVEX_MUTATION, "documents:remove",
                   "{\"table\": \"notes\", \"clientId\": \"5b8f0a0e-8f6f-4a55-9b56-0c7a0d1f2e3a\"}", NULL, &error);
   g_assert_null (removed);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_READ_ONLY);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_READ_ONLY);
   g_assert_null (strstr (error->message, "read-only-secret"));
 }
 
@@ -487,7 +487,7 @@ test_check_deploy_key (void)
 
       g_assert_cmpint (cairn_convex_check_deploy_key (cases[i].key, &error), ==, cases[i].ok);
       if (!cases[i].ok)
-        g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+        g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
     }
 }
 
@@ -530,7 +530,7 @@ test_check_url (void)
       g_test_message ("%s: %s", cases[i].url, error != NULL ? error->message : "ok");
       g_assert_cmpint (ok, ==, cases[i].ok);
       if (!cases[i].ok)
-        g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+        g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
     }
 
   /* the canonical URL has no trailing slash */

@@ -16,60 +16,61 @@
 static const struct {
   guint       status;
   const char *body;
-  int         expected;   /* a CairnErrorCode, or OK */
+  GQuark    (*domain) (void); /* NULL for OK */
+  int         expected;   /* a code of that domain, or OK */
 } cases[] = {
   /* what a deployment sends */
-  { 200, "{\"status\":\"success\",\"value\":{\"app\":\"cairn\"}}", OK },
-  { 200, "{\"status\":\"success\",\"value\":null,\"logLines\":[]}", OK },
-  { 560, "{\"status\":\"success\",\"value\":1}", OK },
-  { 200, "{\"status\":\"error\",\"errorMessage\":\"[Request ID: 0123456789abcdef] Server Error\\nUncaught Error: boom\\n    at x\"}", CAIRN_ERROR_FUNCTION_FAILED },
-  { 200, "{\"status\":\"error\",\"errorMessage\":\"Could not find public function for 'cairn:ping'.\\n\"}", CAIRN_ERROR_NOT_SET_UP },
-  { 200, "{\"status\":\"error\",\"errorMessage\":\"[Request ID: 0123456789abcdef] Server Error\\nUncaught Error: Value is too large (1.1 MiB > maximum size 1 MiB)\\n\"}", CAIRN_ERROR_INVALID_INPUT },
-  { 200, "{\"status\":\"error\",\"errorMessage\":\"x\",\"errorData\":{\"code\":\"NotFound\",\"message\":\"gone\"}}", CAIRN_ERROR_NOT_FOUND },
-  { 200, "{\"status\":\"error\",\"errorMessage\":\"x\",\"errorData\":{\"code\":\"InvalidDocument\",\"message\":\"bad\"}}", CAIRN_ERROR_INVALID_INPUT },
-  { 401, "{\"code\":\"BadAdminKey\",\"message\":\"The provided admin key was invalid for this instance\"}", CAIRN_ERROR_UNAUTHORIZED },
-  { 403, "{\"code\":\"OperationNotPermitted\",\"message\":\"no\"}", CAIRN_ERROR_READ_ONLY },
-  { 400, "{\"code\":\"BadJsonBody\",\"message\":\"too big\"}", CAIRN_ERROR_BAD_REQUEST },
-  { 429, "{\"code\":\"RateLimited\",\"message\":\"slow down\"}", CAIRN_ERROR_SERVER },
-  { 503, "{\"code\":\"ServiceUnavailable\",\"message\":\"later\"}", CAIRN_ERROR_SERVER },
+  { 200, "{\"status\":\"success\",\"value\":{\"app\":\"cairn\"}}", NULL, OK },
+  { 200, "{\"status\":\"success\",\"value\":null,\"logLines\":[]}", NULL, OK },
+  { 560, "{\"status\":\"success\",\"value\":1}", NULL, OK },
+  { 200, "{\"status\":\"error\",\"errorMessage\":\"[Request ID: 0123456789abcdef] Server Error\\nUncaught Error: boom\\n    at x\"}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_FUNCTION_FAILED },
+  { 200, "{\"status\":\"error\",\"errorMessage\":\"Could not find public function for 'cairn:ping'.\\n\"}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_NOT_SET_UP },
+  { 200, "{\"status\":\"error\",\"errorMessage\":\"[Request ID: 0123456789abcdef] Server Error\\nUncaught Error: Value is too large (1.1 MiB > maximum size 1 MiB)\\n\"}", cairn_store_error_quark, CAIRN_STORE_ERROR_INVALID_INPUT },
+  { 200, "{\"status\":\"error\",\"errorMessage\":\"x\",\"errorData\":{\"code\":\"NotFound\",\"message\":\"gone\"}}", cairn_store_error_quark, CAIRN_STORE_ERROR_NOT_FOUND },
+  { 200, "{\"status\":\"error\",\"errorMessage\":\"x\",\"errorData\":{\"code\":\"InvalidDocument\",\"message\":\"bad\"}}", cairn_store_error_quark, CAIRN_STORE_ERROR_INVALID_INPUT },
+  { 401, "{\"code\":\"BadAdminKey\",\"message\":\"The provided admin key was invalid for this instance\"}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_UNAUTHORIZED },
+  { 403, "{\"code\":\"OperationNotPermitted\",\"message\":\"no\"}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_READ_ONLY },
+  { 400, "{\"code\":\"BadJsonBody\",\"message\":\"too big\"}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_REQUEST },
+  { 429, "{\"code\":\"RateLimited\",\"message\":\"slow down\"}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_SERVER },
+  { 503, "{\"code\":\"ServiceUnavailable\",\"message\":\"later\"}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_SERVER },
   /* empty bodies, any status */
-  { 200, "", CAIRN_ERROR_BAD_RESPONSE },
-  { 404, "", CAIRN_ERROR_NOT_CONVEX },
-  { 408, "", CAIRN_ERROR_TIMEOUT },
-  { 502, "", CAIRN_ERROR_SERVER },
-  { 401, "", CAIRN_ERROR_UNAUTHORIZED },
-  { 418, "", CAIRN_ERROR_BAD_REQUEST },
-  { 204, "", CAIRN_ERROR_BAD_RESPONSE },
-  { 100, "", CAIRN_ERROR_BAD_RESPONSE },
+  { 200, "", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+  { 404, "", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_NOT_CONVEX },
+  { 408, "", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_TIMEOUT },
+  { 502, "", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_SERVER },
+  { 401, "", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_UNAUTHORIZED },
+  { 418, "", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_REQUEST },
+  { 204, "", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+  { 100, "", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
   /* redirects are never followed */
-  { 301, "", CAIRN_ERROR_REDIRECTED },
-  { 308, "<html>moved</html>", CAIRN_ERROR_REDIRECTED },
+  { 301, "", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_REDIRECTED },
+  { 308, "<html>moved</html>", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_REDIRECTED },
   /* wrong types */
-  { 200, "{\"status\":1}", CAIRN_ERROR_BAD_RESPONSE },
-  { 200, "{\"status\":\"success\"}", CAIRN_ERROR_BAD_RESPONSE },
-  { 200, "{\"status\":\"error\",\"errorMessage\":5,\"errorData\":{\"code\":5,\"message\":\"x\"}}", CAIRN_ERROR_FUNCTION_FAILED },
-  { 200, "{\"status\":\"error\",\"errorMessage\":5,\"errorData\":{\"code\":5,\"message\":[]}}", CAIRN_ERROR_FUNCTION_FAILED },
-  { 200, "{\"status\":\"error\",\"errorData\":5}", CAIRN_ERROR_FUNCTION_FAILED },
-  { 503, "{\"code\":null,\"message\":5}", CAIRN_ERROR_SERVER },
-  { 401, "{\"code\":7}", CAIRN_ERROR_UNAUTHORIZED },
-  { 403, "{\"code\":[\"OperationNotPermitted\"]}", CAIRN_ERROR_UNAUTHORIZED },
-  { 200, "[]", CAIRN_ERROR_BAD_RESPONSE },
-  { 200, "\"success\"", CAIRN_ERROR_BAD_RESPONSE },
-  { 200, "null", CAIRN_ERROR_BAD_RESPONSE },
+  { 200, "{\"status\":1}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+  { 200, "{\"status\":\"success\"}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+  { 200, "{\"status\":\"error\",\"errorMessage\":5,\"errorData\":{\"code\":5,\"message\":\"x\"}}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_FUNCTION_FAILED },
+  { 200, "{\"status\":\"error\",\"errorMessage\":5,\"errorData\":{\"code\":5,\"message\":[]}}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_FUNCTION_FAILED },
+  { 200, "{\"status\":\"error\",\"errorData\":5}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_FUNCTION_FAILED },
+  { 503, "{\"code\":null,\"message\":5}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_SERVER },
+  { 401, "{\"code\":7}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_UNAUTHORIZED },
+  { 403, "{\"code\":[\"OperationNotPermitted\"]}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_UNAUTHORIZED },
+  { 200, "[]", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+  { 200, "\"success\"", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+  { 200, "null", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
   /* not JSON at all */
-  { 200, "<html><body>Welcome to nginx!</body></html>", CAIRN_ERROR_BAD_RESPONSE },
-  { 200, "{\"status\":\"success\",\"value\":{\"page\":[", CAIRN_ERROR_BAD_RESPONSE },
-  { 200, "{\"status\":\"success\",\"value\":\"\xff\xfe\"}", CAIRN_ERROR_BAD_RESPONSE },
-  { 502, "<html>Bad Gateway</html>", CAIRN_ERROR_SERVER },
+  { 200, "<html><body>Welcome to nginx!</body></html>", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+  { 200, "{\"status\":\"success\",\"value\":{\"page\":[", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+  { 200, "{\"status\":\"success\",\"value\":\"\xff\xfe\"}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+  { 502, "<html>Bad Gateway</html>", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_SERVER },
   /* json-glib would cut this string at the NUL: refused instead */
-  { 200, "{\"status\":\"success\",\"value\":\"x\\u0000y\"}", CAIRN_ERROR_BAD_RESPONSE },
-  { 200, "{\"status\":\"success\",\"value\":\"x\\\\u0000y\"}", OK },
+  { 200, "{\"status\":\"success\",\"value\":\"x\\u0000y\"}", cairn_convex_error_quark, CAIRN_CONVEX_ERROR_BAD_RESPONSE },
+  { 200, "{\"status\":\"success\",\"value\":\"x\\\\u0000y\"}", NULL, OK },
   /* Convex's encoded values, well and badly formed */
-  { 200, "{\"status\":\"success\",\"value\":{\"$integer\":\"AQAAAAAAAAA=\"}}", OK },
-  { 200, "{\"status\":\"success\",\"value\":{\"$integer\":\"AAAA\"}}", OK },
-  { 200, "{\"status\":\"success\",\"value\":{\"$float\":5}}", OK },
-  { 200, "{\"status\":\"success\",\"value\":{\"$bytes\":[]}}", OK },
-  { 200, "{\"status\":\"success\",\"value\":1e999}", OK },
+  { 200, "{\"status\":\"success\",\"value\":{\"$integer\":\"AQAAAAAAAAA=\"}}", NULL, OK },
+  { 200, "{\"status\":\"success\",\"value\":{\"$integer\":\"AAAA\"}}", NULL, OK },
+  { 200, "{\"status\":\"success\",\"value\":{\"$float\":5}}", NULL, OK },
+  { 200, "{\"status\":\"success\",\"value\":{\"$bytes\":[]}}", NULL, OK },
+  { 200, "{\"status\":\"success\",\"value\":1e999}", NULL, OK },
 };
 
 static void
@@ -91,7 +92,7 @@ test_cases (void)
       else
         {
           g_assert_null (value);
-          g_assert_error (error, CAIRN_ERROR, cases[i].expected);
+          g_assert_error (error, cases[i].domain (), cases[i].expected);
           g_assert_true (g_utf8_validate (error->message, -1, NULL));
         }
     }
@@ -123,12 +124,12 @@ test_depth (void)
   g_autoptr(JsonNode) value = NULL;
 
   value = cairn_convex_response_parse (200, deep, strlen (deep), NULL, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE);
   g_clear_error (&error);
 
   /* the outer object counts as a level */
   value = cairn_convex_response_parse (200, over, strlen (over), NULL, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE);
   g_clear_error (&error);
 
   value = cairn_convex_response_parse (200, limit, strlen (limit), NULL, &error);
@@ -149,7 +150,7 @@ test_redirect_names_host (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = cairn_convex_response_parse (302, "", 0, "https://login.example.net/portal?x=1", &error);
 
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_REDIRECTED);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_REDIRECTED);
   g_assert_nonnull (strstr (error->message, "login.example.net"));
   g_assert_null (strstr (error->message, "portal"));
 }
@@ -167,7 +168,7 @@ test_server_text_bounded (void)
   g_string_append (body, "\"}");
 
   value = cairn_convex_response_parse (503, body->str, body->len, NULL, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_SERVER);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SERVER);
   g_assert_null (strchr (error->message, '\007'));
   g_assert_null (strchr (error->message, '\033'));
   g_assert_cmpuint (strlen (error->message), <, CAIRN_CONVEX_MAX_SERVER_TEXT + 200);
@@ -238,13 +239,13 @@ test_walk (void)
   /* the cursor comes back */
   g_assert_true (cairn_page_walk_step (walk, NULL, first, &error));
   g_assert_false (cairn_page_walk_step (walk, "c1", same_cursor, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE);
   g_clear_error (&error);
 
   /* a new cursor, nothing new behind it */
   g_assert_true (cairn_page_walk_step (walk, NULL, first, &error));
   g_assert_false (cairn_page_walk_step (walk, "c1", same_documents, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE);
   g_clear_error (&error);
 
   /* empty pages are allowed for a while, not for ever */
@@ -258,7 +259,7 @@ test_walk (void)
   g_free (empty->cursor);
   empty->cursor = g_strdup ("one-more");
   g_assert_false (cairn_page_walk_step (walk, "y", empty, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE);
 }
 
 int

@@ -176,7 +176,7 @@ assert_keyring_error (const GError *error,
                       const char   *expected_message,
                       const char   *key)
 {
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_KEYRING);
+  g_assert_error (error, CAIRN_CREDENTIALS_ERROR, CAIRN_CREDENTIALS_ERROR_KEYRING);
   g_assert_nonnull (strstr (error->message, "keyring"));
   if (expected_message != NULL)
     g_assert_cmpstr (error->message, ==, expected_message);
@@ -331,12 +331,12 @@ test_invalid_input (Fixture       *f,
     return;
 
   g_assert_false (store (WORKSPACE_A, "not a url", KEY_1, NULL, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_null (strstr (error->message, KEY_1));
   g_clear_error (&error);
 
   g_assert_false (store (WORKSPACE_A, DEPLOYMENT_1, "", NULL, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
   assert_key (WORKSPACE_A, DEPLOYMENT_1, NULL);

@@ -393,7 +393,7 @@ test_open_unwritable (Fixture       *f,
   /* the parent "directory" is a file */
   g_assert_true (g_file_set_contents (blocker, "", 0, NULL));
   store = cairn_local_store_new (path, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   g_assert_null (store);
 }
 
@@ -702,7 +702,7 @@ test_upgrade_too_new (Fixture       *f,
   raw_close (db);
 
   store = cairn_local_store_new (f->path, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   g_assert_true (g_str_has_prefix (error->message, NEWER_MESSAGE));
   g_assert_null (store);
 
@@ -728,7 +728,7 @@ test_upgrade_too_new_async (Fixture       *f,
   cairn_local_store_new_async (f->path, NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
   store = cairn_local_store_new_finish (result, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   g_assert_true (g_str_has_prefix (error->message, NEWER_MESSAGE));
   g_assert_null (store);
 }
@@ -748,7 +748,7 @@ test_upgrade_failure_rolls_back (Fixture       *f,
   raw_close (db);
 
   store = cairn_local_store_new (f->path, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   g_assert_null (store);
 
   db = raw_open (f->path);
@@ -806,7 +806,7 @@ ordered_get_cb (GObject      *source,
 
   if (document != NULL)
     g_string_append_printf (o->log, "get:%s ", json_object_get_string_member (document, "title"));
-  else if (g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND))
+  else if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
     g_string_append (o->log, "get:missing ");
   else
     g_assert_no_error (error);
@@ -910,11 +910,11 @@ test_close (Fixture       *f,
   g_assert_cmpuint (counter.succeeded, ==, 50);
 
   stored = store_insert (f->store, "conversations", late, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   g_assert_null (stored);
   g_clear_error (&error);
   reply = store_ping (f->store, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   g_assert_null (reply);
   close_store (f);
 
@@ -980,7 +980,7 @@ test_storage_error_rolls_back (Fixture       *f,
   raw_close (db);
 
   g_assert_false (store_remove (f->store, "conversations", client_id_of (conversation), &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   g_assert_nonnull (strstr (error->message, "refused by test"));
   g_clear_error (&error);
 
@@ -1000,7 +1000,7 @@ test_storage_error_rolls_back (Fixture       *f,
     g_autoptr(CairnQuery) query = cairn_query_new ("notes", "by_updatedAt");
     g_autoptr(CairnPage) page = store_list (f->store, query, &error);
 
-    g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+    g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
     g_assert_null (page);
     g_clear_error (&error);
   }
@@ -1089,7 +1089,7 @@ expect_bad_cursor (CairnLocalStore *store,
   g_test_message ("cursor “%s” on %s", cursor, index);
   cairn_query_set_cursor (query, cursor);
   page = store_list (store, query, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, index));
   g_assert_null (page);
 }
@@ -1123,7 +1123,7 @@ test_cursor_checks (Fixture       *f,
 
     cairn_query_set_cursor (notes, first->cursor);
     page = store_list (f->store, notes, &error);
-    g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+    g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
     g_assert_null (page);
     g_clear_error (&error);
   }
@@ -1202,7 +1202,7 @@ insert_refused (CairnLocalStore *store,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) stored = store_insert (store, table, document, &error);
 
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_null (stored);
   if (!g_str_has_prefix (error->message, message_start))
     g_error ("“%s” does not start with “%s”", error->message, message_start);
@@ -1291,7 +1291,7 @@ test_input_size_limit (Fixture       *f,
 
     json_object_set_string_member (fields, "title", title);
     patched = patch_document (f->store, "conversations", conversation_id, fields, &error);
-    g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+    g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
     g_assert_true (g_str_has_prefix (error->message, "This conversation’s title is too long to store ("));
     g_assert_null (patched);
     g_clear_error (&error);
@@ -1329,7 +1329,7 @@ test_input_text (Fixture       *f,
 
   /* U+0000 ends a C string: text that holds one is refused as it comes */
   g_assert_false (cairn_schema_check_text ("before\0after", sizeof "before\0after" - 1, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, "U+0000"));
   g_clear_error (&error);
   g_assert_true (cairn_schema_check_text ("before", -1, &error));
@@ -1355,7 +1355,7 @@ test_input_text (Fixture       *f,
 
   json_object_set_string_member (fields, "title", "\uFEFF ");
   patched = patch_document (f->store, "conversations", client_id_of (conversation), fields, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_cmpstr (error->message, ==, "A conversation needs a title with visible characters.");
   g_assert_null (patched);
   g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
@@ -1393,7 +1393,7 @@ test_error_damaged (Fixture       *f,
 
   store = cairn_local_store_new (f->path, &error);
   g_assert_null (store);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   assert_contains (error->message, f->path);
   assert_contains (error->message, "is damaged");
   assert_contains (error->message, "backup");
@@ -1436,7 +1436,7 @@ test_error_damaged (Fixture       *f,
         page = store_list (store, query, &error);
         g_assert_null (page);
       }
-    g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+    g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
     assert_contains (error->message, f->path);
     assert_contains (error->message, "is damaged");
   }
@@ -1507,7 +1507,7 @@ test_error_read_only (Fixture       *f,
     g_assert_no_errno (g_chmod (f->path, 0644));
 
   g_assert_null (stored);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   assert_contains (error->message, "Cairn cannot write the local database");
   assert_contains (error->message, f->path);
   assert_contains (error->message, f->dir);
@@ -1533,7 +1533,7 @@ test_error_locked (Fixture       *f,
   raw_close (db);
 
   g_assert_null (stored);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   assert_contains (error->message, f->path);
   assert_contains (error->message, "is in use by another program");
   g_clear_error (&error);

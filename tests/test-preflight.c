@@ -46,6 +46,7 @@ expect_failure (const char         *url,
                 const char         *key,
                 const char         *expected_states,
                 CairnPreflightStep  failed,
+                GQuark              domain,
                 int                 code,
                 const char         *message_part)
 {
@@ -56,7 +57,7 @@ expect_failure (const char         *url,
 
   g_test_message ("%s: %s", url, error != NULL ? error->message : "passed");
   g_assert_null (ping);
-  g_assert_error (error, CAIRN_ERROR, code);
+  g_assert_error (error, domain, code);
   g_assert_cmpstr (got, ==, expected_states);
   g_assert_cmpstr (cairn_preflight_get_message (preflight, failed), ==, error->message);
   g_assert_nonnull (strstr (error->message, message_part));
@@ -86,18 +87,18 @@ static void
 test_bad_url (void)
 {
   expect_failure ("not a url", ADMIN_KEY, "FSSSS", CAIRN_PREFLIGHT_STEP_URL,
-                  CAIRN_ERROR_INVALID_INPUT, "not a web address");
+                  CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT, "not a web address");
   expect_failure ("https://happy-otter-123.convex.site", ADMIN_KEY, "FSSSS", CAIRN_PREFLIGHT_STEP_URL,
-                  CAIRN_ERROR_INVALID_INPUT, "HTTP actions");
+                  CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT, "HTTP actions");
   expect_failure ("http://deployment.example.org", ADMIN_KEY, "FSSSS", CAIRN_PREFLIGHT_STEP_URL,
-                  CAIRN_ERROR_INVALID_INPUT, "https://");
+                  CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT, "https://");
 }
 
 static void
 test_no_key (void)
 {
   expect_failure (convex_peer_get_url (peer), "", "PSFSS", CAIRN_PREFLIGHT_STEP_KEY,
-                  CAIRN_ERROR_INVALID_INPUT, "deploy key");
+                  CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT, "deploy key");
 }
 
 static void
@@ -105,7 +106,7 @@ test_refused (void)
 {
   convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 30}");
   expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PFSSS", CAIRN_PREFLIGHT_STEP_REACHABLE,
-                  CAIRN_ERROR_CONNECTIVITY, "could not be reached");
+                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY, "could not be reached");
   convex_peer_control (peer, "reset", "{}");
 }
 
@@ -113,7 +114,7 @@ static void
 test_wrong_key (void)
 {
   expect_failure (convex_peer_get_url (peer), "dev:cairn-test|not-the-key", "PPFSS", CAIRN_PREFLIGHT_STEP_KEY,
-                  CAIRN_ERROR_UNAUTHORIZED, "deploy key");
+                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_UNAUTHORIZED, "deploy key");
 }
 
 static void
@@ -121,7 +122,7 @@ test_functions_missing (void)
 {
   convex_peer_control (peer, "config", "{\"functions\": false}");
   expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PPPFS", CAIRN_PREFLIGHT_STEP_FUNCTIONS,
-                  CAIRN_ERROR_NOT_SET_UP, "npx convex deploy");
+                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP, "npx convex deploy");
   convex_peer_control (peer, "reset", "{}");
 }
 
@@ -132,7 +133,7 @@ test_schema_too_old (void)
 
   convex_peer_control (peer, "config", config);
   expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PPPPF", CAIRN_PREFLIGHT_STEP_SCHEMA,
-                  CAIRN_ERROR_SCHEMA_OUTDATED, "npx convex deploy");
+                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED, "npx convex deploy");
   convex_peer_control (peer, "reset", "{}");
 }
 
@@ -143,7 +144,7 @@ test_schema_too_new (void)
 
   convex_peer_control (peer, "config", config);
   expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PPPPF", CAIRN_PREFLIGHT_STEP_SCHEMA,
-                  CAIRN_ERROR_SCHEMA_NEWER, "Update Cairn");
+                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_NEWER, "Update Cairn");
   convex_peer_control (peer, "reset", "{}");
 }
 
@@ -155,7 +156,7 @@ test_read_only_key (void)
   g_autoptr(ConvexPeer) ro_peer = convex_peer_start_full (ADMIN_KEY, "dev:cairn-test|read-only", NULL);
 
   expect_failure (convex_peer_get_url (ro_peer), "dev:cairn-test|read-only", "PPFSS", CAIRN_PREFLIGHT_STEP_KEY,
-                  CAIRN_ERROR_READ_ONLY, "may read but not change");
+                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_READ_ONLY, "may read but not change");
   convex_peer_control (ro_peer, "reset", "{\"data\": true}");
 }
 
@@ -166,7 +167,7 @@ test_key_with_line_break (void)
   guint before = convex_peer_request_count (peer);
 
   expect_failure (convex_peer_get_url (peer), "dev:cairn-test|preflight-\r\nsecret", "PSFSS",
-                  CAIRN_PREFLIGHT_STEP_KEY, CAIRN_ERROR_INVALID_INPUT, "line breaks");
+                  CAIRN_PREFLIGHT_STEP_KEY, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT, "line breaks");
   g_assert_cmpuint (convex_peer_request_count (peer), ==, before);
 }
 
@@ -177,7 +178,7 @@ test_not_convex (void)
 {
   convex_peer_control (peer, "fault", "{\"mode\": \"empty\", \"status\": 404}");
   expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PFSSS", CAIRN_PREFLIGHT_STEP_REACHABLE,
-                  CAIRN_ERROR_NOT_CONVEX, "does not answer like a Convex deployment");
+                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_CONVEX, "does not answer like a Convex deployment");
   convex_peer_control (peer, "reset", "{}");
 }
 

@@ -274,7 +274,7 @@ plan_fails (const CairnQuery *query,
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnSqlList) list = cairn_sql_list (table (query->table), query, &error);
 
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_null (list);
   if (!g_str_has_prefix (error->message, message_start))
     g_error ("“%s” does not start with “%s”", error->message, message_start);
@@ -640,7 +640,7 @@ decode_fails (const char *table_name,
 
   g_test_message ("cursor “%s”", cursor);
   decoded = cairn_page_cursor_decode (spec, cairn_table_spec_lookup_index (spec, index_name), cursor, &error);
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_null (decoded);
   g_assert_true (g_str_has_prefix (error->message, BAD_CURSOR));
 }

@@ -215,16 +215,16 @@ test_conversation_lifecycle (Fixture       *f,
   cairn_conversations_rename_async (f->workspace, id, "   ", NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
   g_assert_false (cairn_conversations_rename_finish (f->workspace, result, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_clear_error (&error);
   g_clear_object (&result);
 
   /* messages: blank refused; a message moves the conversation's time */
   g_assert_null (test_util_send_message (f->workspace, id, " \n\t", &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_clear_error (&error);
   g_assert_null (test_util_send_message (f->workspace, "not-a-conversation", "hi", &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
   g_usleep (2000);
@@ -296,14 +296,14 @@ test_message_limits (Fixture       *f,
 
   /* only invisible characters: as empty */
   g_assert_null (test_util_send_message (f->workspace, id, "\u200B\u200C\u200D\u2060\uFEFF \n", &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_true (g_str_has_prefix (error->message, "The message is empty"));
   g_clear_error (&error);
 
   cairn_conversations_rename_async (f->workspace, id, "\u2060\u200B", NULL, test_util_result_cb, &result);
   test_util_wait_for_result (&result);
   g_assert_false (cairn_conversations_rename_finish (f->workspace, result, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_cmpstr (error->message, ==, "A conversation needs a title with visible characters.");
   g_clear_error (&error);
 
@@ -314,7 +314,7 @@ test_message_limits (Fixture       *f,
   g_clear_object (&message);
 
   g_assert_null (test_util_send_message (f->workspace, id, too_long, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_true (g_str_has_prefix (error->message, "This message is too long to store ("));
   g_clear_error (&error);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "messages"), ==, 1);
@@ -325,11 +325,11 @@ test_message_limits (Fixture       *f,
   id = cairn_conversation_get_client_id (remote);
 
   g_assert_null (test_util_send_message (f->workspace, id, too_long, &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_true (g_str_has_prefix (error->message, "This message is too long to store ("));
   g_clear_error (&error);
   g_assert_null (test_util_send_message (f->workspace, id, "\uFEFF", &error));
-  g_assert_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
   message = test_util_send_message (f->workspace, id, longest, &error);

@@ -370,7 +370,7 @@ disable_saved_cb (GObject      *object,
   cairn_byod_set_user_store (self, NULL);
 
   if (data->keyring_error != NULL)
-    g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_KEYRING,
+    g_task_return_new_error (task, CAIRN_CREDENTIALS_ERROR, CAIRN_CREDENTIALS_ERROR_KEYRING,
                              _("Your content is back on this computer, but the deploy key could not be removed from the keyring: %s"),
                              data->keyring_error->message);
   else
@@ -450,7 +450,7 @@ restore_loaded_cb (GObject      *object,
   if (document == NULL)
     {
       /* never set up: BYOD is off */
-      if (g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND))
+      if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
         g_task_return_boolean (task, TRUE);
       else
         g_task_return_error (task, g_steal_pointer (&error));

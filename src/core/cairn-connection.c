@@ -8,7 +8,7 @@
  *    request that still fails after its retries (or a failure no retry can
  *    fix, like a refused key) blocks;
  *  - a circuit breaker: while blocked, content calls fail at once with
- *    CAIRN_ERROR_BLOCKED and nothing touches the network;
+ *    CAIRN_CONNECTION_ERROR_BLOCKED and nothing touches the network;
  *  - health probes: while blocked on a jittered backoff from 1 s doubling to
  *    10 s, at once on Retry and when the network changes; while connected
  *    every health-check-interval seconds.
@@ -270,7 +270,7 @@ key_cb (GObject      *object,
   if (key == NULL)
     {
       if (error == NULL)
-        g_set_error (&error, CAIRN_ERROR, CAIRN_ERROR_KEYRING,
+        g_set_error (&error, CAIRN_CREDENTIALS_ERROR, CAIRN_CREDENTIALS_ERROR_KEYRING,
                      _("The deploy key for %s is not in the keyring. Enter it again in Preferences."),
                      cairn_convex_client_get_url (self->client));
       probe_finished (self, NULL, error);
@@ -449,7 +449,7 @@ issue (GTask *task)
 
   if (self->state == CAIRN_CONNECTION_BLOCKED)
     {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_BLOCKED,
+      g_task_return_new_error (task, CAIRN_CONNECTION_ERROR, CAIRN_CONNECTION_ERROR_BLOCKED,
                                _("Your database is not connected: %s"),
                                self->error != NULL ? self->error->message : _("it cannot be reached"));
       g_object_unref (task);
@@ -976,37 +976,34 @@ cairn_connection_backoff_ms (CairnConnection *self,
 CairnBlockReason
 cairn_connection_reason_for_error (const GError *error)
 {
-  if (error == NULL || error->domain != CAIRN_ERROR)
+  if (g_error_matches (error, CAIRN_CREDENTIALS_ERROR, CAIRN_CREDENTIALS_ERROR_KEYRING))
+    return CAIRN_BLOCK_REASON_KEYRING_UNAVAILABLE;
+
+  if (error == NULL || error->domain != CAIRN_CONVEX_ERROR)
     return CAIRN_BLOCK_REASON_NONE;
 
-  switch ((CairnErrorCode) error->code)
+  switch ((CairnConvexError) error->code)
     {
-    case CAIRN_ERROR_CONNECTIVITY:
-    case CAIRN_ERROR_TIMEOUT:
-    case CAIRN_ERROR_SERVER:
-    case CAIRN_ERROR_BAD_RESPONSE:
-    case CAIRN_ERROR_NOT_CONVEX:
+    case CAIRN_CONVEX_ERROR_CONNECTIVITY:
+    case CAIRN_CONVEX_ERROR_TIMEOUT:
+    case CAIRN_CONVEX_ERROR_SERVER:
+    case CAIRN_CONVEX_ERROR_BAD_RESPONSE:
+    case CAIRN_CONVEX_ERROR_NOT_CONVEX:
       return CAIRN_BLOCK_REASON_UNREACHABLE;
-    case CAIRN_ERROR_UNAUTHORIZED:
+    case CAIRN_CONVEX_ERROR_UNAUTHORIZED:
       return CAIRN_BLOCK_REASON_UNAUTHORIZED;
-    case CAIRN_ERROR_NOT_SET_UP:
+    case CAIRN_CONVEX_ERROR_NOT_SET_UP:
       return CAIRN_BLOCK_REASON_NOT_SET_UP;
-    case CAIRN_ERROR_SCHEMA_OUTDATED:
+    case CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED:
       return CAIRN_BLOCK_REASON_SCHEMA_OUTDATED;
-    case CAIRN_ERROR_SCHEMA_NEWER:
+    case CAIRN_CONVEX_ERROR_SCHEMA_NEWER:
       return CAIRN_BLOCK_REASON_SCHEMA_NEWER;
-    case CAIRN_ERROR_KEYRING:
-      return CAIRN_BLOCK_REASON_KEYRING_UNAVAILABLE;
-    case CAIRN_ERROR_REDIRECTED:
+    case CAIRN_CONVEX_ERROR_REDIRECTED:
       return CAIRN_BLOCK_REASON_REDIRECTED;
-    case CAIRN_ERROR_READ_ONLY:
+    case CAIRN_CONVEX_ERROR_READ_ONLY:
       return CAIRN_BLOCK_REASON_READ_ONLY;
-    case CAIRN_ERROR_BAD_REQUEST:
-    case CAIRN_ERROR_FUNCTION_FAILED:
-    case CAIRN_ERROR_INVALID_INPUT:
-    case CAIRN_ERROR_NOT_FOUND:
-    case CAIRN_ERROR_STORAGE:
-    case CAIRN_ERROR_BLOCKED:
+    case CAIRN_CONVEX_ERROR_BAD_REQUEST:
+    case CAIRN_CONVEX_ERROR_FUNCTION_FAILED:
     default:
       return CAIRN_BLOCK_REASON_NONE;
     }

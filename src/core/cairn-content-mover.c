@@ -211,7 +211,7 @@ journal_loaded_cb (GObject      *object,
   CairnContentMovePhase phase;
   const char *cursor;
 
-  if (row == NULL && !g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND))
+  if (row == NULL && !g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -476,7 +476,7 @@ source_checked_cb (GObject      *object,
       set_phase (self, CAIRN_CONTENT_MOVE_COPYING);
       set_copied (self, 0);
       g_clear_pointer (&self->present, g_hash_table_unref);
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_FUNCTION_FAILED,
+      g_task_return_new_error (task, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_FUNCTION_FAILED,
                                ngettext ("%u document of %s did not arrive. Nothing was removed; resume the move to copy it again.",
                                          "%u documents of %s did not arrive. Nothing was removed; resume the move to copy them again.",
                                          missing),

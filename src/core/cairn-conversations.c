@@ -227,7 +227,7 @@ draft_loaded_cb (GObject      *object,
   document = cairn_workspace_get_finish (CAIRN_WORKSPACE (object), result, &error);
   if (document != NULL)
     g_task_return_pointer (task, g_strdup (cairn_json_get_string (document, "content")), g_free);
-  else if (g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND))
+  else if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
     g_task_return_pointer (task, g_strdup (""), g_free);
   else
     g_task_return_error (task, g_steal_pointer (&error));
@@ -387,7 +387,7 @@ cairn_conversations_send_message_async (CairnWorkspace      *workspace,
 
   if (!cairn_is_client_id (conversation_id))
     {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_task_return_new_error (task, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                                _("Choose a conversation first."));
       return;
     }

@@ -8,7 +8,7 @@
  *   Authorization: Convex <deploy key>
  *   {"path": "module:function", "args": [{…}], "format": "convex_encoded_json"}
  *
- * and turns every way a call can fail into a classified CAIRN_ERROR. The
+ * and turns every way a call can fail into a classified error. The
  * deploy key lives only in this object's memory, is wiped when replaced or
  * finalized, and is never part of a log line or an error message.
  *
@@ -141,7 +141,7 @@ encode_object (JsonObject  *object,
 
       if (name[0] == '$')
         {
-          g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                        _("The field name “%s” cannot start with “$”."), name);
           return NULL;
         }
@@ -198,7 +198,7 @@ transport_error (Request      *request,
                  const GError *error)
 {
   if (request->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_TIMEOUT,
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_TIMEOUT,
                         _("Your database did not answer within %.1f seconds."),
                         request->timeout_ms / 1000.0);
 
@@ -207,14 +207,14 @@ transport_error (Request      *request,
 
   /* the answer had begun: it was cut off or garbled, the deployment is there */
   if (request->stream != NULL)
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                         _("The answer from your database was cut off: %s"), error->message);
 
   if (error->domain == G_TLS_ERROR)
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_CONNECTIVITY,
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
                         _("A secure connection to your database could not be made: %s"), error->message);
 
-  return g_error_new (CAIRN_ERROR, CAIRN_ERROR_CONNECTIVITY,
+  return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
                       _("Your database could not be reached: %s"), error->message);
 }
 
@@ -308,7 +308,7 @@ read_cb (GObject      *object,
 
   if (request->body->len + g_bytes_get_size (chunk) > self->max_response_size)
     {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+      g_task_return_new_error (task, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                                _("Your database sent an answer larger than %zu MiB."),
                                self->max_response_size / (1024 * 1024));
       return;
@@ -340,7 +340,7 @@ send_cb (GObject      *object,
   length = soup_message_headers_get_content_length (soup_message_get_response_headers (request->message));
   if (length > 0 && (gsize) length > self->max_response_size)
     {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+      g_task_return_new_error (task, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                                _("Your database sent an answer larger than %zu MiB."),
                                self->max_response_size / (1024 * 1024));
       return;
@@ -530,7 +530,7 @@ check_normal_url (const char  *url,
   uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
   if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("“%s” is not a web address. It looks like https://your-deployment.convex.cloud."),
                    url != NULL ? url : "");
       return FALSE;
@@ -542,7 +542,7 @@ check_normal_url (const char  *url,
 
   if (g_str_has_suffix (host, ".convex.site"))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("“%s” is the address for HTTP actions. Use the deployment URL ending in .convex.cloud instead."),
                    host);
       return FALSE;
@@ -550,7 +550,7 @@ check_normal_url (const char  *url,
 
   if (g_strcmp0 (scheme, "https") != 0 && !(g_strcmp0 (scheme, "http") == 0 && is_loopback_host (host)))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("The deployment URL must start with https:// (plain http is only allowed for a deployment on this computer)."));
       return FALSE;
     }
@@ -558,7 +558,7 @@ check_normal_url (const char  *url,
   if (g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL ||
       (path != NULL && *path != '\0' && !g_str_equal (path, "/")))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("The deployment URL is only the address of the deployment, like https://your-deployment.convex.cloud."));
       return FALSE;
     }
@@ -615,7 +615,7 @@ cairn_convex_check_deploy_key (const char  *key,
 {
   if (key == NULL || *key == '\0')
     {
-      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error_literal (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                            _("Enter the deploy key from the Convex dashboard (Settings → Deploy Keys)."));
       return FALSE;
     }
@@ -624,7 +624,7 @@ cairn_convex_check_deploy_key (const char  *key,
     {
       if ((guchar) *p <= ' ' || (guchar) *p >= 0x7f)
         {
-          g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+          g_set_error_literal (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                                _("The deploy key contains spaces, line breaks or other characters a deploy key "
                                  "never has. Copy it again from the Convex dashboard."));
           return FALSE;

@@ -6,7 +6,7 @@
  * failures before the function runs come as {"code": "…", "message": "…"}
  * with a 4xx/5xx status — or with an empty body (unknown routes, request
  * timeouts, errors without a code). Proxies and wrong addresses answer
- * anything at all. Every answer is classified into a CAIRN_ERROR code, so
+ * anything at all. Every answer is classified into an error code, so
  * the caller can decide whether to retry, block or give up; no member is
  * read without checking its type.
  *
@@ -198,11 +198,11 @@ cairn_function_error (JsonObject *data)
     }
 
   if (g_str_equal (code, "NotFound"))
-    return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND, message);
+    return g_error_new_literal (CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND, message);
   if (g_str_has_prefix (code, "Invalid") || g_str_has_prefix (code, "Unknown"))
-    return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT, message);
+    return g_error_new_literal (CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT, message);
 
-  return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_FUNCTION_FAILED, message);
+  return g_error_new_literal (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_FUNCTION_FAILED, message);
 }
 
 static GError *
@@ -222,19 +222,19 @@ function_error (JsonObject *response)
    * key, to whom internal functions are invisible) answers. */
   if (raw != NULL && (strstr (raw, "Could not find public function") != NULL ||
                       strstr (raw, "Could not find function") != NULL))
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP,
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP,
                         _("The Cairn functions are not deployed on your database (%s)."), message);
 
   /* a document over the deployment's 1 MiB limit: this write can never go */
   if (raw != NULL && strstr (raw, "Value is too large") != NULL)
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+    return g_error_new (CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                         _("Your database refused it as too large (%s)."), message);
 
   if (*message == '\0')
-    return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_FUNCTION_FAILED,
+    return g_error_new_literal (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_FUNCTION_FAILED,
                                 _("A Cairn function failed on your database without saying why."));
 
-  return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_FUNCTION_FAILED, message);
+  return g_error_new_literal (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_FUNCTION_FAILED, message);
 }
 
 /* Failures before the function ran ---------------------------------------------- */
@@ -245,17 +245,17 @@ refused_error (guint       status,
                const char *message)
 {
   if (g_str_equal (code, "OperationNotPermitted"))
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_READ_ONLY,
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_READ_ONLY,
                         _("The deploy key may read but not change your database (%s). "
                           "Create a deploy key with full access in the Convex dashboard."),
                         code);
 
   if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_UNAUTHORIZED,
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_UNAUTHORIZED,
                         _("Your database refused the deploy key (%s). Check the key in Preferences."),
                         *code != '\0' ? code : soup_status_get_phrase (status));
 
-  return g_error_new (CAIRN_ERROR, CAIRN_ERROR_BAD_REQUEST,
+  return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_REQUEST,
                       _("Your database refused Cairn’s request (HTTP %u %s%s%s)."),
                       status, *code != '\0' ? code : soup_status_get_phrase (status),
                       *message != '\0' ? ": " : "", message);
@@ -274,15 +274,15 @@ http_error (guint       status,
     {
     case SOUP_STATUS_NOT_FOUND:
       /* a deployment knows its API routes: this is some other server */
-      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_CONVEX,
+      return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_CONVEX,
                           _("This address does not answer like a Convex deployment (HTTP %u). Check the deployment URL."),
                           status);
     case SOUP_STATUS_REQUEST_TIMEOUT:
-      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_TIMEOUT,
+      return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_TIMEOUT,
                           _("Your database gave up waiting for the request (HTTP %u)."), status);
     case SOUP_STATUS_CONFLICT:
     case 429: /* Too Many Requests */
-      return g_error_new (CAIRN_ERROR, CAIRN_ERROR_SERVER,
+      return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SERVER,
                           _("Your database is having trouble (HTTP %u%s%s)."),
                           status, *message != '\0' ? ": " : "", message);
     default:
@@ -290,13 +290,13 @@ http_error (guint       status,
     }
 
   if (status >= 500)
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_SERVER,
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SERVER,
                         _("Your database is having trouble (HTTP %u%s%s)."),
                         status, *message != '\0' ? ": " : "", message);
   if (status >= 400)
     return refused_error (status, safe_code, message);
 
-  return g_error_new (CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+  return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                       _("Your database answered with an unexpected HTTP status %u."), status);
 }
 
@@ -308,12 +308,12 @@ redirect_error (guint       status,
   g_autofree char *host = server_text (target != NULL ? g_uri_get_host (target) : NULL);
 
   if (*host != '\0')
-    return g_error_new (CAIRN_ERROR, CAIRN_ERROR_REDIRECTED,
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_REDIRECTED,
                         _("The deployment URL redirected elsewhere (HTTP %u to %s). "
                           "Cairn does not follow redirects: check the deployment URL."),
                         status, host);
 
-  return g_error_new (CAIRN_ERROR, CAIRN_ERROR_REDIRECTED,
+  return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_REDIRECTED,
                       _("The deployment URL redirected elsewhere (HTTP %u). "
                         "Cairn does not follow redirects: check the deployment URL."),
                       status);
@@ -346,7 +346,7 @@ function_result (const char  *body,
 
   if (root == NULL)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+      g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                    _("Your database sent an answer Cairn cannot read: %s"), parse_error->message);
       return NULL;
     }
@@ -363,7 +363,7 @@ function_result (const char  *body,
       return NULL;
     }
 
-  g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+  g_set_error_literal (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                        _("Your database sent an answer of the wrong shape."));
   return NULL;
 }
@@ -378,7 +378,8 @@ function_result (const char  *body,
  * /api/action. Redirects are never followed: they are errors.
  *
  * Returns: (transfer full): the function's value decoded to plain JSON, or
- *   %NULL with a classified %CAIRN_ERROR
+ *   %NULL with a classified error (%CAIRN_CONVEX_ERROR, or
+ *   %CAIRN_STORE_ERROR for input the deployment refuses)
  */
 JsonNode *
 cairn_convex_response_parse (guint        status,

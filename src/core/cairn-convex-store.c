@@ -62,7 +62,7 @@ content_table (const char  *name,
 
   if (table == NULL || !cairn_router_is_user_table (name))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("There is no table “%s” on your database."), name != NULL ? name : "");
       return NULL;
     }
@@ -81,7 +81,7 @@ check_document (const CairnTableSpec  *table,
       cairn_schema_check_shape (table, json_node_get_object (node), &local_error))
     return TRUE;
 
-  g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+  g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                _("Your database sent a %s document Cairn cannot read: %s"), table->name,
                local_error != NULL ? local_error->message : _("not an object"));
   return FALSE;
@@ -104,7 +104,7 @@ read_page (const CairnTableSpec  *table,
   if (documents == NULL || !JSON_NODE_HOLDS_ARRAY (documents) ||
       !json_object_has_member (object, "isDone"))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+      g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                    _("Your database sent a page of %s in a shape Cairn cannot read."), table->name);
       return NULL;
     }
@@ -164,7 +164,7 @@ call_cb (GObject      *object,
     case RESULT_DOCUMENT_OR_NOT_FOUND:
       if (JSON_NODE_HOLDS_NULL (value))
         {
-          g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND,
+          g_task_return_new_error (task, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
                                    _("The document is not in %s."), call->table->name);
           break;
         }
@@ -185,7 +185,7 @@ call_cb (GObject      *object,
     case RESULT_PING:
       if (!JSON_NODE_HOLDS_OBJECT (value) ||
           g_strcmp0 (cairn_json_get_string (json_node_get_object (value), "app"), "cairn") != 0)
-        g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP,
+        g_task_return_new_error (task, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP,
                                  _("The functions on your database are not Cairn's."));
       else
         g_task_return_pointer (task, json_object_ref (json_node_get_object (value)),
@@ -275,7 +275,7 @@ cairn_convex_store_list_async (CairnStore          *store,
 
   table = content_table (query->table, &error);
   if (table != NULL && cairn_table_spec_lookup_index (table, query->index) == NULL)
-    g_set_error (&error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+    g_set_error (&error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                  _("The table “%s” has no index “%s”."), table->name, query->index);
   if (error != NULL)
     {

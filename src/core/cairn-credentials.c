@@ -3,7 +3,7 @@
  * The deploy key of a deployment lives only in the system keyring (the
  * Secret Service, through libsecret) and in memory while it is used. There
  * is no other store and no plaintext fallback: when the keyring cannot be
- * used, every call fails with CAIRN_ERROR_KEYRING and the user is told what
+ * used, every call fails with CAIRN_CREDENTIALS_ERROR_KEYRING and the user is told what
  * to do.
  *
  * One item per (workspace, deployment URL), in the default collection.
@@ -19,7 +19,7 @@
  *
  * Errors: libsecret's and GDBus's messages are for developers (and never
  * contain the key, but may name D-Bus objects); they go to g_debug() only.
- * The caller gets CAIRN_ERROR_KEYRING with a sentence a user can act on,
+ * The caller gets CAIRN_CREDENTIALS_ERROR_KEYRING with a sentence a user can act on,
  * except for cancellation, which stays G_IO_ERROR_CANCELLED.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -165,7 +165,7 @@ keyring_error_new (GError    *error,
     message = _("The keyring could not remove the deploy key. Try again; if it keeps "
                 "failing, check the keyring in Passwords and Keys.");
 
-  return g_error_new_literal (CAIRN_ERROR, CAIRN_ERROR_KEYRING, message);
+  return g_error_new_literal (CAIRN_CREDENTIALS_ERROR, CAIRN_CREDENTIALS_ERROR_KEYRING, message);
 }
 
 static GHashTable *
@@ -250,14 +250,14 @@ cairn_credentials_store_async (const char          *workspace,
   host = deployment_host (deployment_url);
   if (host == NULL)
     {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_task_return_new_error (task, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                                _("The deployment URL is not valid."));
       return;
     }
 
   if (*key == '\0')
     {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_task_return_new_error (task, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                                _("The deploy key is empty."));
       return;
     }

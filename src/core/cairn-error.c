@@ -6,44 +6,43 @@
 
 #include "cairn-error.h"
 
-G_DEFINE_QUARK (cairn-error-quark, cairn_error)
+G_DEFINE_QUARK (cairn-store-error-quark, cairn_store_error)
+G_DEFINE_QUARK (cairn-convex-error-quark, cairn_convex_error)
+G_DEFINE_QUARK (cairn-credentials-error-quark, cairn_credentials_error)
+G_DEFINE_QUARK (cairn-connection-error-quark, cairn_connection_error)
 
 /**
  * cairn_error_is_retryable:
  * @error: (nullable): an error
  *
  * Whether trying the same request again a moment later may succeed.
- * Transport failures and temporary server errors are; a refused key,
- * missing functions, bad input or a failing function are not.
+ * Transport failures, unreadable answers and temporary server errors are;
+ * a refused key, missing functions, bad input or a failing function are not,
+ * and neither is anything outside the Convex domain.
  */
 gboolean
 cairn_error_is_retryable (const GError *error)
 {
-  if (error == NULL || error->domain != CAIRN_ERROR)
+  if (error == NULL || error->domain != CAIRN_CONVEX_ERROR)
     return FALSE;
 
-  switch ((CairnErrorCode) error->code)
+  switch ((CairnConvexError) error->code)
     {
-    case CAIRN_ERROR_CONNECTIVITY:
-    case CAIRN_ERROR_TIMEOUT:
-    case CAIRN_ERROR_SERVER:
-    case CAIRN_ERROR_BAD_RESPONSE:
+    case CAIRN_CONVEX_ERROR_CONNECTIVITY:
+    case CAIRN_CONVEX_ERROR_TIMEOUT:
+    case CAIRN_CONVEX_ERROR_SERVER:
+    case CAIRN_CONVEX_ERROR_BAD_RESPONSE:
       return TRUE;
 
-    case CAIRN_ERROR_UNAUTHORIZED:
-    case CAIRN_ERROR_NOT_SET_UP:
-    case CAIRN_ERROR_SCHEMA_OUTDATED:
-    case CAIRN_ERROR_SCHEMA_NEWER:
-    case CAIRN_ERROR_FUNCTION_FAILED:
-    case CAIRN_ERROR_KEYRING:
-    case CAIRN_ERROR_INVALID_INPUT:
-    case CAIRN_ERROR_NOT_FOUND:
-    case CAIRN_ERROR_STORAGE:
-    case CAIRN_ERROR_BLOCKED:
-    case CAIRN_ERROR_REDIRECTED:
-    case CAIRN_ERROR_READ_ONLY:
-    case CAIRN_ERROR_BAD_REQUEST:
-    case CAIRN_ERROR_NOT_CONVEX:
+    case CAIRN_CONVEX_ERROR_UNAUTHORIZED:
+    case CAIRN_CONVEX_ERROR_NOT_SET_UP:
+    case CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED:
+    case CAIRN_CONVEX_ERROR_SCHEMA_NEWER:
+    case CAIRN_CONVEX_ERROR_FUNCTION_FAILED:
+    case CAIRN_CONVEX_ERROR_REDIRECTED:
+    case CAIRN_CONVEX_ERROR_READ_ONLY:
+    case CAIRN_CONVEX_ERROR_BAD_REQUEST:
+    case CAIRN_CONVEX_ERROR_NOT_CONVEX:
     default:
       return FALSE;
     }

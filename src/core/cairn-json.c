@@ -292,7 +292,7 @@ strings_are_utf8 (JsonNode *node)
  * not JSON or nests deeper than %CAIRN_JSON_MAX_DEPTH.
  *
  * Returns: (transfer full): the root node, or %NULL with a
- *   %CAIRN_ERROR_BAD_RESPONSE error
+ *   %CAIRN_CONVEX_ERROR_BAD_RESPONSE error
  */
 JsonNode *
 cairn_json_parse (const char  *text,
@@ -306,32 +306,32 @@ cairn_json_parse (const char  *text,
 
   if (text == NULL || length == 0)
     {
-      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE, _("The answer was empty."));
+      g_set_error_literal (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE, _("The answer was empty."));
       return NULL;
     }
 
   if (memchr (text, '\0', length) != NULL || !g_utf8_validate_len (text, length, NULL))
     {
-      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE, _("The answer is not valid UTF-8 text."));
+      g_set_error_literal (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE, _("The answer is not valid UTF-8 text."));
       return NULL;
     }
 
   depth = nesting_depth (text, length, CAIRN_JSON_MAX_DEPTH);
   if (depth == NOT_JSON)
     {
-      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+      g_set_error_literal (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                            _("The answer is not valid JSON: it has a comment or a single-quoted string."));
       return NULL;
     }
   if (depth == NUL_ESCAPE)
     {
-      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+      g_set_error_literal (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                            _("The answer contains a NUL character (\\u0000), which Cairn cannot keep."));
       return NULL;
     }
   if (depth > CAIRN_JSON_MAX_DEPTH)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+      g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                    _("The answer nests more than %d levels deep."), CAIRN_JSON_MAX_DEPTH);
       return NULL;
     }
@@ -341,7 +341,7 @@ cairn_json_parse (const char  *text,
     {
       g_autofree char *reason = parser_message (parse_error->message);
 
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+      g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                    _("The answer is not valid JSON: %s"), reason);
       return NULL;
     }
@@ -349,13 +349,13 @@ cairn_json_parse (const char  *text,
   root = json_parser_get_root (parser);
   if (root == NULL)
     {
-      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE, _("The answer was empty."));
+      g_set_error_literal (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE, _("The answer was empty."));
       return NULL;
     }
 
   if (!strings_are_utf8 (root))
     {
-      g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+      g_set_error_literal (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                            _("The answer is not valid JSON: it has a lone surrogate escape (\\uD800–\\uDFFF)."));
       return NULL;
     }

@@ -132,7 +132,7 @@ set_storage_error (CairnLocalStore  *self,
   switch (code)
     {
     case SQLITE_FULL:
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    _("The disk is full: the local database “%s” cannot grow. "
                      "Free some space on the disk, then try again."),
                    self->path);
@@ -140,7 +140,7 @@ set_storage_error (CairnLocalStore  *self,
 
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    _("The local database “%s” is damaged and cannot be read (%s). "
                      "Cairn leaves the file as it is. Quit Cairn and replace the file "
                      "with a copy from a backup."),
@@ -151,7 +151,7 @@ set_storage_error (CairnLocalStore  *self,
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
       folder = g_path_get_dirname (self->path);
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    _("Cairn cannot write the local database “%s” (%s). "
                      "Check that you are allowed to write the file and its folder “%s”."),
                    self->path, sqlite3_errmsg (self->db), folder);
@@ -159,21 +159,21 @@ set_storage_error (CairnLocalStore  *self,
 
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    _("The local database “%s” is in use by another program, perhaps another "
                      "Cairn. Close that program, then try again."),
                    self->path);
       break;
 
     case SQLITE_IOERR:
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    _("The disk reported an error while Cairn used the local database “%s” (%s). "
                      "Check the disk, then try again."),
                    self->path, sqlite3_errmsg (self->db));
       break;
 
     default:
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    _("The local database “%s” failed: %s. Try again; if it keeps failing, restart Cairn."),
                    self->path, sqlite3_errmsg (self->db));
       break;
@@ -183,7 +183,7 @@ set_storage_error (CairnLocalStore  *self,
 static void
 set_closed_error (GError **error)
 {
-  g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+  g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                _("The local database is already closed. Restart Cairn to open it again."));
 }
 
@@ -194,7 +194,7 @@ lookup_table (const char  *name,
   const CairnTableSpec *table = name != NULL ? cairn_schema_lookup_table (name) : NULL;
 
   if (table == NULL)
-    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+    g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                  _("Cairn has no table “%s”."), name != NULL ? name : "");
 
   return table;
@@ -369,7 +369,7 @@ read_document (const CairnTableSpec *table,
   return document;
 }
 
-/* The document @work reads, or NULL with CAIRN_ERROR_NOT_FOUND. */
+/* The document @work reads, or NULL with CAIRN_STORE_ERROR_NOT_FOUND. */
 static JsonObject *
 select_document (CairnLocalStore  *self,
                  Work             *work,
@@ -387,7 +387,7 @@ select_document (CairnLocalStore  *self,
     return read_document (work->table, stmt);
 
   if (rc == SQLITE_DONE)
-    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND,
+    g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
                  _("There is no document “%s” in “%s”. It may have been deleted."),
                  work->client_id, work->table->name);
   else
@@ -458,7 +458,7 @@ upgrade (CairnLocalStore  *self,
 
   if (version > latest)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    _("This data was written by a newer version of Cairn "
                      "(local database version %d, this version knows up to %d). "
                      "Update Cairn to open it."),
@@ -498,7 +498,7 @@ make_parent_directory (const char  *path,
     {
       int saved_errno = errno;
 
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    _("Could not create the folder “%s” for the local database: %s. "
                      "Check that your home folder can be written."),
                    parent, g_strerror (saved_errno));
@@ -1010,7 +1010,7 @@ cairn_local_store_initable_init (GInitable     *initable,
 
   if (self->path == NULL || self->path[0] == '\0')
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("No file was given for the local database."));
       return FALSE;
     }
@@ -1027,7 +1027,7 @@ cairn_local_store_initable_init (GInitable     *initable,
   self->worker = g_thread_pool_new (worker_run, NULL, 1, TRUE, &local_error);
   if (self->worker == NULL)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    _("Could not start the local database: %s"), local_error->message);
       g_clear_error (&local_error);
       close_database (self);
@@ -1204,7 +1204,7 @@ cairn_local_store_get_schema_version (CairnLocalStore *self)
  *
  * Waits for the operations already issued to finish (their callbacks still
  * run, in their main contexts), then closes the database. Later operations
- * fail with CAIRN_ERROR_STORAGE. Closing twice is harmless.
+ * fail with CAIRN_STORE_ERROR_DATABASE. Closing twice is harmless.
  */
 void
 cairn_local_store_close (CairnLocalStore *self)

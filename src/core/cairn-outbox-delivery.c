@@ -172,7 +172,7 @@ check_write (CairnOutboxOperation   operation,
 
   if (spec == NULL)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT, _("There is no table “%s”."), table);
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT, _("There is no table “%s”."), table);
       return FALSE;
     }
 
@@ -321,7 +321,7 @@ sent_cb (GObject      *object,
 
   if (error != NULL &&
       (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-       g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_BLOCKED) ||
+       g_error_matches (error, CAIRN_CONNECTION_ERROR, CAIRN_CONNECTION_ERROR_BLOCKED) ||
        cairn_connection_reason_for_error (error) != CAIRN_BLOCK_REASON_NONE))
     {
       /* the store cannot take it now: it waits, safe, for the next flush */
@@ -464,7 +464,7 @@ start_resolution (CairnOutboxDelivery *self,
 
   if (failed->len == 0)
     {
-      g_task_return_new_error (task, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND,
+      g_task_return_new_error (task, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND,
                                _("Nothing of this item was refused by your database: there is nothing "
                                  "to retry or discard."));
       g_ptr_array_unref (failed);
@@ -826,7 +826,7 @@ cairn_outbox_delivery_list_pending (CairnOutboxDelivery *self,
  * Sends again what the store refused of the document: its failed writes
  * are pending again (in their old places in the outbox) and the outbox is
  * flushed. Finishes once they are pending, not once they are delivered;
- * they may be refused again. %CAIRN_ERROR_NOT_FOUND when nothing of it failed.
+ * they may be refused again. %CAIRN_STORE_ERROR_NOT_FOUND when nothing of it failed.
  */
 void
 cairn_outbox_delivery_retry_async (CairnOutboxDelivery *self,
@@ -871,7 +871,7 @@ cairn_outbox_delivery_retry_finish (CairnOutboxDelivery  *self,
  *
  * Gives up what the store refused of the document: its failed writes leave
  * the outbox; for an insert, the document leaves the lists
- * (::document-removed). %CAIRN_ERROR_NOT_FOUND when nothing of it failed.
+ * (::document-removed). %CAIRN_STORE_ERROR_NOT_FOUND when nothing of it failed.
  */
 void
 cairn_outbox_delivery_discard_async (CairnOutboxDelivery *self,

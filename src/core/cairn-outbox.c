@@ -81,7 +81,7 @@ row_string (JsonObject  *row,
   const char *value = cairn_json_get_string (row, member);
 
   if (value == NULL)
-    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+    g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                  "An outbox entry has no text “%s”.", member);
 
   return value;
@@ -96,7 +96,7 @@ row_string (JsonObject  *row,
  * checking its type, and the payload is parsed depth-bounded.
  *
  * Returns: (transfer full) (nullable): the entry, or %NULL with a
- *   %CAIRN_ERROR_STORAGE error
+ *   %CAIRN_STORE_ERROR_DATABASE error
  */
 CairnOutboxEntry *
 cairn_outbox_entry_from_row (JsonObject  *row,
@@ -121,7 +121,7 @@ cairn_outbox_entry_from_row (JsonObject  *row,
       break;
   if (i == G_N_ELEMENTS (operation_names))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    "An outbox entry has an unknown operation “%s”.", operation);
       return NULL;
     }
@@ -134,7 +134,7 @@ cairn_outbox_entry_from_row (JsonObject  *row,
       node = cairn_json_parse (payload, strlen (payload), &parse_error);
       if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
         {
-          g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                        "An outbox entry has an unreadable payload: %s",
                        parse_error != NULL ? parse_error->message : "not an object");
           return NULL;
@@ -148,7 +148,7 @@ cairn_outbox_entry_from_row (JsonObject  *row,
       break;
   if (s == G_N_ELEMENTS (status_names))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    "An outbox entry has an unknown status “%s”.", status);
       return NULL;
     }

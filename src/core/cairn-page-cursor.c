@@ -75,7 +75,7 @@ parse (const char *cursor)
  * @cursor: a cursor as cairn_page_cursor_encode() made it for @table and @index
  *
  * Returns: (transfer full): the row @cursor continues after, or %NULL with a
- *   %CAIRN_ERROR_INVALID_INPUT error when @cursor is not one of @index of @table
+ *   %CAIRN_STORE_ERROR_INVALID_INPUT error when @cursor is not one of @index of @table
  */
 CairnPageCursor *
 cairn_page_cursor_decode (const CairnTableSpec  *table,
@@ -120,7 +120,7 @@ cairn_page_cursor_decode (const CairnTableSpec  *table,
   return g_steal_pointer (&self);
 
 invalid:
-  g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+  g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                _("The page cursor is not one of the index “%s” of “%s”. "
                  "Start the listing again from the first page."),
                index->name, table->name);

@@ -72,7 +72,7 @@ static gboolean
 stuck (CairnPageWalk  *self,
        GError        **error)
 {
-  g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_BAD_RESPONSE,
+  g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                _("Your database keeps answering with pages of %s that were already read, so the list never ends. "
                  "Cairn stopped reading it; nothing was changed."),
                self->table);
@@ -84,7 +84,7 @@ stuck (CairnPageWalk  *self,
  * @requested_cursor: (nullable): the cursor @page was asked for; %NULL
  *   (the first page) starts the walk over
  *
- * Returns: %FALSE, with a %CAIRN_ERROR_BAD_RESPONSE error, when @page shows
+ * Returns: %FALSE, with a %CAIRN_CONVEX_ERROR_BAD_RESPONSE error, when @page shows
  *   that the listing repeats itself instead of moving on
  */
 gboolean

@@ -66,32 +66,27 @@ set_from (CairnPreflight      *self,
 static CairnPreflightStep
 failed_step (const GError *error)
 {
-  if (error->domain != CAIRN_ERROR)
+  if (error->domain != CAIRN_CONVEX_ERROR)
     return CAIRN_PREFLIGHT_STEP_REACHABLE;
 
-  switch ((CairnErrorCode) error->code)
+  switch ((CairnConvexError) error->code)
     {
-    case CAIRN_ERROR_UNAUTHORIZED:
-    case CAIRN_ERROR_READ_ONLY:
+    case CAIRN_CONVEX_ERROR_UNAUTHORIZED:
+    case CAIRN_CONVEX_ERROR_READ_ONLY:
       return CAIRN_PREFLIGHT_STEP_KEY;
-    case CAIRN_ERROR_NOT_SET_UP:
-    case CAIRN_ERROR_FUNCTION_FAILED:
-    case CAIRN_ERROR_BAD_RESPONSE:
+    case CAIRN_CONVEX_ERROR_NOT_SET_UP:
+    case CAIRN_CONVEX_ERROR_FUNCTION_FAILED:
+    case CAIRN_CONVEX_ERROR_BAD_RESPONSE:
       return CAIRN_PREFLIGHT_STEP_FUNCTIONS;
-    case CAIRN_ERROR_SCHEMA_OUTDATED:
-    case CAIRN_ERROR_SCHEMA_NEWER:
+    case CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED:
+    case CAIRN_CONVEX_ERROR_SCHEMA_NEWER:
       return CAIRN_PREFLIGHT_STEP_SCHEMA;
-    case CAIRN_ERROR_CONNECTIVITY:
-    case CAIRN_ERROR_TIMEOUT:
-    case CAIRN_ERROR_SERVER:
-    case CAIRN_ERROR_KEYRING:
-    case CAIRN_ERROR_INVALID_INPUT:
-    case CAIRN_ERROR_NOT_FOUND:
-    case CAIRN_ERROR_STORAGE:
-    case CAIRN_ERROR_BLOCKED:
-    case CAIRN_ERROR_REDIRECTED:
-    case CAIRN_ERROR_BAD_REQUEST:
-    case CAIRN_ERROR_NOT_CONVEX:
+    case CAIRN_CONVEX_ERROR_CONNECTIVITY:
+    case CAIRN_CONVEX_ERROR_TIMEOUT:
+    case CAIRN_CONVEX_ERROR_SERVER:
+    case CAIRN_CONVEX_ERROR_REDIRECTED:
+    case CAIRN_CONVEX_ERROR_BAD_REQUEST:
+    case CAIRN_CONVEX_ERROR_NOT_CONVEX:
     default:
       return CAIRN_PREFLIGHT_STEP_REACHABLE;
     }
@@ -103,11 +98,11 @@ explain (const GError *error)
 {
   g_autofree char *command = NULL;
 
-  if (!g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP))
+  if (!g_error_matches (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP))
     return g_error_copy (error);
 
   command = cairn_preflight_deploy_command ();
-  return g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP,
+  return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP,
                       _("The Cairn functions are not deployed on this deployment. Deploy them from a terminal:\n%s"),
                       command);
 }
@@ -128,7 +123,7 @@ cairn_preflight_check_schema (JsonObject  *ping,
 
   if (version > CAIRN_SCHEMA_VERSION)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_SCHEMA_NEWER,
+      g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_NEWER,
                    _("The Cairn functions on this deployment are newer (schema %" G_GINT64_FORMAT
                      ") than this version of Cairn understands (schema %d). Update Cairn."),
                    version, CAIRN_SCHEMA_VERSION);
@@ -138,7 +133,7 @@ cairn_preflight_check_schema (JsonObject  *ping,
   if (version < CAIRN_SCHEMA_VERSION)
     {
       command = cairn_preflight_deploy_command ();
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_SCHEMA_OUTDATED,
+      g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED,
                    _("The Cairn functions on this deployment are older (schema %" G_GINT64_FORMAT
                      ") than this version of Cairn needs (schema %d). Deploy the new ones:\n%s"),
                    version, CAIRN_SCHEMA_VERSION, command);
@@ -217,7 +212,7 @@ ping_cb (GObject      *object,
   ping = value != NULL && JSON_NODE_HOLDS_OBJECT (value) ? json_node_get_object (value) : NULL;
 
   if (value != NULL && g_strcmp0 (cairn_json_get_string (ping, "app"), "cairn") != 0)
-    error = g_error_new (CAIRN_ERROR, CAIRN_ERROR_NOT_SET_UP, _("The functions on this deployment are not Cairn's."));
+    error = g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP, _("The functions on this deployment are not Cairn's."));
   else if (ping != NULL)
     cairn_preflight_check_schema (ping, &error);
 

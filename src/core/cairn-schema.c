@@ -227,7 +227,7 @@ cairn_schema_check_client_id (const char  *client_id,
   if (cairn_is_client_id (client_id))
     return TRUE;
 
-  g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+  g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                _("“%s” is not a valid clientId (a UUID)."), client_id != NULL ? client_id : "");
   return FALSE;
 }
@@ -311,7 +311,7 @@ cairn_schema_check_value (const CairnFieldSpec  *field,
 {
   if (!value_has_type (value, field->type))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("The field “%s” must be a %s."),
                    field->name, field_type_name (field->type));
       return FALSE;
@@ -319,7 +319,7 @@ cairn_schema_check_value (const CairnFieldSpec  *field,
 
   if (g_str_equal (field->name, "clientId") && !cairn_is_client_id (json_node_get_string (value)))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("The field “clientId” must be a UUID."));
       return FALSE;
     }
@@ -331,7 +331,7 @@ cairn_schema_check_value (const CairnFieldSpec  *field,
       if (!cairn_schema_check_text (json_node_get_string (value), -1, &text_error))
         {
           /* Translators: the first %s is a field name, the second the reason */
-          g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                        _("The field “%s” cannot be stored: %s"), field->name, text_error->message);
           return FALSE;
         }
@@ -356,7 +356,7 @@ check_known_fields (const CairnTableSpec  *table,
 
       if (field == NULL)
         {
-          g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+          g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                        _("The table “%s” has no field “%s”."), table->name, name);
           return FALSE;
         }
@@ -391,14 +391,14 @@ cairn_schema_check_text (const char  *text,
 
   if (memchr (text, '\0', n) != NULL)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("The text contains a NUL character (U+0000), which cannot be stored. Remove it and try again."));
       return FALSE;
     }
 
   if (!g_utf8_validate_len (text, n, NULL))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("The text is not valid UTF-8."));
       return FALSE;
     }
@@ -472,7 +472,7 @@ check_visible_text (const CairnTableSpec  *table,
 
       if (cairn_text_is_blank (json_object_get_string_member (object, visible_texts[i].field)))
         {
-          g_set_error_literal (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT, _(visible_texts[i].if_blank));
+          g_set_error_literal (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT, _(visible_texts[i].if_blank));
           return FALSE;
         }
     }
@@ -553,22 +553,22 @@ check_size (const CairnTableSpec  *table,
 
   if (g_str_equal (table->name, "messages"))
     /* Translators: the first %s is the message's size, the second the most it can be, both like "1.3 MB" */
-    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+    g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                  _("This message is too long to store (%s; at most about %s). "
                    "Shorten it or split it into several messages."), size_text, limit_text);
   else if (g_str_equal (table->name, "notes"))
     /* Translators: the first %s is the note's size, the second the most it can be, both like "1.3 MB" */
-    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+    g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                  _("This note is too long to store (%s; at most about %s). "
                    "Shorten it or split it into several notes."), size_text, limit_text);
   else if (g_str_equal (table->name, "conversations"))
     /* Translators: the first %s is the title's size, the second the most it can be, both like "1.3 MB" */
-    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+    g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                  _("This conversation’s title is too long to store (%s; at most about %s). "
                    "Shorten it."), size_text, limit_text);
   else
     /* Translators: %s is a table's name, then its document's size and the most it can be, like "1.3 MB" */
-    g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+    g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                  _("This %s document is too large to store (%s; at most about %s)."),
                  table->name, size_text, limit_text);
 
@@ -602,14 +602,14 @@ cairn_schema_check_shape (const CairnTableSpec  *table,
 
   if (document == NULL)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT, _("The document is missing."));
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT, _("The document is missing."));
       return FALSE;
     }
 
   for (guint i = 0; i < table->n_fields; i++)
     if (!json_object_has_member (document, table->fields[i].name))
       {
-        g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+        g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                      _("The document for “%s” lacks the field “%s”."),
                      table->name, table->fields[i].name);
         return FALSE;
@@ -650,13 +650,13 @@ cairn_schema_validate_patch (const CairnTableSpec  *table,
 
   if (fields == NULL || json_object_get_size (fields) == 0)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT, _("The change is empty."));
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT, _("The change is empty."));
       return FALSE;
     }
 
   if (json_object_has_member (fields, "clientId"))
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("The field “clientId” cannot be changed."));
       return FALSE;
     }

@@ -166,7 +166,7 @@ plan_equal (ListPlan          *plan,
 {
   if (plan->n_equal > plan->n_fields)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("The index “%s” of “%s” has %u fields, but %u values were given to match."),
                    plan->index->name, plan->table->name, plan->n_fields, plan->n_equal);
       return FALSE;
@@ -196,7 +196,7 @@ plan_bounds (ListPlan          *plan,
 
   if (plan->n_equal == plan->n_fields)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("The index “%s” of “%s” has no field left for a range after the values to match."),
                    plan->index->name, plan->table->name);
       return FALSE;
@@ -280,7 +280,7 @@ plan_order (ListPlan *plan,
  *   page size and the cursor of the page before
  *
  * Returns: (transfer full): the plan of one page, or %NULL with a
- *   %CAIRN_ERROR_INVALID_INPUT error when @query does not fit @table
+ *   %CAIRN_STORE_ERROR_INVALID_INPUT error when @query does not fit @table
  */
 CairnSqlList *
 cairn_sql_list (const CairnTableSpec  *table,
@@ -296,7 +296,7 @@ cairn_sql_list (const CairnTableSpec  *table,
   plan.index = cairn_table_spec_lookup_index (table, query->index);
   if (plan.index == NULL)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                    _("The table “%s” has no index “%s”."),
                    table->name, query->index != NULL ? query->index : "");
       return NULL;
@@ -424,7 +424,7 @@ plan_cascade (GPtrArray             *statements,
 
   if (depth >= MAX_CASCADE_DEPTH)
     {
-      g_set_error (error, CAIRN_ERROR, CAIRN_ERROR_STORAGE,
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE,
                    _("The rows of “%s” are nested too deeply to remove."), table->name);
       return FALSE;
     }
@@ -459,7 +459,7 @@ plan_cascade (GPtrArray             *statements,
  *
  * Returns: (transfer full) (element-type CairnSqlStatement): the DELETEs to
  *   run in this order in one transaction, the deepest rows first; or %NULL
- *   with a %CAIRN_ERROR_STORAGE error when the tables below @table nest
+ *   with a %CAIRN_STORE_ERROR_DATABASE error when the tables below @table nest
  *   deeper than any schema should
  */
 GPtrArray *

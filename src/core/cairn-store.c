@@ -196,7 +196,7 @@ upsert_patched_cb (GObject      *object,
 
   if (document != NULL)
     g_task_return_pointer (task, document, (GDestroyNotify) json_object_unref);
-  else if (!g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_NOT_FOUND))
+  else if (!g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     cairn_store_insert_async (CAIRN_STORE (object), upsert->table, upsert->document, cancellable,

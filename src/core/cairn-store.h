@@ -22,7 +22,8 @@ G_DECLARE_INTERFACE (CairnStore, cairn_store, CAIRN, STORE, GObject)
  * Every operation is asynchronous and speaks JSON documents whose identity is
  * the client-generated "clientId" (a UUID). Writes are idempotent on it:
  * inserting an existing clientId returns the stored document, removing a
- * missing one succeeds. Failures are CAIRN_ERROR errors.
+ * missing one succeeds. Failures are %CAIRN_STORE_ERROR errors, or
+ * %CAIRN_CONVEX_ERROR and %CAIRN_CONNECTION_ERROR ones from a deployment.
  */
 struct _CairnStoreInterface
 {

@@ -409,7 +409,7 @@ send_message_cb (GObject      *object,
     {
       /* what the text itself cannot be (too long once written out): said
        * under it too, until it is edited */
-      if (g_error_matches (error, CAIRN_ERROR, CAIRN_ERROR_INVALID_INPUT)
+      if (g_error_matches (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT)
           && g_strcmp0 (self->conversation_id, sent_to) == 0)
         {
           g_free (self->refusal);

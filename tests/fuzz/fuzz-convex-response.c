@@ -48,12 +48,12 @@ check_one (guint       status,
       return;
     }
 
-  fuzz_check (error->domain == CAIRN_ERROR);
+  fuzz_check (error->domain == CAIRN_CONVEX_ERROR || error->domain == CAIRN_STORE_ERROR);
   fuzz_check (error->message != NULL && *error->message != '\0');
   /* server text ends up in the UI: it must have been made valid UTF-8 */
   fuzz_check (g_utf8_validate (error->message, -1, NULL));
   if (status >= 300 && status < 400)
-    fuzz_check (error->code == CAIRN_ERROR_REDIRECTED);
+    fuzz_check (error->code == CAIRN_CONVEX_ERROR_REDIRECTED);
 }
 
 int

@@ -100,7 +100,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   if (root == NULL)
     {
-      fuzz_check (error->domain == CAIRN_ERROR && error->code == CAIRN_ERROR_BAD_RESPONSE);
+      fuzz_check (error->domain == CAIRN_CONVEX_ERROR && error->code == CAIRN_CONVEX_ERROR_BAD_RESPONSE);
       fuzz_check (g_utf8_validate (error->message, -1, NULL));
       return 0;
     }

@@ -139,7 +139,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   fuzz_check ((entry != NULL) != (error != NULL));
   if (entry == NULL)
     {
-      fuzz_check (error->domain == CAIRN_ERROR && error->code == CAIRN_ERROR_STORAGE);
+      fuzz_check (error->domain == CAIRN_STORE_ERROR && error->code == CAIRN_STORE_ERROR_DATABASE);
       return 0;
     }
 

@@ -48,7 +48,7 @@ check_verdict (gboolean  ok,
   fuzz_check (ok == (error == NULL));
   if (error != NULL)
     {
-      fuzz_check (error->domain == CAIRN_ERROR);
+      fuzz_check (error->domain == CAIRN_STORE_ERROR);
       fuzz_check (g_utf8_validate (error->message, -1, NULL));
     }
 }
