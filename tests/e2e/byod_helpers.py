@@ -24,17 +24,24 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
+import unittest
 import urllib.request
 
-import gi
+# first: it keeps G_DEBUG=fatal-warnings away from this process's GLib
+from cairnui import Cairn, name_of, role_name, walk, wait_for  # noqa: E402
+
+import gi  # noqa: E402
 
 gi.require_version("Gio", "2.0")
 from gi.repository import Gio, GLib  # noqa: E402
 
-from cairnui import name_of, role_name, walk, wait_for  # noqa: E402
-
 SOURCE = os.environ.get("CAIRN_SOURCE_ROOT", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+BUILD = os.environ.get("CAIRN_BUILD_ROOT", os.path.join(SOURCE, "_build"))
+BINARY = os.path.join(BUILD, "src", "cairn")
+SHOTS = os.path.join(BUILD, "screenshots")
 PEER_SCRIPT = os.path.join(SOURCE, "tests", "peer", "convex-peer.mjs")
 KEYRING_PASSWORD = "cairn-e2e-login"
 KEY_SCHEMA = "io.github.cairnapp.Cairn.DeployKey"
@@ -211,6 +218,47 @@ class Peer:
         if content is not None:
             found = [m for m in found if m.get("content") == content]
         return found
+
+
+class CairnWithDeployment(unittest.TestCase):
+    """A test of the real binary with a deployment: its own folder, a real
+    keyring, a test peer, and — when the test ends — the last screen and the
+    end of Cairn's output, for when it failed.
+
+    Subclasses set name (the folder's prefix and the last screenshot's
+    name), deploy_key and debug (Cairn's G_MESSAGES_DEBUG), and may override
+    make_peer()."""
+    name = "e2e"
+    deploy_key = None
+    debug = "all"
+
+    def make_peer(self):
+        return Peer(self.deploy_key)
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix=f"cairn-{self.name}-")
+        self.home = os.path.join(self.dir, "app")
+        self.log = os.path.join(self.dir, "cairn.log")
+        self.app = None
+        self.keyring = Keyring(os.path.join(self.dir, "keyring"))
+        self.addCleanup(self.keyring.stop)
+        self.peer = self.make_peer()
+        self.addCleanup(self.peer.stop)
+
+    def tearDown(self):
+        if self.app is not None:
+            if self.app.proc is not None and self.app.proc.poll() is None:
+                subprocess.run(["import", "-window", "root", os.path.join(SHOTS, f"{self.name}-last.png")],
+                               capture_output=True)
+            self.app.kill()
+        if os.path.exists(self.log):
+            with open(self.log, errors="replace") as output:
+                sys.stderr.write("--- the end of cairn's output ---\n" + "".join(output.readlines()[-40:]))
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def launch(self):
+        self.app = Cairn(BINARY, home=self.home, log=self.log, env={"G_MESSAGES_DEBUG": self.debug}).start()
+        return self.app
 
 
 def open_database_page(app):

@@ -26,60 +26,28 @@ A screenshot of the Database page after Test Connection lands in
 """
 import glob
 import os
-import shutil
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cairnui import Cairn, name_of, wait_for  # noqa: E402
-from byod_helpers import Keyring, Peer, close_preferences, open_database_page  # noqa: E402
+from cairnui import wait_for  # noqa: E402
+from byod_helpers import (SHOTS, CairnWithDeployment, close_preferences, keyring_available,  # noqa: E402
+                          open_database_page, peer_available)
 
-SOURCE = os.environ.get("CAIRN_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("CAIRN_BUILD_ROOT", os.path.join(SOURCE, "_build"))
-BINARY = os.path.join(BUILD, "src", "cairn")
-SHOTS = os.path.join(BUILD, "screenshots")
 
 DEPLOY_KEY = "dev:cairn-e2e|eyJ2MiI6ImNhaXJuLWUyZS1kZXBsb3kta2V5In0="
 STEPS = ["Deployment URL", "Deployment reachable", "Deploy key accepted",
          "Cairn functions deployed", "Schema version compatible"]
 
 
-@unittest.skipUnless(shutil.which("node") and os.path.exists(os.path.join(SOURCE, "tests", "peer", "node_modules")),
-                     "the test peer needs node and `npm ci` in tests/peer")
-@unittest.skipUnless(shutil.which("gnome-keyring-daemon") and shutil.which("secret-tool"),
-                     "needs gnome-keyring-daemon and secret-tool")
-class ByodFlow(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="cairn-e2e-byod-")
-        self.home = os.path.join(self.dir, "app")
-        self.log = os.path.join(self.dir, "cairn.log")
-        self.app = None
-        self.keyring = Keyring(os.path.join(self.dir, "keyring"))
-        self.addCleanup(self.keyring.stop)
-        self.peer = Peer(DEPLOY_KEY)
-        self.addCleanup(self.peer.stop)
-
-    def tearDown(self):
-        if self.app is not None:
-            if self.app.proc is not None and self.app.proc.poll() is None:
-                # how the screen looked when the test ended, for when it failed
-                subprocess.run(["import", "-window", "root", os.path.join(SHOTS, "byod-last.png")],
-                               capture_output=True)
-            self.app.kill()
-        # what the app said last, for when something went wrong (meson shows it then)
-        if os.path.exists(self.log):
-            with open(self.log, errors="replace") as log:
-                sys.stderr.write("--- the end of cairn's output ---\n" + "".join(log.readlines()[-40:]))
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def launch(self):
-        # every debug message, so the check below sees all the app says
-        self.app = Cairn(BINARY, home=self.home, log=self.log,
-                         env={"G_MESSAGES_DEBUG": "all"}).start()
-        return self.app
+@unittest.skipUnless(peer_available(), "the test peer needs node and `npm ci` in tests/peer")
+@unittest.skipUnless(keyring_available(), "needs gnome-keyring-daemon and secret-tool")
+class ByodFlow(CairnWithDeployment):
+    name = "e2e-byod"
+    deploy_key = DEPLOY_KEY
+    # every debug message, so the check for the key sees all the app says
+    debug = "all"
 
     def database_path(self):
         return os.path.join(self.home, "data", "cairn", "workspaces", "default", "cairn.db")

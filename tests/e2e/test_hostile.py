@@ -18,24 +18,17 @@ modes, a real gnome-keyring-daemon, driven through AT-SPI as a person would:
 - the running process writes no core file (it holds the deploy key).
 """
 import os
-import shutil
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cairnui import Cairn, name_of, role_name, walk, wait_for  # noqa: E402
-from byod_helpers import (UNREACHABLE, Blocker, Keyring, Peer, close_preferences, connect_byod,  # noqa: E402
-                          keyring_available, open_database_page, peer_available)
+from cairnui import name_of, role_name, walk, wait_for  # noqa: E402
+from byod_helpers import (SHOTS, UNREACHABLE, Blocker, CairnWithDeployment, close_preferences,  # noqa: E402
+                          connect_byod, keyring_available, open_database_page, peer_available)
 
-SOURCE = os.environ.get("CAIRN_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("CAIRN_BUILD_ROOT", os.path.join(SOURCE, "_build"))
-BINARY = os.path.join(BUILD, "src", "cairn")
-SHOTS = os.path.join(BUILD, "screenshots")
 
 DEPLOY_KEY = "dev:cairn-e2e|eyJ2MiI6ImNhaXJuLWUyZS1ob3N0aWxlIn0="
 REDIRECTED = "Your Database Redirected Elsewhere"
@@ -56,32 +49,10 @@ def log(text):
 
 @unittest.skipUnless(peer_available(), "the test peer needs node and `npm ci` in tests/peer")
 @unittest.skipUnless(keyring_available(), "needs gnome-keyring-daemon and secret-tool")
-class Hostile(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="cairn-e2e-hostile-")
-        self.home = os.path.join(self.dir, "app")
-        self.log = os.path.join(self.dir, "cairn.log")
-        self.app = None
-        self.keyring = Keyring(os.path.join(self.dir, "keyring"))
-        self.addCleanup(self.keyring.stop)
-        self.peer = Peer(DEPLOY_KEY)
-        self.addCleanup(self.peer.stop)
-
-    def tearDown(self):
-        if self.app is not None:
-            if self.app.proc is not None and self.app.proc.poll() is None:
-                subprocess.run(["import", "-window", "root", os.path.join(SHOTS, "e2e-hostile-last.png")],
-                               capture_output=True)
-            self.app.kill()
-        if os.path.exists(self.log):
-            with open(self.log, errors="replace") as output:
-                sys.stderr.write("--- the end of cairn's output ---\n" + "".join(output.readlines()[-30:]))
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def launch(self):
-        self.app = Cairn(BINARY, home=self.home, log=self.log,
-                         env={"G_MESSAGES_DEBUG": "cairn-connection cairn-workspace"}).start()
-        return self.app
+class Hostile(CairnWithDeployment):
+    name = "e2e-hostile"
+    deploy_key = DEPLOY_KEY
+    debug = "cairn-connection cairn-workspace"
 
     def alive(self):
         return self.app.proc.poll() is None

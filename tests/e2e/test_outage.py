@@ -25,25 +25,18 @@ Preferences → Database first, as a person would, then through AT-SPI:
   Retry Connection after the fix lifts it.
 """
 import os
-import shutil
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cairnui import Cairn, wait_for  # noqa: E402
+from cairnui import wait_for  # noqa: E402
 from gi.repository import GLib  # noqa: E402  (cairnui loaded gi)
-from byod_helpers import (CLIENT_DEBUG, NOT_SET_UP, UNAUTHORIZED, UNREACHABLE, Blocker, Keyring, Peer,  # noqa: E402
+from byod_helpers import (CLIENT_DEBUG, NOT_SET_UP, SHOTS, UNAUTHORIZED, UNREACHABLE, Blocker, CairnWithDeployment, Peer,  # noqa: E402
                           connect_byod, first_request, free_port, keyring_available, peer_available, timed)
 
-SOURCE = os.environ.get("CAIRN_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("CAIRN_BUILD_ROOT", os.path.join(SOURCE, "_build"))
-BINARY = os.path.join(BUILD, "src", "cairn")
-SHOTS = os.path.join(BUILD, "screenshots")
 
 DEPLOY_KEY = "dev:cairn-e2e|eyJ2MiI6ImNhaXJuLWUyZS1vdXRhZ2Uta2V5In0="
 OTHER_KEY = "dev:cairn-e2e|eyJ2MiI6ImNhaXJuLWUyZS1yZWdlbmVyYXRlZCJ9"
@@ -59,37 +52,17 @@ def log(text):
 
 @unittest.skipUnless(peer_available(), "the test peer needs node and `npm ci` in tests/peer")
 @unittest.skipUnless(keyring_available(), "needs gnome-keyring-daemon and secret-tool")
-class Outage(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="cairn-e2e-outage-")
-        self.home = os.path.join(self.dir, "app")
-        self.log = os.path.join(self.dir, "cairn.log")
-        self.app = None
-        self.keyring = Keyring(os.path.join(self.dir, "keyring"))
-        self.addCleanup(self.keyring.stop)
+class Outage(CairnWithDeployment):
+    name = "e2e-outage"
+    deploy_key = DEPLOY_KEY
+    debug = f"cairn-connection cairn-workspace cairn-outbox {CLIENT_DEBUG}"
+
+    def make_peer(self):
         # a fixed port and a state file: stopped and started again, it is the
         # same deployment at the same URL
-        self.peer = Peer(DEPLOY_KEY, port=free_port(), state=os.path.join(self.dir, "peer-state.json"))
-        self.addCleanup(self.peer.stop)
-
-    def tearDown(self):
-        if self.app is not None:
-            if self.app.proc is not None and self.app.proc.poll() is None:
-                # how the screen looked when the test ended, for when it failed
-                subprocess.run(["import", "-window", "root", os.path.join(SHOTS, "e2e-outage-last.png")],
-                               capture_output=True)
-            self.app.kill()
-        if os.path.exists(self.log):
-            with open(self.log, errors="replace") as output:
-                sys.stderr.write("--- the end of cairn's output ---\n" + "".join(output.readlines()[-30:]))
-        shutil.rmtree(self.dir, ignore_errors=True)
+        return Peer(DEPLOY_KEY, port=free_port(), state=os.path.join(self.dir, "peer-state.json"))
 
     # helpers
-
-    def launch(self):
-        self.app = Cairn(BINARY, home=self.home, log=self.log,
-                         env={"G_MESSAGES_DEBUG": f"cairn-connection cairn-workspace cairn-outbox {CLIENT_DEBUG}"}).start()
-        return self.app
 
     def connected_app(self):
         """Cairn with BYOD on, through Preferences → Database."""
