@@ -12,16 +12,21 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import { register as registerLoaderHooks } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { inspect, parseArgs } from "node:util";
 import { register } from "tsx/esm/api";
-import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { convexToJson, getDocumentSize, jsonToConvex } from "convex/values";
+import { installIndexedRanges } from "./indexed-ranges.mjs";
 
 // The function modules are TypeScript.
 register();
+// Index range reads that do not read the whole table (indexed-ranges.mjs).
+registerLoaderHooks("./expose-database.mjs", import.meta.url);
+const { convexTest, DatabaseFake } = await import("convex-test");
+installIndexedRanges(DatabaseFake);
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -62,9 +67,12 @@ const modules = {}; // "./documents.ts" -> loader, as convex-test wants them
 const functions = new Map(); // "documents:list" -> { type, visibility }
 for (const rel of findModules(functionsDir)) {
   const url = pathToFileURL(path.join(functionsDir, rel)).href;
-  modules[`./${rel}`] = () => import(url);
+  // Imported once: convex-test asks for the module at every call, and each
+  // import() goes through the TypeScript loader's thread.
+  let loaded;
+  modules[`./${rel}`] = () => (loaded ??= import(url));
   if (rel.startsWith("_generated/") || /^schema\.[jt]s$/.test(rel)) continue;
-  const exports = await import(url);
+  const exports = await modules[`./${rel}`]();
   for (const [name, value] of Object.entries(exports)) {
     const type = value?.isQuery ? "query" : value?.isMutation ? "mutation" : value?.isAction ? "action" : null;
     if (type !== null) {
