@@ -58,94 +58,12 @@ fixture_teardown (Fixture       *f,
  * ------------------------------------------------------------------------ */
 
 static JsonObject *
-store_insert (CairnStore  *store,
-              const char  *table,
-              JsonObject  *document,
-              GError     **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_insert_async (store, table, document, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_insert_finish (store, result, error);
-}
-
-static JsonObject *
-store_get (CairnStore  *store,
-           const char  *table,
-           const char  *client_id,
-           GError     **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_get_async (store, table, client_id, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_get_finish (store, result, error);
-}
-
-static JsonObject *
-store_patch (CairnStore  *store,
-             const char  *table,
-             const char  *client_id,
-             JsonObject  *fields,
-             GError     **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_patch_async (store, table, client_id, fields, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_patch_finish (store, result, error);
-}
-
-static gboolean
-store_remove (CairnStore  *store,
-              const char  *table,
-              const char  *client_id,
-              GError     **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_remove_async (store, table, client_id, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_remove_finish (store, result, error);
-}
-
-static CairnPage *
-store_list (CairnStore        *store,
-            const CairnQuery  *query,
-            GError           **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_list_async (store, query, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_list_finish (store, result, error);
-}
-
-static JsonObject *
-store_ping (CairnStore  *store,
-            GError     **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_ping_async (store, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_ping_finish (store, result, error);
-}
-
-static JsonObject *
 insert_ok (CairnStore *store,
            const char *table,
            JsonObject *document)
 {
   g_autoptr(GError) error = NULL;
-  JsonObject *stored = store_insert (store, table, document, &error);
+  JsonObject *stored = test_util_store_insert (store, table, document, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (stored);
@@ -168,7 +86,7 @@ list_all (CairnStore *store,
   for (;;)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(CairnPage) page = store_list (store, query, &error);
+      g_autoptr(CairnPage) page = test_util_store_list (store, query, &error);
 
       g_assert_no_error (error);
       g_assert_nonnull (page);
@@ -458,7 +376,7 @@ test_ping (Fixture       *f,
            gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = store_ping (f->store, &error);
+  g_autoptr(JsonObject) reply = test_util_store_ping (f->store, &error);
   guint n_tables;
   const CairnTableSpec **tables = cairn_schema_list_tables (&n_tables);
   JsonArray *names;
@@ -500,7 +418,7 @@ test_insert_get (Fixture       *f,
   stored = insert_ok (f->store, "conversations", conversation);
   assert_document_equal (conversation, stored);
 
-  got = store_get (f->store, "conversations", client_id_of (conversation), &error);
+  got = test_util_store_get (f->store, "conversations", client_id_of (conversation), &error);
   g_assert_no_error (error);
   assert_document_equal (conversation, got);
   g_assert_true (json_object_get_boolean_member (got, "archived"));
@@ -515,7 +433,7 @@ test_insert_get (Fixture       *f,
   stored = insert_ok (f->store, "messages", message);
   assert_document_equal (message, stored);
 
-  got_message = store_get (f->store, "messages", client_id_of (message), &error);
+  got_message = test_util_store_get (f->store, "messages", client_id_of (message), &error);
   g_assert_no_error (error);
   assert_document_equal (message, got_message);
   g_assert_cmpfloat (json_object_get_double_member (got_message, "createdAt"), ==, 1700000000123.0);
@@ -544,7 +462,7 @@ test_insert_idempotent (Fixture       *f,
   assert_document_equal (first, stored_again);
   g_assert_cmpstr (json_object_get_string_member (stored_again, "title"), ==, "First");
 
-  got = store_get (f->store, "conversations", client_id_of (first), &error);
+  got = test_util_store_get (f->store, "conversations", client_id_of (first), &error);
   g_assert_no_error (error);
   assert_document_equal (first, got);
   g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
@@ -571,7 +489,7 @@ test_patch (Fixture       *f,
   json_object_set_string_member (fields, "title", "After");
   json_object_set_boolean_member (fields, "pinned", TRUE);
   json_object_set_double_member (fields, "updatedAt", 99.25);
-  patched = store_patch (f->store, "conversations", client_id_of (conversation), fields, &error);
+  patched = test_util_store_patch (f->store, "conversations", client_id_of (conversation), fields, &error);
   g_assert_no_error (error);
 
   /* the expected document: the old one with the changed fields */
@@ -580,12 +498,12 @@ test_patch (Fixture       *f,
   json_object_set_double_member (conversation, "updatedAt", 99.25);
   assert_document_equal (conversation, patched);
 
-  got = store_get (f->store, "conversations", client_id_of (conversation), &error);
+  got = test_util_store_get (f->store, "conversations", client_id_of (conversation), &error);
   g_assert_no_error (error);
   assert_document_equal (conversation, got);
 
   /* the other row is untouched */
-  got_other = store_get (f->store, "conversations", client_id_of (other), &error);
+  got_other = test_util_store_get (f->store, "conversations", client_id_of (other), &error);
   g_assert_no_error (error);
   assert_document_equal (other, got_other);
   g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 2);
@@ -601,7 +519,7 @@ test_patch_missing (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   json_object_set_string_member (fields, "title", "Nobody");
-  patched = store_patch (f->store, "conversations", client_id, fields, &error);
+  patched = test_util_store_patch (f->store, "conversations", client_id, fields, &error);
   assert_error_code (error, CAIRN_STORE_ERROR_NOT_FOUND);
   g_assert_null (patched);
   g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 0);
@@ -615,7 +533,7 @@ test_get_missing (Fixture       *f,
   g_autoptr(JsonObject) got = NULL;
   g_autoptr(GError) error = NULL;
 
-  got = store_get (f->store, "notes", client_id, &error);
+  got = test_util_store_get (f->store, "notes", client_id, &error);
   assert_error_code (error, CAIRN_STORE_ERROR_NOT_FOUND);
   g_assert_null (got);
 }
@@ -635,21 +553,21 @@ test_remove (Fixture       *f,
   g_clear_pointer (&stored, json_object_unref);
   stored = insert_ok (f->store, "conversations", removed);
 
-  g_assert_true (store_remove (f->store, "conversations", client_id_of (removed), &error));
+  g_assert_true (test_util_store_remove (f->store, "conversations", client_id_of (removed), &error));
   g_assert_no_error (error);
 
-  got = store_get (f->store, "conversations", client_id_of (removed), &error);
+  got = test_util_store_get (f->store, "conversations", client_id_of (removed), &error);
   assert_error_code (error, CAIRN_STORE_ERROR_NOT_FOUND);
   g_assert_null (got);
   g_clear_error (&error);
 
-  got_kept = store_get (f->store, "conversations", client_id_of (kept), &error);
+  got_kept = test_util_store_get (f->store, "conversations", client_id_of (kept), &error);
   g_assert_no_error (error);
   assert_document_equal (kept, got_kept);
   g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
 
   /* removing again, or what never was, succeeds */
-  g_assert_true (store_remove (f->store, "conversations", client_id_of (removed), &error));
+  g_assert_true (test_util_store_remove (f->store, "conversations", client_id_of (removed), &error));
   g_assert_no_error (error);
   g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
 }
@@ -661,9 +579,9 @@ test_remove_missing (Fixture       *f,
   g_autofree char *client_id = g_uuid_string_random ();
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (store_remove (f->store, "messages", client_id, &error));
+  g_assert_true (test_util_store_remove (f->store, "messages", client_id, &error));
   g_assert_no_error (error);
-  g_assert_true (store_remove (f->store, "conversations", client_id, &error));
+  g_assert_true (test_util_store_remove (f->store, "conversations", client_id, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (count_rows (f->store, "messages"), ==, 0);
 }
@@ -693,7 +611,7 @@ test_remove_cascade (Fixture       *f,
   insert_many (f->store, "messages", messages);
   g_assert_cmpuint (count_rows (f->store, "messages"), ==, 5);
 
-  g_assert_true (store_remove (f->store, "conversations", client_id_of (doomed), &error));
+  g_assert_true (test_util_store_remove (f->store, "conversations", client_id_of (doomed), &error));
   g_assert_no_error (error);
 
   cairn_query_add_equal_string (of_doomed, client_id_of (doomed));
@@ -983,7 +901,7 @@ test_list_empty (Fixture       *f,
 {
   g_autoptr(CairnQuery) query = query_new ("notes", "by_updatedAt", FALSE, 10);
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnPage) page = store_list (f->store, query, &error);
+  g_autoptr(CairnPage) page = test_util_store_list (f->store, query, &error);
 
   g_assert_no_error (error);
   g_assert_cmpuint (page->documents->len, ==, 0);
@@ -1110,7 +1028,7 @@ expect_list_error (Fixture    *f,
                    int         code)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CairnPage) page = store_list (f->store, query, &error);
+  g_autoptr(CairnPage) page = test_util_store_list (f->store, query, &error);
 
   g_test_message ("listing %s by %s", query->table, query->index);
   assert_error_code (error, code);
@@ -1215,7 +1133,7 @@ expect_insert_error (Fixture    *f,
                      int         code)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) stored = store_insert (f->store, table, document, &error);
+  g_autoptr(JsonObject) stored = test_util_store_insert (f->store, table, document, &error);
 
   assert_error_code (error, code);
   g_assert_null (stored);
@@ -1226,7 +1144,7 @@ expect_insert_error (Fixture    *f,
       cairn_schema_lookup_table (table) != NULL)
     {
       g_autoptr(GError) get_error = NULL;
-      g_autoptr(JsonObject) got = store_get (f->store, table, client_id_of (document), &get_error);
+      g_autoptr(JsonObject) got = test_util_store_get (f->store, table, client_id_of (document), &get_error);
 
       g_assert_error (get_error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_NOT_FOUND);
       g_assert_null (got);
@@ -1298,7 +1216,7 @@ expect_patch_error (Fixture    *f,
                     int         code)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) patched = store_patch (f->store, table, client_id, fields, &error);
+  g_autoptr(JsonObject) patched = test_util_store_patch (f->store, table, client_id, fields, &error);
 
   assert_error_code (error, code);
   g_assert_null (patched);
@@ -1370,14 +1288,14 @@ test_invalid_get_remove (Fixture       *f,
 
   {
     g_autoptr(GError) error = NULL;
-    g_autoptr(JsonObject) got = store_get (f->store, "nope", id, &error);
+    g_autoptr(JsonObject) got = test_util_store_get (f->store, "nope", id, &error);
 
     assert_error_code (error, CAIRN_STORE_ERROR_INVALID_INPUT);
     g_assert_null (got);
   }
   {
     g_autoptr(GError) error = NULL;
-    g_autoptr(JsonObject) got = store_get (f->store, "conversations", "not-a-uuid", &error);
+    g_autoptr(JsonObject) got = test_util_store_get (f->store, "conversations", "not-a-uuid", &error);
 
     assert_error_code (error, CAIRN_STORE_ERROR_INVALID_INPUT);
     g_assert_null (got);
@@ -1385,20 +1303,20 @@ test_invalid_get_remove (Fixture       *f,
   {
     g_autoptr(GError) error = NULL;
 
-    g_assert_false (store_remove (f->store, "nope", id, &error));
+    g_assert_false (test_util_store_remove (f->store, "nope", id, &error));
     assert_error_code (error, CAIRN_STORE_ERROR_INVALID_INPUT);
   }
   {
     g_autoptr(GError) error = NULL;
 
-    g_assert_false (store_remove (f->store, "conversations", "not-a-uuid", &error));
+    g_assert_false (test_util_store_remove (f->store, "conversations", "not-a-uuid", &error));
     assert_error_code (error, CAIRN_STORE_ERROR_INVALID_INPUT);
   }
   {
     /* the right id in the wrong table removes nothing */
     g_autoptr(GError) error = NULL;
 
-    g_assert_true (store_remove (f->store, "notes", id, &error));
+    g_assert_true (test_util_store_remove (f->store, "notes", id, &error));
     g_assert_no_error (error);
   }
 
@@ -1445,7 +1363,7 @@ test_size_limit (Fixture       *f,
   g_assert_cmpuint (strlen (json_object_get_string_member (stored, "content")), ==,
                     strlen (json_object_get_string_member (at, "content")));
 
-  refused = store_insert (f->store, "messages", over, &error);
+  refused = test_util_store_insert (f->store, "messages", over, &error);
   assert_error_code (error, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_true (g_str_has_prefix (error->message, "This message is too long to store ("));
   g_assert_null (refused);
@@ -1463,12 +1381,12 @@ test_size_limit (Fixture       *f,
     title = g_strnfill (CAIRN_MAX_DOCUMENT_SIZE - cairn_schema_document_size (fields), 't');
     json_object_set_string_member (fields, "title", title);
     g_assert_cmpuint (cairn_schema_document_size (fields), ==, CAIRN_MAX_DOCUMENT_SIZE);
-    patched = store_patch (f->store, "conversations", id, fields, &error);
+    patched = test_util_store_patch (f->store, "conversations", id, fields, &error);
     g_assert_no_error (error);
     g_assert_nonnull (patched);
   }
 
-  got = store_get (f->store, "conversations", id, &error);
+  got = test_util_store_get (f->store, "conversations", id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (strlen (json_object_get_string_member (got, "title")), ==,
                     CAIRN_MAX_DOCUMENT_SIZE - strlen ("{\"title\":\"\"}"));

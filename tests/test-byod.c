@@ -279,7 +279,6 @@ test_outbox_exactly_once (Fixture       *f,
                           gconstpointer  data)
 {
   g_autoptr(CairnConversation) conversation = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnMessage) message = NULL;
   g_autoptr(JsonObject) state = NULL;
@@ -292,10 +291,8 @@ test_outbox_exactly_once (Fixture       *f,
   conversation = test_util_create_conversation (f->workspace, "Through an outage");
 
   convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 600}");
-  cairn_conversations_send_message_async (f->workspace, cairn_conversation_get_client_id (conversation),
-                                      "sent while it was down", NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  message = cairn_conversations_send_message_finish (f->workspace, result, &error);
+  message = test_util_send_message (f->workspace, cairn_conversation_get_client_id (conversation),
+                                    "sent while it was down", &error);
   g_assert_no_error (error);
   g_assert_true (cairn_message_get_pending (message));
   g_assert_cmpuint (cairn_connection_get_state (cairn_byod_get_connection (cairn_workspace_get_byod (f->workspace))), ==,
@@ -339,7 +336,6 @@ test_outbox_lost_answer (Fixture       *f,
                          gconstpointer  data)
 {
   g_autoptr(CairnConversation) conversation = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnMessage) message = NULL;
 
@@ -350,10 +346,8 @@ test_outbox_lost_answer (Fixture       *f,
   conversation = test_util_create_conversation (f->workspace, "Lost answers");
 
   convex_peer_control (peer, "fault", "{\"mode\": \"malformed\"}");
-  cairn_conversations_send_message_async (f->workspace, cairn_conversation_get_client_id (conversation),
-                                      "committed, answer lost", NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  message = cairn_conversations_send_message_finish (f->workspace, result, &error);
+  message = test_util_send_message (f->workspace, cairn_conversation_get_client_id (conversation),
+                                    "committed, answer lost", &error);
   g_assert_no_error (error);
   g_assert_true (cairn_message_get_pending (message));
   /* it reached the deployment (more than once, even), as one document */

@@ -240,11 +240,11 @@ test_conversation_updated_while_typing (Fixture       *f,
 
   /* the same item, updated in place */
   g_signal_emit_by_name (f->workspace, "document-changed", "conversations", pending);
-  run_for (50);
+  test_util_run_for (50);
   g_signal_emit_by_name (f->workspace, "document-changed", "conversations", stored);
-  run_for (50);
+  test_util_run_for (50);
   g_signal_emit_by_name (f->workspace, "document-changed", "conversations", renamed);
-  run_for (50);
+  test_util_run_for (50);
   g_assert_true (cairn_conversation_list_get_selected_conversation (window_list (window)) == item);
   g_assert_cmpstr (cairn_conversation_get_title (item), ==, "Packing");
   assert_still_writing (window, id, "The tent pegs are in the blue bag");
@@ -256,7 +256,7 @@ test_conversation_updated_while_typing (Fixture       *f,
   replaced.item = item;
   g_signal_emit_by_name (f->workspace, "document-changed", "conversations", newer);
   wait_until (selected_item_replaced, &replaced, "the moved conversation to be selected again");
-  run_for (50);
+  test_util_run_for (50);
   assert_still_writing (window, id, "The tent pegs are in the blue bag");
   /* not shown anew: its messages were not loaded again */
   g_assert_true (cairn_conversation_view_get_messages (window_view (window)) == messages);
@@ -305,7 +305,7 @@ new_conversation_while_typing (CairnWorkspace *workspace,
 
   wait_until (other_conversation_shown, args, "the new conversation to be shown");
   new_id = g_strdup (shown_id (window));
-  run_for (50);
+  test_util_run_for (50);
   assert_still_writing (window, new_id, "The tent pegs are in the blue bag");
 
   /* it is sent to the new conversation */
@@ -473,7 +473,7 @@ test_composer_refuses_too_long (Fixture       *f,
   g_assert_null (composer_refusal (window));
 
   paste_text (window, big);
-  run_for (100);
+  test_util_run_for (100);
 
   refusal = composer_refusal (window);
   g_assert_nonnull (refusal);
@@ -488,7 +488,7 @@ test_composer_refuses_too_long (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (composer), "composer.send", NULL);
   cairn_composer_send (composer);
   g_assert_false (cairn_composer_get_sending (composer));
-  run_for (200);
+  test_util_run_for (200);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
   kept = composer_text (window);
   g_assert_cmpuint (strlen (kept), ==, strlen (big));
@@ -617,7 +617,7 @@ test_composer_invisible_only (Fixture       *f,
   g_assert_true (gtk_text_buffer_backspace (buffer, &end, TRUE, TRUE));
   g_assert_false (gtk_widget_is_sensitive (send_button (window)));
 
-  run_for (200);
+  test_util_run_for (200);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -660,7 +660,7 @@ test_composer_long_unbroken_paste (Fixture       *f,
   /* where the end is needs the whole paragraph laid out */
   gtk_text_buffer_get_end_iter (gtk_text_view_get_buffer (view), &end);
   gtk_text_view_get_iter_location (view, &end, &location);
-  run_for (100);
+  test_util_run_for (100);
   seconds = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
   g_test_message ("pasting and laying out 100 KB took %.2f s", seconds);
   g_assert_cmpfloat (seconds, <, 3.0);
@@ -678,7 +678,7 @@ test_composer_long_unbroken_paste (Fixture       *f,
     {
       started = g_get_monotonic_time ();
       type_text (window, "q");
-      run_for (5);
+      test_util_run_for (5);
       seconds = MAX (seconds, (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC);
     }
   g_test_message ("the slowest of 10 characters typed onto it took %.2f s", seconds);

@@ -182,87 +182,11 @@ raw_close (sqlite3 *db)
  * Synchronous wrappers
  * ------------------------------------------------------------------------ */
 
-static JsonObject *
-store_insert (CairnLocalStore  *store,
-              const char       *table,
-              JsonObject       *document,
-              GError          **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
 
-  cairn_store_insert_async (CAIRN_STORE (store), table, document, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
 
-  return cairn_store_insert_finish (CAIRN_STORE (store), result, error);
-}
 
-static JsonObject *
-store_get (CairnLocalStore  *store,
-           const char       *table,
-           const char       *client_id,
-           GError          **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
 
-  cairn_store_get_async (CAIRN_STORE (store), table, client_id, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
 
-  return cairn_store_get_finish (CAIRN_STORE (store), result, error);
-}
-
-static JsonObject *
-store_patch (CairnLocalStore  *store,
-             const char       *table,
-             const char       *client_id,
-             JsonObject       *fields,
-             GError          **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_patch_async (CAIRN_STORE (store), table, client_id, fields, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_patch_finish (CAIRN_STORE (store), result, error);
-}
-
-static gboolean
-store_remove (CairnLocalStore  *store,
-              const char       *table,
-              const char       *client_id,
-              GError          **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_remove_async (CAIRN_STORE (store), table, client_id, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_remove_finish (CAIRN_STORE (store), result, error);
-}
-
-static CairnPage *
-store_list (CairnLocalStore   *store,
-            const CairnQuery  *query,
-            GError           **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_list_async (CAIRN_STORE (store), query, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_list_finish (CAIRN_STORE (store), result, error);
-}
-
-static JsonObject *
-store_ping (CairnLocalStore  *store,
-            GError          **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_ping_async (CAIRN_STORE (store), NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_ping_finish (CAIRN_STORE (store), result, error);
-}
 
 static JsonObject *
 conversation_new (const char *title,
@@ -303,33 +227,7 @@ client_id_of (JsonObject *document)
   return json_object_get_string_member (document, "clientId");
 }
 
-static void
-insert_ok (CairnLocalStore *store,
-           const char      *table,
-           JsonObject      *document)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) stored = store_insert (store, table, document, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (stored);
-}
-
-static guint
-count_rows (CairnLocalStore *store,
-            const char      *table)
-{
-  g_autoptr(CairnQuery) query = cairn_query_new (table, "by_clientId");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnPage) page = NULL;
-
-  cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
-  page = store_list (store, query, &error);
-  g_assert_no_error (error);
-  g_assert_true (page->done);
-
-  return page->documents->len;
-}
 
 /* ------------------------------------------------------------------------
  * Opening
@@ -349,12 +247,12 @@ test_open_memory (Fixture       *f,
   g_assert_cmpstr (cairn_local_store_get_path (store), ==, ":memory:");
   g_assert_cmpint (cairn_local_store_get_schema_version (store), ==, LATEST_VERSION);
 
-  insert_ok (store, "conversations", conversation);
-  got = store_get (store, "conversations", client_id_of (conversation), &error);
+  test_util_insert (CAIRN_STORE (store), "conversations", conversation);
+  got = test_util_store_get (CAIRN_STORE (store), "conversations", client_id_of (conversation), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (got, "title"), ==, "In memory");
 
-  reply = store_ping (store, &error);
+  reply = test_util_store_ping (CAIRN_STORE (store), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (reply, "storage"),
                                                   "journalMode"), ==, "memory");
@@ -412,8 +310,8 @@ test_open_async (Fixture       *f,
   g_assert_true (CAIRN_IS_LOCAL_STORE (f->store));
   g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, LATEST_VERSION);
 
-  insert_ok (f->store, "conversations", conversation);
-  g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
+  test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -431,21 +329,21 @@ test_persistence (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   open_store (f);
-  insert_ok (f->store, "conversations", conversation);
-  insert_ok (f->store, "messages", message);
+  test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
+  test_util_insert (CAIRN_STORE (f->store), "messages", message);
   close_store (f);
 
   open_store (f);
-  got = store_get (f->store, "conversations", client_id_of (conversation), &error);
+  got = test_util_store_get (CAIRN_STORE (f->store), "conversations", client_id_of (conversation), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (got, "title"), ==, "Kept across restarts");
   g_assert_cmpfloat (json_object_get_double_member (got, "updatedAt"), ==, 42);
-  got_message = store_get (f->store, "messages", client_id_of (message), &error);
+  got_message = test_util_store_get (CAIRN_STORE (f->store), "messages", client_id_of (message), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (got_message, "conversationId"), ==,
                    client_id_of (conversation));
-  g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
-  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 1);
 }
 
 static void
@@ -462,7 +360,7 @@ test_pragmas (Fixture       *f,
   g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, LATEST_VERSION);
 
   /* synchronous is per connection: only the store's own can tell */
-  reply = store_ping (f->store, &error);
+  reply = test_util_store_ping (CAIRN_STORE (f->store), &error);
   g_assert_no_error (error);
   storage = json_object_get_object_member (reply, "storage");
   g_assert_nonnull (storage);
@@ -570,7 +468,7 @@ test_types_on_disk (Fixture       *f,
   json_object_set_int_member (conversation, "updatedAt", 7);
   json_object_set_boolean_member (conversation, "archived", TRUE);
   open_store (f);
-  insert_ok (f->store, "conversations", conversation);
+  test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
   close_store (f);
 
   db = raw_open (f->path);
@@ -598,7 +496,7 @@ test_upgrade_from_empty (Fixture       *f,
 
   open_store (f);
   g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, LATEST_VERSION);
-  insert_ok (f->store, "conversations", conversation);
+  test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
   close_store (f);
 
   db = raw_open (f->path);
@@ -632,8 +530,8 @@ test_upgrade_missing_table (Fixture       *f,
   json_object_set_boolean_member (note, "pinned", FALSE);
   json_object_set_double_member (note, "createdAt", 1);
   json_object_set_double_member (note, "updatedAt", 1);
-  insert_ok (f->store, "notes", note);
-  g_assert_cmpuint (count_rows (f->store, "notes"), ==, 1);
+  test_util_insert (CAIRN_STORE (f->store), "notes", note);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "notes"), ==, 1);
   close_store (f);
 
   db = raw_open (f->path);
@@ -668,7 +566,7 @@ test_upgrade_outbox_status (Fixture       *f,
 
   open_store (f);
   g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, LATEST_VERSION);
-  row = store_get (f->store, "outbox", id, &error);
+  row = test_util_store_get (CAIRN_STORE (f->store), "outbox", id, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (row, "status"), ==, "pending");
   g_assert_cmpstr (json_object_get_string_member (row, "error"), ==, "");
@@ -678,7 +576,7 @@ test_upgrade_outbox_status (Fixture       *f,
   json_object_set_string_member (fields, "status", "failed");
   json_object_set_string_member (fields, "error", "Too large");
   g_clear_pointer (&row, json_object_unref);
-  row = store_patch (f->store, "outbox", id, fields, &error);
+  row = test_util_store_patch (CAIRN_STORE (f->store), "outbox", id, fields, &error);
   g_assert_no_error (error);
   close_store (f);
 
@@ -909,17 +807,17 @@ test_close (Fixture       *f,
   test_util_wait_for_zero (&counter.pending);
   g_assert_cmpuint (counter.succeeded, ==, 50);
 
-  stored = store_insert (f->store, "conversations", late, &error);
+  stored = test_util_store_insert (CAIRN_STORE (f->store), "conversations", late, &error);
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   g_assert_null (stored);
   g_clear_error (&error);
-  reply = store_ping (f->store, &error);
+  reply = test_util_store_ping (CAIRN_STORE (f->store), &error);
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   g_assert_null (reply);
   close_store (f);
 
   open_store (f);
-  g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 50);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 50);
 }
 
 static void
@@ -952,7 +850,7 @@ test_cancelled (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (page);
 
-  g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 0);
 }
 
 /* A failure inside SQLite is a STORAGE error, and a write that fails half
@@ -969,8 +867,8 @@ test_storage_error_rolls_back (Fixture       *f,
   sqlite3 *db;
 
   open_store (f);
-  insert_ok (f->store, "conversations", conversation);
-  insert_ok (f->store, "messages", message);
+  test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
+  test_util_insert (CAIRN_STORE (f->store), "messages", message);
 
   /* behind the store's back: removing a conversation now fails half way,
    * after the cascade step would have run */
@@ -979,17 +877,17 @@ test_storage_error_rolls_back (Fixture       *f,
                 "BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
   raw_close (db);
 
-  g_assert_false (store_remove (f->store, "conversations", client_id_of (conversation), &error));
+  g_assert_false (test_util_store_remove (CAIRN_STORE (f->store), "conversations", client_id_of (conversation), &error));
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
   g_assert_nonnull (strstr (error->message, "refused by test"));
   g_clear_error (&error);
 
-  got = store_get (f->store, "conversations", client_id_of (conversation), &error);
+  got = test_util_store_get (CAIRN_STORE (f->store), "conversations", client_id_of (conversation), &error);
   g_assert_no_error (error);
   g_clear_pointer (&got, json_object_unref);
-  got = store_get (f->store, "messages", client_id_of (message), &error);
+  got = test_util_store_get (CAIRN_STORE (f->store), "messages", client_id_of (message), &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 1);
 
   db = raw_open (f->path);
   raw_exec (db, "DROP TRIGGER refuse; DROP TABLE notes");
@@ -998,7 +896,7 @@ test_storage_error_rolls_back (Fixture       *f,
   /* a table gone from under the store */
   {
     g_autoptr(CairnQuery) query = cairn_query_new ("notes", "by_updatedAt");
-    g_autoptr(CairnPage) page = store_list (f->store, query, &error);
+    g_autoptr(CairnPage) page = test_util_store_list (CAIRN_STORE (f->store), query, &error);
 
     g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
     g_assert_null (page);
@@ -1006,9 +904,9 @@ test_storage_error_rolls_back (Fixture       *f,
   }
 
   /* and the store still works for the rest */
-  g_assert_true (store_remove (f->store, "conversations", client_id_of (conversation), &error));
+  g_assert_true (test_util_store_remove (CAIRN_STORE (f->store), "conversations", client_id_of (conversation), &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 0);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -1060,7 +958,7 @@ test_pages_exact (Fixture       *f,
       for (guint p = 0; p < expected_pages; p++)
         {
           g_autoptr(GError) error = NULL;
-          g_autoptr(CairnPage) page = store_list (f->store, query, &error);
+          g_autoptr(CairnPage) page = test_util_store_list (CAIRN_STORE (f->store), query, &error);
 
           g_assert_no_error (error);
           g_assert_cmpuint (page->documents->len, ==, sizes[s][p + 1]);
@@ -1088,7 +986,7 @@ expect_bad_cursor (CairnLocalStore *store,
 
   g_test_message ("cursor “%s” on %s", cursor, index);
   cairn_query_set_cursor (query, cursor);
-  page = store_list (store, query, &error);
+  page = test_util_store_list (CAIRN_STORE (store), query, &error);
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, index));
   g_assert_null (page);
@@ -1108,7 +1006,7 @@ test_cursor_checks (Fixture       *f,
   open_store (f);
   insert_conversations (f->store, 3);
   cairn_query_set_page_size (query, 1);
-  first = store_list (f->store, query, &error);
+  first = test_util_store_list (CAIRN_STORE (f->store), query, &error);
   g_assert_no_error (error);
   g_assert_nonnull (first->cursor);
 
@@ -1122,7 +1020,7 @@ test_cursor_checks (Fixture       *f,
     g_autoptr(CairnPage) page = NULL;
 
     cairn_query_set_cursor (notes, first->cursor);
-    page = store_list (f->store, notes, &error);
+    page = test_util_store_list (CAIRN_STORE (f->store), notes, &error);
     g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
     g_assert_null (page);
     g_clear_error (&error);
@@ -1162,7 +1060,7 @@ test_cursor_checks (Fixture       *f,
   forged = encode ("[\"conversations\", \"by_updatedAt\", 0, 1000000]");
   cairn_query_set_cursor (query, forged);
   cairn_query_set_page_size (query, 10);
-  forged_page = store_list (f->store, query, &error);
+  forged_page = test_util_store_list (CAIRN_STORE (f->store), query, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (forged_page->documents->len, ==, 2);
 }
@@ -1200,7 +1098,7 @@ insert_refused (CairnLocalStore *store,
                 const char      *message_start)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) stored = store_insert (store, table, document, &error);
+  g_autoptr(JsonObject) stored = test_util_store_insert (CAIRN_STORE (store), table, document, &error);
 
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_null (stored);
@@ -1208,20 +1106,6 @@ insert_refused (CairnLocalStore *store,
     g_error ("“%s” does not start with “%s”", error->message, message_start);
 }
 
-static JsonObject *
-patch_document (CairnLocalStore  *store,
-                const char       *table,
-                const char       *client_id,
-                JsonObject       *fields,
-                GError          **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  cairn_store_patch_async (CAIRN_STORE (store), table, client_id, fields, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_patch_finish (CAIRN_STORE (store), result, error);
-}
 
 /* Convex takes a document of 1 MiB at most, counted its own way with its
  * system fields: the store takes one up to CAIRN_MAX_DOCUMENT_SIZE as Cairn
@@ -1244,23 +1128,23 @@ test_input_size_limit (Fixture       *f,
   g_assert_cmpuint (CAIRN_MAX_MESSAGE_TEXT_SIZE, <, CAIRN_MAX_DOCUMENT_SIZE);
 
   open_store (f);
-  insert_ok (f->store, "conversations", conversation);
+  test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
 
-  insert_ok (f->store, "messages", at);
-  insert_ok (f->store, "messages", under);
+  test_util_insert (CAIRN_STORE (f->store), "messages", at);
+  test_util_insert (CAIRN_STORE (f->store), "messages", under);
   insert_refused (f->store, "messages", over, TOO_LONG_MESSAGE);
   insert_refused (f->store, "messages", far_over, TOO_LONG_MESSAGE);
-  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 2);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 2);
 
   /* what was taken at the limit comes back whole */
-  got = store_get (f->store, "messages", client_id_of (at), &error);
+  got = test_util_store_get (CAIRN_STORE (f->store), "messages", client_id_of (at), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (strlen (json_object_get_string_member (got, "content")), ==,
                     strlen (json_object_get_string_member (at, "content")));
 
   /* the sizes in people's units, and what to do */
   {
-    g_autoptr(JsonObject) refused = store_insert (f->store, "messages", far_over, &error);
+    g_autoptr(JsonObject) refused = test_util_store_insert (CAIRN_STORE (f->store), "messages", far_over, &error);
 
     g_assert_null (refused);
     g_assert_cmpstr (error->message, ==,
@@ -1272,7 +1156,7 @@ test_input_size_limit (Fixture       *f,
 
   /* just over: the short forms would both read 1.0 MB */
   {
-    g_autoptr(JsonObject) refused = store_insert (f->store, "messages", over, &error);
+    g_autoptr(JsonObject) refused = test_util_store_insert (CAIRN_STORE (f->store), "messages", over, &error);
     g_autofree char *size = g_format_size_full (CAIRN_MAX_DOCUMENT_SIZE + 1, G_FORMAT_SIZE_LONG_FORMAT);
     g_autofree char *limit = g_format_size_full (CAIRN_MAX_DOCUMENT_SIZE, G_FORMAT_SIZE_LONG_FORMAT);
 
@@ -1290,13 +1174,13 @@ test_input_size_limit (Fixture       *f,
     g_autoptr(JsonObject) patched = NULL;
 
     json_object_set_string_member (fields, "title", title);
-    patched = patch_document (f->store, "conversations", conversation_id, fields, &error);
+    patched = test_util_store_patch (CAIRN_STORE (f->store), "conversations", conversation_id, fields, &error);
     g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
     g_assert_true (g_str_has_prefix (error->message, "This conversation’s title is too long to store ("));
     g_assert_null (patched);
     g_clear_error (&error);
     g_clear_pointer (&got, json_object_unref);
-    got = store_get (f->store, "conversations", conversation_id, &error);
+    got = test_util_store_get (CAIRN_STORE (f->store), "conversations", conversation_id, &error);
     g_assert_cmpstr (json_object_get_string_member (got, "title"), ==, "Long ones");
   }
 
@@ -1308,7 +1192,7 @@ test_input_size_limit (Fixture       *f,
     json_object_set_string_member (draft, "clientId", conversation_id);
     json_object_set_string_member (draft, "content", text);
     json_object_set_double_member (draft, "updatedAt", 1);
-    insert_ok (f->store, "drafts", draft);
+    test_util_insert (CAIRN_STORE (f->store), "drafts", draft);
   }
 }
 
@@ -1340,25 +1224,25 @@ test_input_text (Fixture       *f,
   g_assert_false (cairn_text_is_blank ("\u200B.\u200B"));
 
   open_store (f);
-  insert_ok (f->store, "conversations", conversation);
+  test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
 
   json_object_set_string_member (blank, "content", invisible);
   insert_refused (f->store, "messages", blank, EMPTY_MESSAGE);
   json_object_set_string_member (blank, "content", "");
   insert_refused (f->store, "messages", blank, EMPTY_MESSAGE);
   json_object_set_string_member (visible, "content", "\u200Bok\u200B");
-  insert_ok (f->store, "messages", visible);
-  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 1);
+  test_util_insert (CAIRN_STORE (f->store), "messages", visible);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 1);
 
   insert_refused (f->store, "conversations", untitled, "A conversation needs a title with visible characters.");
   insert_refused (f->store, "conversations", not_utf8, "The field “title” cannot be stored: The text is not valid UTF-8.");
 
   json_object_set_string_member (fields, "title", "\uFEFF ");
-  patched = patch_document (f->store, "conversations", client_id_of (conversation), fields, &error);
+  patched = test_util_store_patch (CAIRN_STORE (f->store), "conversations", client_id_of (conversation), fields, &error);
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_assert_cmpstr (error->message, ==, "A conversation needs a title with visible characters.");
   g_assert_null (patched);
-  g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "conversations"), ==, 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -1410,7 +1294,7 @@ test_error_damaged (Fixture       *f,
       g_autofree char *title = g_strdup_printf ("Conversation %u with a title long enough to fill pages", i);
       g_autoptr(JsonObject) conversation = conversation_new (title, i);
 
-      insert_ok (f->store, "conversations", conversation);
+      test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
     }
   close_store (f);
 
@@ -1433,7 +1317,7 @@ test_error_damaged (Fixture       *f,
     if (store != NULL)
       {
         cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
-        page = store_list (store, query, &error);
+        page = test_util_store_list (CAIRN_STORE (store), query, &error);
         g_assert_null (page);
       }
     g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
@@ -1481,7 +1365,7 @@ test_error_read_only (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   open_store (f);
-  insert_ok (f->store, "conversations", conversation);
+  test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
   close_store (f);
 
   if (!set_immutable (f->path, TRUE))
@@ -1499,7 +1383,7 @@ test_error_read_only (Fixture       *f,
 
   store = cairn_local_store_new (f->path, &error);
   if (store != NULL)
-    stored = store_insert (store, "conversations", later, &error);
+    stored = test_util_store_insert (CAIRN_STORE (store), "conversations", later, &error);
   g_clear_object (&store);
 
   /* writable again before anything can fail, so the directory can go */
@@ -1528,7 +1412,7 @@ test_error_locked (Fixture       *f,
 
   db = raw_open (f->path);
   raw_exec (db, "BEGIN EXCLUSIVE");
-  stored = store_insert (f->store, "conversations", conversation, &error);
+  stored = test_util_store_insert (CAIRN_STORE (f->store), "conversations", conversation, &error);
   raw_exec (db, "ROLLBACK");
   raw_close (db);
 
@@ -1539,7 +1423,7 @@ test_error_locked (Fixture       *f,
   g_clear_error (&error);
 
   /* once it lets go, the same write goes through */
-  insert_ok (f->store, "conversations", conversation);
+  test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
 }
 
 int

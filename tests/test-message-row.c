@@ -421,7 +421,7 @@ test_message_row_refused (OverlayFixture *f,
   g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
   adw_message_dialog_response (dialog, "cancel");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  run_for (100);
+  test_util_run_for (100);
   lost.failed = TRUE;
   g_assert_true (message_in_state (&lost));
 

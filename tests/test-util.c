@@ -47,6 +47,58 @@ test_util_wait_for_zero (guint *count)
     g_main_context_iteration (context, TRUE);
 }
 
+static gboolean
+timed_out_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A timeout on the thread-default main context, which the loops here iterate. */
+static GSource *
+timeout_on_thread_default (guint     ms,
+                           gboolean *timed_out)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, timed_out_cb, timed_out, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+
+  return source;
+}
+
+gboolean
+test_util_wait_until (gboolean (*condition) (gpointer data),
+                      gpointer   data,
+                      guint      timeout_ms)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  gboolean timed_out = FALSE;
+  GSource *timeout = timeout_on_thread_default (timeout_ms, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (context, TRUE);
+
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+
+  return !timed_out;
+}
+
+void
+test_util_run_for (guint ms)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  gboolean done = FALSE;
+  GSource *timeout = timeout_on_thread_default (ms, &done);
+
+  while (!done)
+    g_main_context_iteration (context, TRUE);
+
+  g_source_unref (timeout);
+}
+
 /* Hands each structured message to g_log(), where the expected messages are
  * matched; g_log() comes back here once, then goes to the default writer.
  * Messages that came from g_log() in the first place went through that
@@ -119,6 +171,88 @@ test_util_count_cb (guint *count)
   (*count)++;
 }
 
+JsonObject *
+test_util_store_ping (CairnStore  *store,
+                      GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_ping_async (store, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_ping_finish (store, result, error);
+}
+
+JsonObject *
+test_util_store_insert (CairnStore  *store,
+                        const char  *table,
+                        JsonObject  *document,
+                        GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_insert_async (store, table, document, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_insert_finish (store, result, error);
+}
+
+JsonObject *
+test_util_store_get (CairnStore  *store,
+                     const char  *table,
+                     const char  *client_id,
+                     GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_get_async (store, table, client_id, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_get_finish (store, result, error);
+}
+
+JsonObject *
+test_util_store_patch (CairnStore  *store,
+                       const char  *table,
+                       const char  *client_id,
+                       JsonObject  *fields,
+                       GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_patch_async (store, table, client_id, fields, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_patch_finish (store, result, error);
+}
+
+gboolean
+test_util_store_remove (CairnStore  *store,
+                        const char  *table,
+                        const char  *client_id,
+                        GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_remove_async (store, table, client_id, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_remove_finish (store, result, error);
+}
+
+CairnPage *
+test_util_store_list (CairnStore        *store,
+                      const CairnQuery  *query,
+                      GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_store_list_async (store, query, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_store_list_finish (store, result, error);
+}
+
 /* Every document of @table, counted over as many pages as it takes. */
 guint
 test_util_count (CairnStore *store,
@@ -131,13 +265,9 @@ test_util_count (CairnStore *store,
   cairn_query_set_page_size (query, CAIRN_QUERY_MAX_PAGE_SIZE);
   while (!done)
     {
-      g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(GError) error = NULL;
-      g_autoptr(CairnPage) page = NULL;
+      g_autoptr(CairnPage) page = test_util_store_list (store, query, &error);
 
-      cairn_store_list_async (store, query, NULL, test_util_result_cb, &result);
-      test_util_wait_for_result (&result);
-      page = cairn_store_list_finish (store, result, &error);
       g_assert_no_error (error);
       n += page->documents->len;
       done = page->done;
@@ -152,14 +282,11 @@ test_util_insert (CairnStore *store,
                   const char *table,
                   JsonObject *document)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(JsonObject) stored = test_util_store_insert (store, table, document, &error);
 
-  cairn_store_insert_async (store, table, document, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  stored = cairn_store_insert_finish (store, result, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (stored);
 }
 
 CairnConversation *

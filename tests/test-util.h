@@ -29,6 +29,14 @@ void test_util_wait_for_result (GAsyncResult **result);
 /* Iterates the thread-default main context until *count drops to zero:
  * for a batch of calls in flight whose callbacks each decrement it. */
 void test_util_wait_for_zero   (guint         *count);
+/* Iterates the thread-default main context until @condition (@data) holds;
+ * FALSE if @timeout_ms passed first. */
+gboolean test_util_wait_until  (gboolean     (*condition) (gpointer data),
+                                gpointer       data,
+                                guint          timeout_ms);
+/* Iterates the thread-default main context for @ms: lets pending idles,
+ * timeouts and frames run. */
+void test_util_run_for         (guint          ms);
 /* Counts signal emissions: connect it with g_signal_connect_swapped() and
  * a guint * as data, whatever the signal's arguments. */
 void test_util_count_cb        (guint         *count);
@@ -38,7 +46,32 @@ void test_util_route_structured_logs (void);
 /* Deletes a directory made by g_dir_make_tmp() and everything in it. */
 void test_util_remove_tree     (const char    *path);
 
-/* Synchronous shortcuts over the core, so a test reads as a story. */
+/* Synchronous shortcuts over the core, so a test reads as a story: each
+ * makes its call and iterates the thread-default main context until the
+ * call finishes. */
+JsonObject        *test_util_store_ping          (CairnStore        *store,
+                                                  GError           **error);
+JsonObject        *test_util_store_insert        (CairnStore        *store,
+                                                  const char        *table,
+                                                  JsonObject        *document,
+                                                  GError           **error);
+JsonObject        *test_util_store_get           (CairnStore        *store,
+                                                  const char        *table,
+                                                  const char        *client_id,
+                                                  GError           **error);
+JsonObject        *test_util_store_patch         (CairnStore        *store,
+                                                  const char        *table,
+                                                  const char        *client_id,
+                                                  JsonObject        *fields,
+                                                  GError           **error);
+gboolean           test_util_store_remove        (CairnStore        *store,
+                                                  const char        *table,
+                                                  const char        *client_id,
+                                                  GError           **error);
+CairnPage         *test_util_store_list          (CairnStore        *store,
+                                                  const CairnQuery  *query,
+                                                  GError           **error);
+/* The same, asserting success. */
 guint              test_util_count               (CairnStore     *store,
                                                   const char     *table);
 void               test_util_insert              (CairnStore     *store,

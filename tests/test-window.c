@@ -155,7 +155,7 @@ test_window_size_remembered (Fixture       *f,
   int width, height;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 812, 603);
-  run_for (100);
+  test_util_run_for (100);
   gtk_window_close (GTK_WINDOW (window));
 
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 812);

@@ -55,35 +55,7 @@ fixture_teardown (Fixture       *f,
 
 /* Synchronous wrappers, so each test reads as a story. */
 
-static JsonObject *
-store_get (CairnLocalStore *store,
-           const char      *table,
-           const char      *client_id,
-           GError         **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
 
-  cairn_store_get_async (CAIRN_STORE (store), table, client_id, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-
-  return cairn_store_get_finish (CAIRN_STORE (store), result, error);
-}
-
-static char *
-load_draft (CairnWorkspace *workspace,
-            const char     *conversation_id)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  char *text;
-
-  cairn_conversations_load_draft_async (workspace, conversation_id, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  text = cairn_conversations_load_draft_finish (workspace, result, &error);
-  g_assert_no_error (error);
-
-  return text;
-}
 
 static void
 wait_until_loaded (CairnPagedList *list)
@@ -164,11 +136,11 @@ test_routing_data_lands (Fixture       *f,
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "drafts"), ==, 1);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->user_store), "drafts"), ==, 0);
 
-  found = store_get (f->user_store, "messages", cairn_message_get_client_id (message), &error);
+  found = test_util_store_get (CAIRN_STORE (f->user_store), "messages", cairn_message_get_client_id (message), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (found, "content"), ==, "hello");
 
-  draft = load_draft (f->workspace, cairn_conversation_get_client_id (remote));
+  draft = test_util_load_draft (f->workspace, cairn_conversation_get_client_id (remote));
   g_assert_cmpstr (draft, ==, "half a thought");
 
   cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), NULL);
@@ -208,7 +180,7 @@ test_conversation_lifecycle (Fixture       *f,
   g_assert_true (cairn_conversations_rename_finish (f->workspace, result, &error));
   g_assert_no_error (error);
   g_clear_object (&result);
-  stored = store_get (f->main_store, "conversations", id, &error);
+  stored = test_util_store_get (CAIRN_STORE (f->main_store), "conversations", id, &error);
   g_assert_cmpstr (json_object_get_string_member (stored, "title"), ==, "Trip plans");
   g_clear_pointer (&stored, json_object_unref);
 
@@ -233,7 +205,7 @@ test_conversation_lifecycle (Fixture       *f,
   g_assert_cmpstr (cairn_message_get_content (message), ==, "Pack the tent");
   g_assert_cmpstr (cairn_message_get_conversation_id (message), ==, id);
   g_assert_cmpstr (cairn_message_get_role (message), ==, "user");
-  stored = store_get (f->main_store, "conversations", id, &error);
+  stored = test_util_store_get (CAIRN_STORE (f->main_store), "conversations", id, &error);
   g_assert_no_error (error);
   g_assert_cmpfloat (json_object_get_double_member (stored, "updatedAt"), ==,
                      (double) cairn_message_get_created_at (message));
@@ -260,20 +232,20 @@ test_drafts (Fixture       *f,
   g_autofree char *second = NULL;
   g_autofree char *cleared = NULL;
 
-  none = load_draft (f->workspace, id);
+  none = test_util_load_draft (f->workspace, id);
   g_assert_cmpstr (none, ==, "");
 
   g_assert_true (test_util_save_draft (f->workspace, id, "first words"));
-  first = load_draft (f->workspace, id);
+  first = test_util_load_draft (f->workspace, id);
   g_assert_cmpstr (first, ==, "first words");
 
   g_assert_true (test_util_save_draft (f->workspace, id, "first words, then more"));
-  second = load_draft (f->workspace, id);
+  second = test_util_load_draft (f->workspace, id);
   g_assert_cmpstr (second, ==, "first words, then more");
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "drafts"), ==, 1);
 
   g_assert_true (test_util_save_draft (f->workspace, id, ""));
-  cleared = load_draft (f->workspace, id);
+  cleared = test_util_load_draft (f->workspace, id);
   g_assert_cmpstr (cleared, ==, "");
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->main_store), "drafts"), ==, 0);
 }

@@ -80,42 +80,14 @@ fixture_teardown (Fixture       *f,
 
 /* Waiting */
 
-static gboolean
-timed_out_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Iterates the main context until @condition holds; fails the test after a while. */
 void
-wait_until (Condition     condition,
-            gpointer      data,
-            const char   *what)
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
 {
-  gboolean timed_out = FALSE;
-  guint timeout_id = g_timeout_add_seconds (WAIT_TIMEOUT_S, timed_out_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (timed_out)
+  if (!test_util_wait_until (condition, data, WAIT_TIMEOUT_S * 1000))
     g_error ("Timed out waiting for %s", what);
-
-  g_source_remove (timeout_id);
-}
-
-/* Lets pending idles and frames run, for a short while. */
-void
-run_for (guint ms)
-{
-  gboolean timed_out = FALSE;
-
-  g_timeout_add (ms, timed_out_cb, &timed_out);
-  while (!timed_out)
-    g_main_context_iteration (NULL, TRUE);
 }
 
 static gboolean
@@ -138,7 +110,7 @@ wait_for_frame (gpointer window)
   gtk_widget_add_tick_callback (GTK_WIDGET (window), frame_drawn_cb, &drawn, NULL);
   while (!drawn)
     g_main_context_iteration (NULL, TRUE);
-  run_for (50);
+  test_util_run_for (50);
 }
 
 /* The widget tree */

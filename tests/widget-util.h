@@ -59,8 +59,6 @@ typedef gboolean (*Condition) (gpointer data);
 void wait_until (Condition   condition,
                  gpointer    data,
                  const char *what);
-/* Lets pending idles and frames run, for a short while. */
-void run_for    (guint       ms);
 /* Lets the window lay out and draw what changed. */
 void wait_for_frame (gpointer window);
 

@@ -57,6 +57,7 @@
 #include "cairn-schema.h"
 #include "cairn-window.h"
 #include "cairn-workspace.h"
+#include "test-util.h"
 
 #define WAIT_TIMEOUT_MS  30000
 #define SETTLE_MS        1000
@@ -139,13 +140,6 @@ fail (const char *what)
   exit (EXIT_FAILURE);
 }
 
-static gboolean
-deadline_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* --wait-timeout: a frame that takes minutes (the long messages before rows
  * were bounded) must not count as a hang. */
 static guint wait_timeout_ms = WAIT_TIMEOUT_MS;
@@ -156,28 +150,11 @@ wait_until (Condition   condition,
             gpointer    data,
             const char *what)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (wait_timeout_ms, deadline_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (timed_out)
+  if (!test_util_wait_until (condition, data, wait_timeout_ms))
     {
       g_autofree char *message = g_strdup_printf ("timed out waiting for %s", what);
       fail (message);
     }
-  g_source_remove (id);
-}
-
-static void
-run_for (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, deadline_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
 }
 
 /* The widget tree ------------------------------------------------------------ */
@@ -815,7 +792,7 @@ measure_long_message (Bench *bench)
     fail ("--long-message is one of unbroken-100k, spaces-100k, unbroken-1m");
 
   cairn_conversation_view_scroll_to_end (view (bench));
-  run_for (SHORT_SETTLE_MS);
+  test_util_run_for (SHORT_SETTLE_MS);
 
   started = g_get_monotonic_time ();
   bench->trace_origin = started;
@@ -860,7 +837,7 @@ measure_start (Bench *bench)
   now = wait_for_frame_showing (bench, sidebar_shows_rows, NULL, "the sidebar's rows");
   add_number (bench, "sidebar_ms", ms_since (bench->started, now));
 
-  run_for (SETTLE_MS);
+  test_util_run_for (SETTLE_MS);
   add_int (bench, "sidebar_conversations",
               g_list_model_get_n_items (cairn_conversation_list_get_model (sidebar (bench))));
   add_memory (bench, "memory_before_open");
@@ -874,7 +851,7 @@ measure_open (Bench *bench)
   json_builder_set_member_name (bench->json, "open");
   add_open_times (bench, &times);
 
-  run_for (SETTLE_MS);
+  test_util_run_for (SETTLE_MS);
   add_int (bench, "messages_loaded", n_messages_loaded (bench));
   add_memory (bench, "memory_open");
 }
@@ -890,10 +867,10 @@ measure_reopen (Bench *bench)
       OpenTimes times;
 
       open_conversation (bench, bench->other_id);
-      run_for (SHORT_SETTLE_MS);
+      test_util_run_for (SHORT_SETTLE_MS);
       times = open_conversation (bench, bench->open_id);
       add_open_times (bench, &times);
-      run_for (SHORT_SETTLE_MS);
+      test_util_run_for (SHORT_SETTLE_MS);
     }
 
   json_builder_end_array (bench->json);
@@ -911,7 +888,7 @@ measure_scroll (Bench *bench)
   ms = scroll_back (bench, bench->scroll_pages);
   add_int (bench, "scroll_pages", bench->scroll_pages);
   add_number (bench, "scroll_ms", ms);
-  run_for (SETTLE_MS);
+  test_util_run_for (SETTLE_MS);
   add_int (bench, "messages_loaded_after_scroll", n_messages_loaded (bench));
   add_memory (bench, "memory_after_scroll");
 }

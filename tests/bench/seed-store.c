@@ -36,6 +36,7 @@
 
 #include "cairn-local-store.h"
 #include "cairn-schema.h"
+#include "test-util.h"
 
 /* 2026-01-01T00:00:00Z: fixed, so a seeded file is the same every time. */
 #define NEWEST_MS         1767225600000.0
@@ -511,23 +512,6 @@ seed_with_sql (Seed           *seed,
 
 /* Checking the result through the store -------------------------------------- */
 
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *result;
-}
-
 /* The first page a listing by @index (descending) gives; NULL on error. */
 static CairnPage *
 first_page (CairnStore  *store,
@@ -537,14 +521,12 @@ first_page (CairnStore  *store,
             GError     **error)
 {
   g_autoptr(CairnQuery) query = cairn_query_new (table, index);
-  g_autoptr(GAsyncResult) result = NULL;
 
   if (equal != NULL)
     cairn_query_add_equal (query, equal);
   cairn_query_set_descending (query, TRUE);
-  cairn_store_list_async (store, query, NULL, result_cb, &result);
 
-  return cairn_store_list_finish (store, wait_for (&result), error);
+  return test_util_store_list (store, query, error);
 }
 
 static gboolean
