@@ -12,10 +12,12 @@ typedef struct {
   GDestroyNotify destroy;
 } Timeout;
 
+#define START_TIME 1000000  /* µs, monotonic */
+
 struct _FakeClock
 {
   GObject  parent_instance;
-  gint64   now;         /* µs */
+  gint64   now;         /* µs, monotonic */
   guint    next_id;
   GList   *timeouts;    /* sorted by due, then id */
 };
@@ -49,6 +51,12 @@ static gint64
 fake_clock_get_time (CairnClock *clock)
 {
   return FAKE_CLOCK (clock)->now;
+}
+
+static gint64
+fake_clock_get_real_time (CairnClock *clock)
+{
+  return FAKE_CLOCK_START_REAL_TIME + FAKE_CLOCK (clock)->now - START_TIME;
 }
 
 static guint
@@ -94,6 +102,7 @@ static void
 clock_iface_init (CairnClockInterface *iface)
 {
   iface->get_time = fake_clock_get_time;
+  iface->get_real_time = fake_clock_get_real_time;
   iface->add_timeout = fake_clock_add_timeout;
   iface->remove = fake_clock_remove;
 }
@@ -117,7 +126,7 @@ fake_clock_class_init (FakeClockClass *klass)
 static void
 fake_clock_init (FakeClock *self)
 {
-  self->now = 1000000;
+  self->now = START_TIME;
 }
 
 FakeClock *

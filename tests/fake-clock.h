@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (FakeClock, fake_clock, FAKE, CLOCK, GObject)
 
+/* Where a new FakeClock's wall-clock time starts (µs since the Unix epoch):
+ * 12 March 2026, 14:30 UTC. Its wall clock moves with its monotonic time. */
+#define FAKE_CLOCK_START_REAL_TIME G_GINT64_CONSTANT (1773325800000000)
+
 FakeClock *fake_clock_new          (void);
 /* Moves time forward, running every timeout that falls due, in order. */
 void       fake_clock_advance      (FakeClock *self,

@@ -9,6 +9,7 @@
 #include "cairn-local-store.h"
 #include "cairn-page-walk.h"
 #include "convex-peer.h"
+#include "fake-clock.h"
 #include "test-util.h"
 
 #define ADMIN_KEY "dev:cairn-test|mover-secret"
@@ -20,6 +21,7 @@ typedef struct {
   char            *dir;
   CairnLocalStore *local;
   CairnStore      *remote;
+  FakeClock       *clock;   /* stamps the journal */
 } Fixture;
 
 static void
@@ -41,6 +43,7 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   cairn_convex_client_set_admin_key (client, ADMIN_KEY);
   f->remote = CAIRN_STORE (cairn_convex_store_new (client));
+  f->clock = fake_clock_new ();
 }
 
 static void
@@ -50,6 +53,7 @@ fixture_teardown (Fixture       *f,
   convex_peer_control (peer, "reset", "{}");
   g_assert_finalize_object (f->remote);
   g_assert_finalize_object (f->local);
+  g_clear_object (&f->clock);
   test_util_remove_tree (f->dir);
   g_free (f->dir);
 }
@@ -153,9 +157,9 @@ mover_new (Fixture                   *f,
   CairnStore *local = CAIRN_STORE (f->local);
 
   if (direction == CAIRN_CONTENT_MOVE_TO_DEPLOYMENT)
-    return cairn_content_mover_new (local, "default", DEPLOYMENT, local, f->remote, direction);
+    return cairn_content_mover_new (local, "default", DEPLOYMENT, local, f->remote, direction, CAIRN_CLOCK (f->clock));
 
-  return cairn_content_mover_new (local, "default", DEPLOYMENT, f->remote, local, direction);
+  return cairn_content_mover_new (local, "default", DEPLOYMENT, f->remote, local, direction, CAIRN_CLOCK (f->clock));
 }
 
 static void

@@ -13,12 +13,14 @@
 #include "cairn-local-store.h"
 #include "cairn-schema.h"
 #include "cairn-workspace.h"
+#include "fake-clock.h"
 #include "test-util.h"
 
 typedef struct {
   char            *dir;
   CairnLocalStore *main_store;
   CairnLocalStore *user_store;
+  FakeClock       *clock;       /* what the workspace stamps documents with */
   CairnWorkspace  *workspace;
 } Fixture;
 
@@ -39,7 +41,12 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   f->user_store = cairn_local_store_new (user_path, &error);
   g_assert_no_error (error);
-  f->workspace = cairn_workspace_new ("default", CAIRN_STORE (f->main_store));
+  f->clock = fake_clock_new ();
+  f->workspace = g_object_new (CAIRN_TYPE_WORKSPACE,
+                               "id", "default",
+                               "main-store", f->main_store,
+                               "clock", f->clock,
+                               NULL);
 }
 
 static void
@@ -47,15 +54,12 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_assert_finalize_object (f->workspace);
+  g_assert_finalize_object (f->clock);
   g_assert_finalize_object (f->main_store);
   g_assert_finalize_object (f->user_store);
   test_util_remove_tree (f->dir);
   g_free (f->dir);
 }
-
-/* Synchronous wrappers, so each test reads as a story. */
-
-
 
 static void
 wait_until_loaded (CairnPagedList *list)
@@ -172,7 +176,7 @@ test_conversation_lifecycle (Fixture       *f,
   g_assert_cmpstr (cairn_conversation_get_title (conversation), ==, "New Conversation");
   g_assert_false (cairn_conversation_get_pinned (conversation));
   created = cairn_conversation_get_updated_at (conversation);
-  g_assert_cmpint (created, >, 1700000000000);
+  g_assert_cmpint (created, ==, cairn_clock_get_real_time_ms (CAIRN_CLOCK (f->clock)));
 
   /* rename: trimmed; blank refused */
   cairn_conversations_rename_async (f->workspace, id, "  Trip plans \n", NULL, test_util_result_cb, &result);
@@ -199,7 +203,7 @@ test_conversation_lifecycle (Fixture       *f,
   g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
-  g_usleep (2000);
+  fake_clock_advance (f->clock, 2);
   message = test_util_send_message (f->workspace, id, "Pack the tent", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cairn_message_get_content (message), ==, "Pack the tent");
@@ -209,7 +213,7 @@ test_conversation_lifecycle (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpfloat (json_object_get_double_member (stored, "updatedAt"), ==,
                      (double) cairn_message_get_created_at (message));
-  g_assert_cmpfloat (json_object_get_double_member (stored, "updatedAt"), >, (double) created);
+  g_assert_cmpfloat (json_object_get_double_member (stored, "updatedAt"), ==, (double) created + 2);
 
   /* delete: the messages and the draft go with it */
   g_assert_true (test_util_save_draft (f->workspace, id, "unsent"));
@@ -331,7 +335,7 @@ test_paged_conversations (Fixture       *f,
       g_autofree char *title = g_strdup_printf ("Conversation %03u", i);
       g_autoptr(CairnConversation) c = NULL;
 
-      g_usleep (1000); /* distinct millisecond timestamps */
+      fake_clock_advance (f->clock, 1); /* distinct millisecond timestamps */
       c = test_util_create_conversation (f->workspace, title);
     }
 
@@ -362,7 +366,7 @@ test_paged_conversations (Fixture       *f,
     }
 
   /* a new conversation shows on top without a reload */
-  g_usleep (1000);
+  fake_clock_advance (f->clock, 1);
   newest = test_util_create_conversation (f->workspace, "Fresh");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, total + 1);
   g_assert_true (cairn_paged_list_find (list, cairn_conversation_get_client_id (newest), &position) != NULL);
@@ -374,7 +378,7 @@ test_paged_conversations (Fixture       *f,
     g_autoptr(CairnMessage) message = NULL;
 
     g_assert_cmpstr (cairn_conversation_get_title (oldest), ==, "Conversation 000");
-    g_usleep (1000);
+    fake_clock_advance (f->clock, 1);
     message = test_util_send_message (f->workspace, cairn_conversation_get_client_id (oldest), "bump", &error);
     g_assert_no_error (error);
     g_assert_true (cairn_paged_list_find (list, cairn_conversation_get_client_id (oldest), &position) != NULL);
@@ -431,7 +435,7 @@ test_paged_messages_reversed (Fixture       *f,
       g_autofree char *text = g_strdup_printf ("message %03u", i);
       g_autoptr(CairnMessage) m = NULL;
 
-      g_usleep (1000);
+      fake_clock_advance (f->clock, 1);
       m = test_util_send_message (f->workspace, id, text, &error);
       g_assert_no_error (error);
     }
@@ -465,7 +469,7 @@ test_paged_messages_reversed (Fixture       *f,
     }
 
   /* a new message lands at the bottom; another conversation's does not show */
-  g_usleep (1000);
+  fake_clock_advance (f->clock, 1);
   latest = test_util_send_message (f->workspace, id, "the latest", &error);
   g_assert_no_error (error);
   elsewhere = test_util_send_message (f->workspace, cairn_conversation_get_client_id (other), "not here", &error);

@@ -223,7 +223,7 @@ record_check (CairnByod    *self,
               const GError *failure)
 {
   CairnByodConfig *config = self->config;
-  gint64 now = (gint64) cairn_json_now_ms ();
+  gint64 now = cairn_clock_get_real_time_ms (self->clock);
 
   config->last_check = now;
   g_free (config->status);
@@ -323,7 +323,7 @@ enable_stored_cb (GObject      *object,
   Switch *data = g_task_get_task_data (task);
   CairnByodConfig *config = self->config;
   GCancellable *cancellable = g_task_get_cancellable (task);
-  gint64 now = (gint64) cairn_json_now_ms ();
+  gint64 now = cairn_clock_get_real_time_ms (self->clock);
 
   if (!cairn_credentials_store_finish (result, &error) ||
       replace_client (self, data->url, data->key, &error) == NULL)
@@ -495,7 +495,7 @@ new_content_mover (CairnByod                 *self,
   mover = cairn_content_mover_new (self->main_store, self->workspace_id, self->config->deployment_url,
                                    up ? self->main_store : self->user_store,
                                    up ? self->user_store : self->main_store,
-                                   direction);
+                                   direction, self->clock);
   g_signal_connect_object (mover, "notify::phase", G_CALLBACK (move_phase_cb), self, 0);
 
   return mover;

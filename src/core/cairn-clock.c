@@ -21,6 +21,14 @@ cairn_clock_get_time (CairnClock *self)
   return CAIRN_CLOCK_GET_IFACE (self)->get_time (self);
 }
 
+gint64
+cairn_clock_get_real_time_ms (CairnClock *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CLOCK (self), 0);
+
+  return CAIRN_CLOCK_GET_IFACE (self)->get_real_time (self) / 1000;
+}
+
 guint
 cairn_clock_add_timeout (CairnClock     *self,
                          guint           delay_ms,

@@ -16,7 +16,8 @@ struct _CairnClockInterface
 {
   GTypeInterface parent_iface;
 
-  gint64 (*get_time)    (CairnClock     *self);
+  gint64 (*get_time)      (CairnClock     *self);
+  gint64 (*get_real_time) (CairnClock     *self);
   guint  (*add_timeout) (CairnClock     *self,
                          guint           delay_ms,
                          GSourceFunc     func,
@@ -28,6 +29,9 @@ struct _CairnClockInterface
 
 /* Monotonic time in microseconds. */
 gint64 cairn_clock_get_time    (CairnClock     *self);
+/* Wall-clock time in whole milliseconds since the Unix epoch: what
+ * documents, the outbox and the BYOD settings are stamped with. */
+gint64 cairn_clock_get_real_time_ms (CairnClock *self);
 /* Calls @func once after @delay_ms (it must return G_SOURCE_REMOVE). */
 guint  cairn_clock_add_timeout (CairnClock     *self,
                                 guint           delay_ms,

@@ -216,7 +216,7 @@ probe_finished (CairnConnection *self,
   /* an answer is contact, even one that says the schema does not fit */
   if (ping != NULL)
     {
-      self->last_success = (gint64) cairn_json_now_ms ();
+      self->last_success = cairn_clock_get_real_time_ms (self->clock);
       notify (self, PROP_LAST_SUCCESS);
     }
 
@@ -399,7 +399,7 @@ op_done_cb (GObject      *object,
 
   if (error == NULL)
     {
-      self->last_success = (gint64) cairn_json_now_ms ();
+      self->last_success = cairn_clock_get_real_time_ms (self->clock);
       notify (self, PROP_LAST_SUCCESS);
       if (op->kind == OP_REMOVE)
         g_task_return_boolean (task, removed);

@@ -20,6 +20,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cairn-clock.h"
 #include "cairn-content-mover.h"
 #include "cairn-error.h"
 #include "cairn-json.h"
@@ -42,6 +43,7 @@ struct _CairnContentMover
   char                      *workspace_id;
   char                      *deployment_url;
   CairnContentMoveDirection  direction;
+  CairnClock                *clock;        /* stamps the journal */
 
   GPtrArray                 *tables;       /* (element-type utf8) the content tables, parents first */
   CairnContentMovePhase      phase;
@@ -193,7 +195,7 @@ save_and_step (GTask *task)
   json_object_set_string_member (row, "cursor", self->cursor != NULL ? self->cursor : "");
   json_object_set_double_member (row, "copied", self->copied);
   json_object_set_double_member (row, "total", self->total);
-  json_object_set_double_member (row, "updatedAt", cairn_json_now_ms ());
+  json_object_set_double_member (row, "updatedAt", cairn_clock_get_real_time_ms (self->clock));
 
   cairn_store_upsert_async (self->journal, JOURNAL_TABLE, row, g_task_get_cancellable (task),
                             journal_saved_cb, task);
@@ -562,6 +564,7 @@ cairn_content_mover_dispose (GObject *object)
   g_clear_object (&self->journal);
   g_clear_object (&self->from);
   g_clear_object (&self->to);
+  g_clear_object (&self->clock);
 
   G_OBJECT_CLASS (cairn_content_mover_parent_class)->dispose (object);
 }
@@ -643,6 +646,7 @@ cairn_content_mover_init (CairnContentMover *self)
  * @journal: where the move keeps its progress (the main store)
  * @from: where the content is
  * @to: where it goes
+ * @clock: the time the journal is stamped with
  */
 CairnContentMover *
 cairn_content_mover_new (CairnStore                *journal,
@@ -650,7 +654,8 @@ cairn_content_mover_new (CairnStore                *journal,
                          const char                *deployment_url,
                          CairnStore                *from,
                          CairnStore                *to,
-                         CairnContentMoveDirection  direction)
+                         CairnContentMoveDirection  direction,
+                         CairnClock                *clock)
 {
   CairnContentMover *self;
 
@@ -658,6 +663,7 @@ cairn_content_mover_new (CairnStore                *journal,
   g_return_val_if_fail (CAIRN_IS_STORE (from), NULL);
   g_return_val_if_fail (CAIRN_IS_STORE (to), NULL);
   g_return_val_if_fail (from != to, NULL);
+  g_return_val_if_fail (CAIRN_IS_CLOCK (clock), NULL);
 
   self = g_object_new (CAIRN_TYPE_CONTENT_MOVER, NULL);
   self->journal = g_object_ref (journal);
@@ -666,6 +672,7 @@ cairn_content_mover_new (CairnStore                *journal,
   self->workspace_id = g_strdup (workspace_id);
   self->deployment_url = g_strdup (deployment_url);
   self->direction = direction;
+  self->clock = g_object_ref (clock);
 
   return self;
 }

@@ -34,7 +34,8 @@ CairnContentMover     *cairn_content_mover_new          (CairnStore             
                                                          const char                *deployment_url,
                                                          CairnStore                *from,
                                                          CairnStore                *to,
-                                                         CairnContentMoveDirection  direction);
+                                                         CairnContentMoveDirection  direction,
+                                                         CairnClock                *clock);
 void                   cairn_content_mover_run_async    (CairnContentMover         *self,
                                                          GCancellable              *cancellable,
                                                          GAsyncReadyCallback        callback,

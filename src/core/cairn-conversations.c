@@ -14,6 +14,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cairn-clock.h"
 #include "cairn-conversation.h"
 #include "cairn-conversations.h"
 #include "cairn-error.h"
@@ -39,11 +40,12 @@ task_new (CairnWorkspace      *workspace,
 }
 
 static JsonObject *
-conversation_document (const char *title)
+conversation_document (CairnClock *clock,
+                       const char *title)
 {
   JsonObject *document = json_object_new ();
   g_autofree char *client_id = g_uuid_string_random ();
-  double now = cairn_json_now_ms ();
+  gint64 now = cairn_clock_get_real_time_ms (clock);
 
   json_object_set_string_member (document, "clientId", client_id);
   json_object_set_string_member (document, "title", title);
@@ -56,7 +58,8 @@ conversation_document (const char *title)
 }
 
 static JsonObject *
-message_document (const char *conversation_id,
+message_document (CairnClock *clock,
+                  const char *conversation_id,
                   const char *content)
 {
   JsonObject *document = json_object_new ();
@@ -66,7 +69,7 @@ message_document (const char *conversation_id,
   json_object_set_string_member (document, "conversationId", conversation_id);
   json_object_set_string_member (document, "role", "user");
   json_object_set_string_member (document, "content", content);
-  json_object_set_double_member (document, "createdAt", cairn_json_now_ms ());
+  json_object_set_double_member (document, "createdAt", cairn_clock_get_real_time_ms (clock));
 
   return document;
 }
@@ -293,7 +296,8 @@ cairn_conversations_create_async (CairnWorkspace      *workspace,
   g_return_if_fail (CAIRN_IS_WORKSPACE (workspace));
 
   task = task_new (workspace, cancellable, callback, user_data, cairn_conversations_create_async);
-  document = conversation_document (title != NULL ? title : _("New Conversation"));
+  document = conversation_document (cairn_workspace_get_clock (workspace),
+                                    title != NULL ? title : _("New Conversation"));
   cairn_workspace_insert_async (workspace, "conversations", document, cancellable, created_cb, task);
 }
 
@@ -393,7 +397,8 @@ cairn_conversations_send_message_async (CairnWorkspace      *workspace,
     }
 
   /* empty or too long, the stores refuse it (cairn_schema_validate_document()) */
-  document = message_document (conversation_id, content != NULL ? content : "");
+  document = message_document (cairn_workspace_get_clock (workspace), conversation_id,
+                               content != NULL ? content : "");
   cairn_workspace_insert_async (workspace, "messages", document, cancellable,
                                 sent_cb, g_steal_pointer (&task));
 }
@@ -436,7 +441,7 @@ cairn_conversations_save_draft_async (CairnWorkspace      *workspace,
   draft = json_object_new ();
   json_object_set_string_member (draft, "clientId", conversation_id);
   json_object_set_string_member (draft, "content", text);
-  json_object_set_double_member (draft, "updatedAt", cairn_json_now_ms ());
+  json_object_set_double_member (draft, "updatedAt", cairn_clock_get_real_time_ms (cairn_workspace_get_clock (workspace)));
   cairn_store_upsert_async (cairn_workspace_store_for_table (workspace, "drafts"), "drafts", draft, cancellable,
                             draft_saved_cb, task);
 }

@@ -151,13 +151,6 @@ cairn_json_scalar_copy (JsonNode *value)
   return node;
 }
 
-/* Wall-clock time in milliseconds, as Convex's Date.now() gives it. */
-double
-cairn_json_now_ms (void)
-{
-  return (double) (g_get_real_time () / 1000);
-}
-
 /* Returned by nesting_depth() for text with a comment or a '…' string. */
 #define NOT_JSON G_MAXUINT
 /* Returned by nesting_depth() for a string with the escape \u0000, which

@@ -21,7 +21,6 @@ double      cairn_json_get_number  (JsonObject *object,
 int         cairn_json_compare     (JsonNode   *a,
                                     JsonNode   *b);
 JsonNode   *cairn_json_scalar_copy (JsonNode   *value);
-double      cairn_json_now_ms      (void);
 JsonNode   *cairn_json_parse       (const char *text,
                                     gsize       length,
                                     GError    **error);

@@ -20,6 +20,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "cairn-clock.h"
 #include "cairn-error.h"
 #include "cairn-json.h"
 #include "cairn-outbox.h"
@@ -32,6 +33,7 @@ struct _CairnOutbox
   GObject     parent_instance;
   CairnStore *store;
   char       *workspace_id;
+  CairnClock *clock;     /* stamps the entries */
   GQueue      entries;   /* (element-type CairnOutboxEntry) oldest first */
   GHashTable *pending;   /* document id -> number of entries for it */
   guint       n_failed;  /* entries the deployment refused for good */
@@ -359,6 +361,7 @@ cairn_outbox_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_free (self->workspace_id);
+  g_clear_object (&self->clock);
   g_queue_clear_full (&self->entries, (GDestroyNotify) entry_free);
   g_hash_table_unref (self->pending);
 
@@ -409,16 +412,19 @@ cairn_outbox_init (CairnOutbox *self)
 
 CairnOutbox *
 cairn_outbox_new (CairnStore *store,
-                  const char *workspace_id)
+                  const char *workspace_id,
+                  CairnClock *clock)
 {
   CairnOutbox *self;
 
   g_return_val_if_fail (CAIRN_IS_STORE (store), NULL);
   g_return_val_if_fail (workspace_id != NULL, NULL);
+  g_return_val_if_fail (CAIRN_IS_CLOCK (clock), NULL);
 
   self = g_object_new (CAIRN_TYPE_OUTBOX, NULL);
   self->store = g_object_ref (store);
   self->workspace_id = g_strdup (workspace_id);
+  self->clock = g_object_ref (clock);
 
   return self;
 }
@@ -489,7 +495,7 @@ cairn_outbox_append_async (CairnOutbox          *self,
   json_object_set_string_member (row, "targetTable", table);
   json_object_set_string_member (row, "documentId", document_id != NULL ? document_id : "");
   json_object_set_string_member (row, "payload", payload_text != NULL ? payload_text : "");
-  json_object_set_double_member (row, "createdAt", cairn_json_now_ms ());
+  json_object_set_double_member (row, "createdAt", cairn_clock_get_real_time_ms (self->clock));
   json_object_set_string_member (row, "status", status_names[CAIRN_OUTBOX_PENDING]);
   json_object_set_string_member (row, "error", "");
 

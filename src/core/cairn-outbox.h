@@ -44,7 +44,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnOutboxEntry, cairn_outbox_entry_free)
 G_DECLARE_FINAL_TYPE (CairnOutbox, cairn_outbox, CAIRN, OUTBOX, GObject)
 
 CairnOutbox            *cairn_outbox_new            (CairnStore            *store,
-                                                     const char            *workspace_id);
+                                                     const char            *workspace_id,
+                                                     CairnClock            *clock);
 void                    cairn_outbox_load_async     (CairnOutbox           *self,
                                                      GCancellable          *cancellable,
                                                      GAsyncReadyCallback    callback,

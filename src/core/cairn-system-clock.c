@@ -22,6 +22,12 @@ cairn_system_clock_get_time (CairnClock *clock)
   return g_get_monotonic_time ();
 }
 
+static gint64
+cairn_system_clock_get_real_time (CairnClock *clock)
+{
+  return g_get_real_time ();
+}
+
 static guint
 cairn_system_clock_add_timeout (CairnClock     *clock,
                                 guint           delay_ms,
@@ -43,6 +49,7 @@ static void
 clock_iface_init (CairnClockInterface *iface)
 {
   iface->get_time = cairn_system_clock_get_time;
+  iface->get_real_time = cairn_system_clock_get_real_time;
   iface->add_timeout = cairn_system_clock_add_timeout;
   iface->remove = cairn_system_clock_remove;
 }

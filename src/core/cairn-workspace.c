@@ -266,7 +266,7 @@ cairn_workspace_constructed (GObject *object)
   if (self->clock == NULL)
     self->clock = cairn_system_clock_new ();
 
-  outbox = cairn_outbox_new (self->main_store, self->id);
+  outbox = cairn_outbox_new (self->main_store, self->id, self->clock);
   self->delivery = cairn_outbox_delivery_new (outbox);
   g_signal_connect_object (self->delivery, "document-changed",
                            G_CALLBACK (delivery_changed_cb), self, G_CONNECT_SWAPPED);
@@ -374,7 +374,8 @@ cairn_workspace_class_init (CairnWorkspaceClass *klass)
     g_param_spec_object ("main-store", NULL, NULL, CAIRN_TYPE_STORE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
-  /* time for the connection's retries and checks; the system clock unless a test brings its own */
+  /* time for the connection's retries and checks, and for the stamps on
+   * what is written; the system clock unless a test brings its own */
   properties[PROP_CLOCK] =
     g_param_spec_object ("clock", NULL, NULL, CAIRN_TYPE_CLOCK,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
@@ -442,6 +443,20 @@ cairn_workspace_get_main_store (CairnWorkspace *self)
   g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
 
   return self->main_store;
+}
+
+/**
+ * cairn_workspace_get_clock:
+ *
+ * Returns: (transfer none): the time of the connection's retries and checks,
+ *   and of every stamp the workspace's parts write
+ */
+CairnClock *
+cairn_workspace_get_clock (CairnWorkspace *self)
+{
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
+
+  return self->clock;
 }
 
 /**

@@ -19,6 +19,7 @@ CairnWorkspace      *cairn_workspace_new             (const char           *id,
                                                       CairnStore           *main_store);
 const char          *cairn_workspace_get_id          (CairnWorkspace       *self);
 CairnStore          *cairn_workspace_get_main_store  (CairnWorkspace       *self);
+CairnClock          *cairn_workspace_get_clock       (CairnWorkspace       *self);
 CairnByod           *cairn_workspace_get_byod        (CairnWorkspace       *self);
 CairnOutboxDelivery *cairn_workspace_get_delivery    (CairnWorkspace       *self);
 CairnStore          *cairn_workspace_store_for_table (CairnWorkspace       *self,

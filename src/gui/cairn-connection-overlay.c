@@ -377,7 +377,7 @@ last_contact_text (CairnConnectionOverlay *self)
   if (last == 0)
     return g_strdup (_("No contact yet"));
 
-  ago = MAX (0, g_get_real_time () / 1000 - last) / 1000;
+  ago = MAX (0, cairn_clock_get_real_time_ms (self->clock) - last) / 1000;
   if (ago < 60)
     return g_strdup (_("Last contact with your database: less than a minute ago"));
 
