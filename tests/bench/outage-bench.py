@@ -43,7 +43,6 @@ import json
 import os
 import random
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -57,7 +56,7 @@ os.environ["G_DEBUG"] = ",".join(flag for flag in os.environ.get("G_DEBUG", "").
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(SOURCE, "tests", "e2e"))
-from cairnui import Cairn, wait_for  # noqa: E402
+from cairnui import Cairn, count_rows, wait_for  # noqa: E402
 from byod_helpers import (CLIENT_DEBUG, UNREACHABLE, Blocker, Keyring, Peer, connect_byod,  # noqa: E402
                           first_request, free_port, keyring_available, peer_available, timed)
 
@@ -104,9 +103,7 @@ class Bench:
         self.keyring.stop()
 
     def outbox_rows(self):
-        path = os.path.join(self.home, "data", "cairn", "workspaces", "default", "cairn.db")
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            return db.execute('SELECT COUNT(*) FROM "outbox"').fetchone()[0]
+        return count_rows(self.home, "outbox")
 
     def settle(self, quiet=0.5, timeout=30):
         """Until the app sent the deployment nothing for quiet seconds (the

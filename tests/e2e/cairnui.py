@@ -7,7 +7,9 @@ bus, which tests/run-headless provides; run with the system Python
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -24,6 +26,23 @@ gi.require_version("Atspi", "2.0")
 from gi.repository import Atspi  # noqa: E402
 
 DEFAULT_TIMEOUT = 20.0
+
+
+def log(text):
+    """A line of the test's own output, under the name of the test running."""
+    sys.stderr.write(f"    {text}\n")
+    sys.stderr.flush()
+
+
+def database_path(home):
+    """Cairn's database for a HOME made by a test (its XDG_DATA_HOME is home/data)."""
+    return os.path.join(home, "data", "cairn", "workspaces", "default", "cairn.db")
+
+
+def count_rows(home, table):
+    """Rows of a table of Cairn's database, read beside the running app."""
+    with sqlite3.connect(f"file:{database_path(home)}?mode=ro", uri=True) as db:
+        return db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
 
 
 class TimeoutError_(AssertionError):

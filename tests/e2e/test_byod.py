@@ -26,12 +26,11 @@ A screenshot of the Database page after Test Connection lands in
 """
 import glob
 import os
-import sqlite3
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cairnui import wait_for  # noqa: E402
+from cairnui import count_rows, wait_for  # noqa: E402
 from byod_helpers import (SHOTS, CairnWithDeployment, close_preferences, keyring_available,  # noqa: E402
                           open_database_page, peer_available)
 
@@ -48,13 +47,6 @@ class ByodFlow(CairnWithDeployment):
     deploy_key = DEPLOY_KEY
     # every debug message, so the check for the key sees all the app says
     debug = "all"
-
-    def database_path(self):
-        return os.path.join(self.home, "data", "cairn", "workspaces", "default", "cairn.db")
-
-    def local_rows(self, table):
-        with sqlite3.connect(f"file:{self.database_path()}?mode=ro", uri=True) as db:
-            return db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
 
     def steps_passed(self, app, preferences):
         return len(app.find_all(role="image", name="Passed", root=preferences)) == len(STEPS)
@@ -81,7 +73,7 @@ class ByodFlow(CairnWithDeployment):
         app = self.launch()
         before = "Written on this computer first"
         self.send_in_new_conversation(app, before)
-        self.assertEqual(self.local_rows("messages"), 1)
+        self.assertEqual(count_rows(self.home, "messages"), 1)
 
         # Preferences → Database: the peer's URL and key, Test Connection
         preferences = self.open_database_page(app)
@@ -112,8 +104,8 @@ class ByodFlow(CairnWithDeployment):
                  what="the Deploy Key field to be emptied")
         app.screenshot(os.path.join(SHOTS, "byod-database-page-connected.png"), title="Preferences")
         self.assertEqual(self.peer_messages(), [before])
-        self.assertEqual(self.local_rows("messages"), 0)
-        self.assertEqual(self.local_rows("conversations"), 0)
+        self.assertEqual(count_rows(self.home, "messages"), 0)
+        self.assertEqual(count_rows(self.home, "conversations"), 0)
         self.close_preferences(app, preferences)
 
         # what is written now goes to the deployment, not to this computer
@@ -121,8 +113,8 @@ class ByodFlow(CairnWithDeployment):
         self.send_in_new_conversation(app, text)
         wait_for(lambda: text in self.peer_messages(), what="the message on the peer")
         self.assertEqual(len(self.peer.state()["conversations"]), 2)
-        self.assertEqual(self.local_rows("messages"), 0)
-        self.assertEqual(self.local_rows("conversations"), 0)
+        self.assertEqual(count_rows(self.home, "messages"), 0)
+        self.assertEqual(count_rows(self.home, "conversations"), 0)
 
         # the key is in the keyring, and only there
         self.assertEqual(self.keyring.lookup(workspace="default"), DEPLOY_KEY)
@@ -145,8 +137,8 @@ class ByodFlow(CairnWithDeployment):
         app.wait(role="label", name_contains="items copied", root=preferences, timeout=60)
         app.wait(role="label", name="This Computer", root=preferences)
         wait_for(lambda: self.keyring.lookup(workspace="default") is None, what="the key to leave the keyring")
-        self.assertEqual(self.local_rows("messages"), 2)
-        self.assertEqual(self.local_rows("conversations"), 2)
+        self.assertEqual(count_rows(self.home, "messages"), 2)
+        self.assertEqual(count_rows(self.home, "conversations"), 2)
         # what is on the deployment stays there
         self.assertEqual(self.peer_messages(), sorted([before, text]))
         self.close_preferences(app, preferences)
@@ -175,7 +167,7 @@ class ByodFlow(CairnWithDeployment):
         app.wait(role="label", name="No Conversations")
         app.wait_gone(role="label", name=before)
         self.assertEqual(self.peer_messages(), [])
-        self.assertEqual(self.local_rows("messages"), 1)
+        self.assertEqual(count_rows(self.home, "messages"), 1)
 
         preferences = self.open_database_page(app)
         app.click(app.wait(role="push button", name="Disconnect", root=preferences))

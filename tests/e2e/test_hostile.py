@@ -25,7 +25,7 @@ import unittest
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cairnui import name_of, role_name, walk, wait_for  # noqa: E402
+from cairnui import count_rows, database_path, log, name_of, role_name, walk, wait_for  # noqa: E402
 from byod_helpers import (SHOTS, UNREACHABLE, Blocker, CairnWithDeployment, close_preferences,  # noqa: E402
                           connect_byod, keyring_available, open_database_page, peer_available)
 
@@ -42,11 +42,6 @@ EMPTY_ANSWERS = {
 }
 
 
-def log(text):
-    sys.stderr.write(f"    {text}\n")
-    sys.stderr.flush()
-
-
 @unittest.skipUnless(peer_available(), "the test peer needs node and `npm ci` in tests/peer")
 @unittest.skipUnless(keyring_available(), "needs gnome-keyring-daemon and secret-tool")
 class Hostile(CairnWithDeployment):
@@ -56,13 +51,6 @@ class Hostile(CairnWithDeployment):
 
     def alive(self):
         return self.app.proc.poll() is None
-
-    def database_path(self):
-        return os.path.join(self.home, "data", "cairn", "workspaces", "default", "cairn.db")
-
-    def rows(self, table):
-        with sqlite3.connect(f"file:{self.database_path()}?mode=ro", uri=True) as db:
-            return db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
 
     def labels(self, root):
         """Every label under root, for a failure's message."""
@@ -144,7 +132,7 @@ class Hostile(CairnWithDeployment):
         app.screenshot(os.path.join(SHOTS, "e2e-hostile-redirected.png"), title="Cairn")
         # kept safe, pending, not delivered anywhere
         app.wait(role="label", name=text)
-        self.assertGreater(self.rows("outbox"), 0)
+        self.assertGreater(count_rows(self.home, "outbox"), 0)
         self.assertEqual(self.peer.messages(text), [])
         self.assertTrue(self.alive())
 
@@ -153,17 +141,17 @@ class Hostile(CairnWithDeployment):
         wait_for(lambda: len(self.peer.messages(text)) == 1, what="the message delivered", timeout=20)
         time.sleep(1)
         self.assertEqual(len(self.peer.messages(text)), 1)
-        wait_for(lambda: self.rows("outbox") == 0, what="the outbox to empty")
+        wait_for(lambda: count_rows(self.home, "outbox") == 0, what="the outbox to empty")
 
     def test_unusable_saved_settings_block(self):
         app = self.launch()
         connect_byod(app, self.peer.url, DEPLOY_KEY)
         app.quit()
-        messages_here = self.rows("messages")
+        messages_here = count_rows(self.home, "messages")
         self.peer.reset()
 
         # edited outside Cairn: a URL the checks refuse (plain http, not loopback)
-        with sqlite3.connect(self.database_path()) as db:
+        with sqlite3.connect(database_path(self.home)) as db:
             db.execute('UPDATE "userDatabaseConfig" SET "deploymentUrl" = ?', ("http://example.com",))
 
         app = self.launch()
@@ -173,7 +161,7 @@ class Hostile(CairnWithDeployment):
         time.sleep(2)
         self.assertTrue(self.alive())
         # no fallback: nothing was written to this computer meanwhile
-        self.assertEqual(self.rows("messages"), messages_here)
+        self.assertEqual(count_rows(self.home, "messages"), messages_here)
         self.assertEqual(self.peer.stats()["requests"], 0)
 
 

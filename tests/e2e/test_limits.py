@@ -18,7 +18,7 @@ import unittest
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cairnui import Cairn, name_of, wait_for  # noqa: E402
+from cairnui import Cairn, database_path, log, name_of, wait_for  # noqa: E402
 
 import gi  # noqa: E402
 
@@ -33,11 +33,6 @@ TOO_LONG = "This message is too long to send ("
 WHAT_TO_DO = "Shorten it or split it into several messages."
 # laying out megabytes of text in one paragraph takes the app seconds
 SLOW = 120
-
-
-def log(text):
-    sys.stderr.write(f"    {text}\n")
-    sys.stderr.flush()
 
 
 def character_count(node):
@@ -63,8 +58,7 @@ class MessageLimits(unittest.TestCase):
         return self.app
 
     def stored_messages(self):
-        path = os.path.join(self.home, "data", "cairn", "workspaces", "default", "cairn.db")
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        with sqlite3.connect(f"file:{database_path(self.home)}?mode=ro", uri=True) as db:
             return [row[0] for row in db.execute("SELECT content FROM messages")]
 
     def assert_refused(self, app, composer, text):

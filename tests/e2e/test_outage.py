@@ -25,14 +25,13 @@ Preferences → Database first, as a person would, then through AT-SPI:
   Retry Connection after the fix lifts it.
 """
 import os
-import sqlite3
 import sys
 import time
 import unittest
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cairnui import wait_for  # noqa: E402
+from cairnui import count_rows, log, wait_for  # noqa: E402
 from gi.repository import GLib  # noqa: E402  (cairnui loaded gi)
 from byod_helpers import (CLIENT_DEBUG, NOT_SET_UP, SHOTS, UNAUTHORIZED, UNREACHABLE, Blocker, CairnWithDeployment, Peer,  # noqa: E402
                           connect_byod, first_request, free_port, keyring_available, peer_available, timed)
@@ -43,11 +42,6 @@ OTHER_KEY = "dev:cairn-e2e|eyJ2MiI6ImNhaXJuLWUyZS1yZWdlbmVyYXRlZCJ9"
 HINT = "Still having issues?"
 SHOWN_WITHIN = 2.0     # s from the request that fails to the overlay
 GONE_WITHIN = 10.0     # s from the deployment's return to the overlay gone
-
-
-def log(text):
-    sys.stderr.write(f"    {text}\n")
-    sys.stderr.flush()
 
 
 @unittest.skipUnless(peer_available(), "the test peer needs node and `npm ci` in tests/peer")
@@ -113,9 +107,7 @@ class Outage(CairnWithDeployment):
         return len(self.peer.messages(text))
 
     def outbox_rows(self):
-        path = os.path.join(self.home, "data", "cairn", "workspaces", "default", "cairn.db")
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            return db.execute('SELECT COUNT(*) FROM "outbox"').fetchone()[0]
+        return count_rows(self.home, "outbox")
 
     def assert_blocked_within(self, blocker, pressed, title, limit=SHOWN_WITHIN):
         """The overlay says title within limit seconds of the request that
