@@ -422,15 +422,8 @@ cairn_convex_client_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_URL:
-      {
-        const char *url = g_value_get_string (value);
-        gsize len = url != NULL ? strlen (url) : 0;
-
-        /* one canonical form: no trailing slash */
-        while (len > 0 && url[len - 1] == '/')
-          len--;
-        self->url = g_strndup (url, len);
-      }
+      /* already in its one spelling: cairn_convex_client_new() normalises it */
+      self->url = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
