@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cairn-byod-config.h"
+#include "cairn-migrator.h"
 #include "cairn-types.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,7 @@ typedef enum {
   CAIRN_BYOD_COUNTING,       /* switched on: does this computer hold conversations to move? */
   CAIRN_BYOD_MOVING,
   CAIRN_BYOD_SWITCHING_OFF,
+  CAIRN_BYOD_UPDATING,       /* installing or updating the functions, migrating the data */
 } CairnByodPhase;
 
 #define CAIRN_TYPE_BYOD (cairn_byod_get_type ())
@@ -87,5 +89,20 @@ void                   cairn_byod_move_local_content (CairnByod            *self
 void                   cairn_byod_disconnect         (CairnByod            *self,
                                                       gboolean              copy_back);
 void                   cairn_byod_resume_move        (CairnByod            *self);
+
+/* Installing and updating the deployment's functions and data */
+gboolean               cairn_byod_get_can_install    (CairnByod            *self);
+gboolean               cairn_byod_get_can_update     (CairnByod            *self);
+void                   cairn_byod_update_database    (CairnByod            *self,
+                                                      const char           *url,
+                                                      const char           *key);
+gboolean               cairn_byod_get_updating       (CairnByod            *self);
+CairnMigratorStage     cairn_byod_get_update_stage   (CairnByod            *self);
+CairnPushStage         cairn_byod_get_update_push_stage (CairnByod         *self);
+const char            *cairn_byod_get_update_message (CairnByod            *self);
+double                 cairn_byod_get_update_fraction (CairnByod           *self);
+const char            *cairn_byod_get_update_error   (CairnByod            *self);
+GListModel            *cairn_byod_get_migration_history (CairnByod         *self);
+void                   cairn_byod_load_migration_history (CairnByod        *self);
 
 G_END_DECLS

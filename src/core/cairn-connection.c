@@ -11,7 +11,9 @@
  *    CAIRN_CONNECTION_ERROR_BLOCKED and nothing touches the network;
  *  - health probes: while blocked on a jittered backoff from 1 s doubling to
  *    10 s, at once on Retry and when the network changes; while connected
- *    every health-check-interval seconds.
+ *    every health-check-interval seconds. A probe is a CairnHealthCheck:
+ *    cairn:ping while blocked, cairn:ping and cairn:health otherwise, the
+ *    full check when asked for (Check Health). Every one ends in ::checked.
  *
  * All timing goes through a CairnClock, so tests drive it without sleeping.
  *
@@ -28,8 +30,9 @@
 #include "cairn-convex-store.h"
 #include "cairn-credentials.h"
 #include "cairn-error.h"
+#include "cairn-health-check.h"
 #include "cairn-json.h"
-#include "cairn-preflight.h"
+#include "cairn-metrics.h"
 
 struct _CairnConnection
 {
@@ -49,6 +52,8 @@ struct _CairnConnection
   GError               *error;
   gboolean              probing;
   gboolean              manual_probe;
+  gboolean              full_check;  /* the next probe is Check Health's */
+  CairnHealthCheck     *check;       /* (nullable) the probe running */
   guint                 failed_retries;
   guint                 probe_attempt;
   guint                 timer;
@@ -73,10 +78,17 @@ enum {
   PROP_NEXT_ATTEMPT,
   PROP_LAST_SUCCESS,
   PROP_HEALTH_CHECK_INTERVAL,
+  PROP_CHECK,
   N_PROPS
 };
 
+enum {
+  CHECKED,
+  N_SIGNALS
+};
+
 static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
 
 static void probe (CairnConnection *self);
 static void issue (GTask *task);
@@ -203,56 +215,93 @@ connected (CairnConnection *self)
 
 /* Probes --------------------------------------------------------------------- */
 
-static void
-probe_finished (CairnConnection *self,
-                JsonObject      *ping,
-                const GError    *error)
+/* What the probe asks: while blocked only whether the deployment answers,
+ * until then how it is doing, all of it when the user asked. */
+static CairnHealthCheckMode
+check_mode (CairnConnection *self)
 {
-  g_autoptr(GError) schema_error = NULL;
+  if (self->full_check)
+    return CAIRN_HEALTH_CHECK_FULL;
+  if (self->state == CAIRN_CONNECTION_BLOCKED && !self->manual_probe)
+    return CAIRN_HEALTH_CHECK_PING;
+
+  return CAIRN_HEALTH_CHECK_QUICK;
+}
+
+static void
+probe_finished (CairnConnection        *self,
+                CairnHealthCheckResult *result)
+{
+  const GError *error = result->error;
 
   self->probing = FALSE;
+  self->full_check = FALSE;
+  if (self->check != NULL)
+    {
+      g_clear_object (&self->check);
+      notify (self, PROP_CHECK);
+    }
   notify (self, PROP_PROBING);
 
   /* an answer is contact, even one that says the schema does not fit */
-  if (ping != NULL)
+  if (result->reachable)
     {
       self->last_success = cairn_clock_get_real_time_ms (self->clock);
       notify (self, PROP_LAST_SUCCESS);
     }
 
-  if (error == NULL && !cairn_preflight_check_schema (ping, &schema_error))
-    error = schema_error;
-
-  if (error == NULL)
+  /* a request of the check that failed on its own (a function that threw)
+   * is the check's finding, not a reason to stop using the deployment */
+  if (error == NULL || (result->reachable && cairn_connection_reason_for_error (error) == CAIRN_BLOCK_REASON_NONE))
     {
       self->manual_probe = FALSE;
       connected (self);
-      return;
     }
-
-  if (self->manual_probe)
+  else
     {
-      self->manual_probe = FALSE;
-      self->failed_retries++;
-      notify (self, PROP_FAILED_RETRIES);
+      if (self->manual_probe)
+        {
+          self->manual_probe = FALSE;
+          self->failed_retries++;
+          notify (self, PROP_FAILED_RETRIES);
+        }
+      block (self, error);
     }
 
-  block (self, error);
+  g_signal_emit (self, signals[CHECKED], 0, result);
+}
+
+/* A check that could not send anything. */
+static void
+probe_failed (CairnConnection *self,
+              const GError    *error)
+{
+  g_autoptr(CairnHealthCheckResult) result = NULL;
+
+  result = cairn_health_check_result_new_failed (check_mode (self), cairn_clock_get_real_time_ms (self->clock), error);
+  probe_finished (self, result);
 }
 
 static void
-ping_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+check_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
 {
   g_autoptr(CairnConnection) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) ping = cairn_store_ping_finish (CAIRN_STORE (object), result, &error);
+  g_autoptr(CairnHealthCheckResult) checked = NULL;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+  /* only a cancelled check has no result: the connection is going away */
+  checked = cairn_health_check_run_finish (CAIRN_HEALTH_CHECK (object), result, NULL);
+  if (checked != NULL)
+    probe_finished (self, checked);
+}
 
-  probe_finished (self, ping, error);
+static void
+run_check (CairnConnection *self)
+{
+  self->check = cairn_health_check_new (self->client, self->clock, check_mode (self));
+  notify (self, PROP_CHECK);
+  cairn_health_check_run_async (self->check, self->cancellable, check_cb, g_object_ref (self));
 }
 
 static void
@@ -273,12 +322,12 @@ key_cb (GObject      *object,
         g_set_error (&error, CAIRN_CREDENTIALS_ERROR, CAIRN_CREDENTIALS_ERROR_KEYRING,
                      _("The deploy key for %s is not in the keyring. Enter it again in Preferences."),
                      cairn_convex_client_get_url (self->client));
-      probe_finished (self, NULL, error);
+      probe_failed (self, error);
       return;
     }
 
   cairn_convex_client_set_admin_key (self->client, key);
-  cairn_store_ping_async (self->inner, self->cancellable, ping_cb, g_object_ref (self));
+  run_check (self);
 }
 
 static void
@@ -294,7 +343,7 @@ probe (CairnConnection *self)
   /* settings that cannot be used fail every check until they are changed */
   if (self->client == NULL)
     {
-      probe_finished (self, NULL, self->config_error);
+      probe_failed (self, self->config_error);
       return;
     }
 
@@ -303,7 +352,7 @@ probe (CairnConnection *self)
     cairn_credentials_lookup_async (self->workspace_id, cairn_convex_client_get_url (self->client),
                                     self->cancellable, key_cb, g_object_ref (self));
   else
-    cairn_store_ping_async (self->inner, self->cancellable, ping_cb, g_object_ref (self));
+    run_check (self);
 }
 
 static void
@@ -412,6 +461,10 @@ op_done_cb (GObject      *object,
       self->state != CAIRN_CONNECTION_BLOCKED)
     {
       guint delay = cairn_connection_backoff_ms (self, CAIRN_CONNECTION_REQUEST_BASE_MS, op->attempt++, G_MAXUINT);
+      CairnMetrics *metrics = cairn_convex_client_get_metrics (self->client);
+
+      if (metrics != NULL)
+        cairn_metrics_record_retry (metrics);
 
       g_debug ("retrying %s in %u ms: %s", op->table != NULL ? op->table : "ping", delay, error->message);
       cairn_clock_add_timeout (self->clock, delay, retry_cb, g_steal_pointer (&task), g_object_unref);
@@ -636,6 +689,7 @@ cairn_connection_dispose (GObject *object)
   if (self->monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
+  g_clear_object (&self->check);
   g_clear_object (&self->inner);
   g_clear_object (&self->client);
   g_clear_error (&self->config_error);
@@ -691,6 +745,9 @@ cairn_connection_get_property (GObject    *object,
     case PROP_HEALTH_CHECK_INTERVAL:
       g_value_set_uint (value, self->interval_s);
       break;
+    case PROP_CHECK:
+      g_value_set_object (value, self->check);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -744,8 +801,23 @@ cairn_connection_class_init (CairnConnectionClass *klass)
   properties[PROP_HEALTH_CHECK_INTERVAL] =
     g_param_spec_uint ("health-check-interval", NULL, NULL, 1, G_MAXUINT, CAIRN_CONNECTION_DEFAULT_INTERVAL_S,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* the CairnHealthCheck of the probe running, NULL between probes */
+  properties[PROP_CHECK] =
+    g_param_spec_object ("check", NULL, NULL, CAIRN_TYPE_HEALTH_CHECK, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CairnConnection::checked:
+   * @result: the CairnHealthCheckResult
+   *
+   * A probe ended (at start, periodic, Retry, a network change, Check
+   * Health), after the state it led to is set.
+   */
+  signals[CHECKED] =
+    g_signal_new ("checked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  CAIRN_TYPE_HEALTH_CHECK_RESULT | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -840,6 +912,37 @@ cairn_connection_start (CairnConnection *self)
 
   set_state (self, CAIRN_CONNECTION_CONNECTING, CAIRN_BLOCK_REASON_NONE, NULL);
   probe (self);
+}
+
+/**
+ * cairn_connection_check_health:
+ *
+ * Check Health: the full check (CAIRN_HEALTH_CHECK_FULL) now, whatever the
+ * state; ::checked tells how it went. Nothing while a probe runs.
+ */
+void
+cairn_connection_check_health (CairnConnection *self)
+{
+  g_return_if_fail (CAIRN_IS_CONNECTION (self));
+
+  if (self->probing)
+    return;
+
+  self->full_check = TRUE;
+  probe (self);
+}
+
+/**
+ * cairn_connection_get_check:
+ *
+ * Returns: (transfer none) (nullable): the check of the probe running
+ */
+CairnHealthCheck *
+cairn_connection_get_check (CairnConnection *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONNECTION (self), NULL);
+
+  return self->check;
 }
 
 /* Retry Connection: a probe now, whatever the backoff says. */
@@ -949,7 +1052,8 @@ cairn_connection_get_client (CairnConnection *self)
 }
 
 /**
- * cairn_connection_backoff_ms:
+ * cairn_backoff_delay_ms:
+ * @rand: where the jitter comes from
  * @attempt: 0 for the first wait
  *
  * "Equal jitter": the exponential delay min(@cap_ms, @base_ms × 2^@attempt),
@@ -958,18 +1062,28 @@ cairn_connection_get_client (CairnConnection *self)
  * the delay.
  */
 guint
+cairn_backoff_delay_ms (GRand *rand,
+                        guint  base_ms,
+                        guint  attempt,
+                        guint  cap_ms)
+{
+  guint64 delay = (guint64) base_ms << MIN (attempt, 20u);
+
+  delay = MIN (delay, cap_ms);
+
+  return (guint) (delay / 2 + g_rand_int_range (rand, 0, (gint32) (delay / 2) + 1));
+}
+
+/* cairn_backoff_delay_ms() with this connection's jitter. */
+guint
 cairn_connection_backoff_ms (CairnConnection *self,
                              guint            base_ms,
                              guint            attempt,
                              guint            cap_ms)
 {
-  guint64 delay = (guint64) base_ms << MIN (attempt, 20u);
-
   g_return_val_if_fail (CAIRN_IS_CONNECTION (self), base_ms);
 
-  delay = MIN (delay, cap_ms);
-
-  return (guint) (delay / 2 + g_rand_int_range (self->rand, 0, (gint32) (delay / 2) + 1));
+  return cairn_backoff_delay_ms (self->rand, base_ms, attempt, cap_ms);
 }
 
 /* Which failures block the connection, and why; NONE for those that don't. */
@@ -1004,6 +1118,11 @@ cairn_connection_reason_for_error (const GError *error)
       return CAIRN_BLOCK_REASON_READ_ONLY;
     case CAIRN_CONVEX_ERROR_BAD_REQUEST:
     case CAIRN_CONVEX_ERROR_FUNCTION_FAILED:
+    case CAIRN_CONVEX_ERROR_PUSH_REFUSED:
+    case CAIRN_CONVEX_ERROR_SCHEMA_REJECTED:
+    case CAIRN_CONVEX_ERROR_PUSH_RACE:
+    case CAIRN_CONVEX_ERROR_MIGRATION_FAILED:
+    case CAIRN_CONVEX_ERROR_LEASE_HELD:
     default:
       return CAIRN_BLOCK_REASON_NONE;
     }

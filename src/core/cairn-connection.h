@@ -8,6 +8,7 @@
 
 #include "cairn-clock.h"
 #include "cairn-convex-client.h"
+#include "cairn-health-check.h"
 #include "cairn-store.h"
 
 G_BEGIN_DECLS
@@ -54,6 +55,8 @@ CairnConnection      *cairn_connection_new_unusable           (const char       
                                                                GNetworkMonitor   *monitor);
 void                  cairn_connection_start                  (CairnConnection   *self);
 void                  cairn_connection_retry                  (CairnConnection   *self);
+void                  cairn_connection_check_health           (CairnConnection   *self);
+CairnHealthCheck     *cairn_connection_get_check              (CairnConnection   *self);
 CairnConnectionState  cairn_connection_get_state              (CairnConnection   *self);
 CairnBlockReason      cairn_connection_get_reason             (CairnConnection   *self);
 const GError         *cairn_connection_get_error              (CairnConnection   *self);
@@ -70,5 +73,9 @@ guint                 cairn_connection_backoff_ms             (CairnConnection  
                                                                guint              attempt,
                                                                guint              cap_ms);
 CairnBlockReason      cairn_connection_reason_for_error       (const GError      *error);
+guint                 cairn_backoff_delay_ms                  (GRand             *rand,
+                                                               guint              base_ms,
+                                                               guint              attempt,
+                                                               guint              cap_ms);
 
 G_END_DECLS

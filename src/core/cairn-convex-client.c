@@ -8,9 +8,13 @@
  *   Authorization: Convex <deploy key>
  *   {"path": "module:function", "args": [{…}], "format": "convex_encoded_json"}
  *
- * and turns every way a call can fail into a classified error. The
- * deploy key lives only in this object's memory, is wiped when replaced or
- * finalized, and is never part of a log line or an error message.
+ * and turns every way a call can fail into a classified error. The push
+ * routes (/api/deploy2/…, what `npx convex deploy` calls) take plain JSON
+ * with the key also in the body's "adminKey" (the backend authenticates that
+ * one): cairn_convex_client_post_admin_async(). The deploy key lives only in
+ * this object's memory and in the body of such a request, is wiped when
+ * replaced, finalized or sent, and is never part of a log line or an error
+ * message.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -26,9 +30,13 @@
 #include "cairn-convex-client.h"
 #include "cairn-convex-response.h"
 #include "cairn-error.h"
+#include "cairn-metrics.h"
 
 #define READ_CHUNK 65536
 #define CONVEX_CLIENT_ID "cairn-" PACKAGE_VERSION
+/* A push analyses every module and checks the schema before it answers; a
+ * schema check long-polls for up to 10 s. */
+#define ADMIN_TIMEOUT_MS 120000
 
 struct _CairnConvexClient
 {
@@ -40,6 +48,7 @@ struct _CairnConvexClient
   guint        timeout_ms;
   gsize        max_response_size;
   guint64      next_request_id;
+  CairnMetrics *metrics;       /* (nullable) where every request is recorded */
 };
 
 G_DEFINE_FINAL_TYPE (CairnConvexClient, cairn_convex_client, G_TYPE_OBJECT)
@@ -64,6 +73,11 @@ typedef struct {
   guint         timeout_ms;
   guint64       request_id;
   char         *path;
+  gboolean      admin;          /* a push route: plain JSON answers */
+  CairnMetrics *metrics;        /* (nullable) records the request when it ends */
+  gint64        sent;           /* on the metrics' clock */
+  CairnRequestKind kind;
+  const char   *function;       /* interned */
 } Request;
 
 static void
@@ -77,6 +91,7 @@ request_free (Request *request)
       g_source_unref (request->timeout);
     }
   g_clear_object (&request->caller_cancellable);
+  g_clear_object (&request->metrics);
   g_clear_object (&request->cancellable);
   g_clear_object (&request->message);
   g_clear_object (&request->stream);
@@ -253,9 +268,9 @@ finish_request (GTask *task)
   g_autoptr(GError) error = NULL;
   JsonNode *value;
 
-  value = cairn_convex_response_parse (soup_message_get_status (request->message),
-                                       (const char *) request->body->data, request->body->len,
-                                       soup_message_headers_get_one (headers, "Location"), &error);
+  value = (request->admin ? cairn_convex_admin_response_parse : cairn_convex_response_parse)
+          (soup_message_get_status (request->message), (const char *) request->body->data, request->body->len,
+           soup_message_headers_get_one (headers, "Location"), &error);
   if (value == NULL)
     {
       g_debug ("request %" G_GUINT64_FORMAT " (%s) refused: HTTP %u", request->request_id, request->path,
@@ -378,6 +393,7 @@ cairn_convex_client_dispose (GObject *object)
   if (self->session != NULL)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
+  g_clear_object (&self->metrics);
 
   G_OBJECT_CLASS (cairn_convex_client_parent_class)->dispose (object);
 }
@@ -458,6 +474,55 @@ cairn_convex_client_init (CairnConvexClient *self)
                                                  NULL);
   self->timeout_ms = CAIRN_CONVEX_DEFAULT_TIMEOUT_MS;
   self->max_response_size = CAIRN_CONVEX_DEFAULT_MAX_RESPONSE_SIZE;
+}
+
+/* Metrics: every request timed and classified, in these two places ------------ */
+
+/* From when it is sent… */
+static void
+measure (CairnConvexClient *self,
+         GTask             *task,
+         CairnRequestKind   kind,
+         const char        *function)
+{
+  Request *request = g_task_get_task_data (task);
+
+  if (self->metrics == NULL)
+    return;
+
+  request->metrics = g_object_ref (self->metrics);
+  request->kind = kind;
+  request->function = g_intern_string (function);
+  request->sent = cairn_metrics_get_time (self->metrics);
+}
+
+/* … to when its caller takes the answer. A cancelled request says nothing
+ * about the deployment; one never sent has no Request. */
+static gpointer
+propagate (GAsyncResult  *result,
+           GError       **error)
+{
+  Request *request = g_task_get_task_data (G_TASK (result));
+  GError *local_error = NULL;
+  gpointer value = g_task_propagate_pointer (G_TASK (result), &local_error);
+
+  if (request != NULL && request->metrics != NULL &&
+      !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      CairnRequestRecord record = {
+        request->kind, request->function,
+        local_error == NULL ? CAIRN_REQUEST_SUCCEEDED : CAIRN_REQUEST_FAILED,
+        local_error != NULL && local_error->domain == CAIRN_CONVEX_ERROR ? local_error->code : -1,
+        cairn_metrics_get_time (request->metrics) - request->sent,
+      };
+
+      cairn_metrics_record (request->metrics, &record);
+    }
+
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+
+  return value;
 }
 
 /* Public API ----------------------------------------------------------------- */
@@ -642,6 +707,33 @@ cairn_convex_client_set_admin_key (CairnConvexClient *self,
     self->authorization = g_strconcat ("Convex ", key, NULL);
 }
 
+/**
+ * cairn_convex_client_set_metrics:
+ * @metrics: (nullable): where each request is recorded from now on
+ */
+void
+cairn_convex_client_set_metrics (CairnConvexClient *self,
+                                 CairnMetrics      *metrics)
+{
+  g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
+  g_return_if_fail (metrics == NULL || CAIRN_IS_METRICS (metrics));
+
+  g_set_object (&self->metrics, metrics);
+}
+
+/**
+ * cairn_convex_client_get_metrics:
+ *
+ * Returns: (transfer none) (nullable): where requests are recorded
+ */
+CairnMetrics *
+cairn_convex_client_get_metrics (CairnConvexClient *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONVEX_CLIENT (self), NULL);
+
+  return self->metrics;
+}
+
 gboolean
 cairn_convex_client_has_admin_key (CairnConvexClient *self)
 {
@@ -705,6 +797,56 @@ endpoint_for_kind (CairnConvexKind kind)
     }
 }
 
+/* Sends @body to @uri for @task: the headers every call carries, the
+ * timeout, the caller's cancellable; the answer comes back to @task. */
+static void
+send_request (CairnConvexClient *self,
+              GTask             *task,
+              const char        *uri,
+              GBytes            *body,
+              const char        *path,
+              gboolean           admin,
+              guint              timeout_ms)
+{
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  SoupMessageHeaders *headers;
+  Request *request;
+
+  request = g_new0 (Request, 1);
+  request->request_id = ++self->next_request_id;
+  request->path = g_strdup (path);
+  request->admin = admin;
+  request->timeout_ms = timeout_ms;
+  request->body = g_byte_array_new ();
+  request->cancellable = g_cancellable_new ();
+  request->message = soup_message_new ("POST", uri);
+  /* a redirect is answered as an error, never followed with or without the key */
+  soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT);
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+
+  if (cancellable != NULL)
+    {
+      request->caller_cancellable = g_object_ref (cancellable);
+      request->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                                                       request->cancellable, NULL);
+    }
+
+  request->timeout = g_timeout_source_new (timeout_ms);
+  g_source_set_callback (request->timeout, timeout_cb, request, NULL);
+  g_source_attach (request->timeout, g_main_context_get_thread_default ());
+
+  headers = soup_message_get_request_headers (request->message);
+  soup_message_headers_append (headers, "Convex-Client", CONVEX_CLIENT_ID);
+  if (self->authorization != NULL)
+    soup_message_headers_append (headers, "Authorization", self->authorization);
+  soup_message_set_request_body_from_bytes (request->message, "application/json", body);
+
+  g_debug ("request %" G_GUINT64_FORMAT ": %s", request->request_id, path);
+
+  soup_session_send_async (self->session, request->message, G_PRIORITY_DEFAULT, request->cancellable,
+                           send_cb, g_object_ref (task));
+}
+
 void
 cairn_convex_client_call_async (CairnConvexClient   *self,
                                 CairnConvexKind      kind,
@@ -718,8 +860,7 @@ cairn_convex_client_call_async (CairnConvexClient   *self,
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = NULL;
-  SoupMessageHeaders *headers;
-  Request *request;
+  g_autofree char *label = NULL;
 
   g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
   g_return_if_fail (path != NULL);
@@ -735,39 +876,9 @@ cairn_convex_client_call_async (CairnConvexClient   *self,
     }
 
   uri = g_strdup_printf ("%s/api/%s", self->url, endpoint_for_kind (kind));
-
-  request = g_new0 (Request, 1);
-  request->request_id = ++self->next_request_id;
-  request->path = g_strdup (path);
-  request->timeout_ms = self->timeout_ms;
-  request->body = g_byte_array_new ();
-  request->cancellable = g_cancellable_new ();
-  request->message = soup_message_new ("POST", uri);
-  /* a redirect is answered as an error, never followed with or without the key */
-  soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT);
-  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
-
-  if (cancellable != NULL)
-    {
-      request->caller_cancellable = g_object_ref (cancellable);
-      request->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
-                                                       request->cancellable, NULL);
-    }
-
-  request->timeout = g_timeout_source_new (self->timeout_ms);
-  g_source_set_callback (request->timeout, timeout_cb, request, NULL);
-  g_source_attach (request->timeout, g_main_context_get_thread_default ());
-
-  headers = soup_message_get_request_headers (request->message);
-  soup_message_headers_append (headers, "Convex-Client", CONVEX_CLIENT_ID);
-  if (self->authorization != NULL)
-    soup_message_headers_append (headers, "Authorization", self->authorization);
-  soup_message_set_request_body_from_bytes (request->message, "application/json", body);
-
-  g_debug ("request %" G_GUINT64_FORMAT ": %s %s", request->request_id, endpoint_for_kind (kind), path);
-
-  soup_session_send_async (self->session, request->message, G_PRIORITY_DEFAULT, request->cancellable,
-                           send_cb, g_steal_pointer (&task));
+  label = g_strdup_printf ("%s %s", endpoint_for_kind (kind), path);
+  send_request (self, task, uri, body, label, FALSE, self->timeout_ms);
+  measure (self, task, (CairnRequestKind) kind, path);
 }
 
 /**
@@ -782,5 +893,98 @@ cairn_convex_client_call_finish (CairnConvexClient  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return propagate (result, error);
+}
+
+static void
+wipe_body (gpointer text)
+{
+  explicit_bzero (text, strlen (text));
+  g_free (text);
+}
+
+/* A copy of @body with "adminKey" first, serialized. The key's one other
+ * copy, in the copy's member, is wiped at once; the text is wiped when the
+ * request lets go of it. */
+static GBytes *
+admin_body (CairnConvexClient *self,
+            JsonObject        *body)
+{
+  const char *key = self->authorization + strlen ("Convex ");
+  g_autoptr(JsonObject) copy = json_object_new ();
+  g_autoptr(JsonNode) root = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+  char *text;
+
+  json_object_set_string_member (copy, "adminKey", key);
+  json_object_iter_init (&iter, body);
+  while (json_object_iter_next (&iter, &name, &member))
+    json_object_set_member (copy, name, json_node_copy (member));
+
+  root = json_node_init_object (json_node_alloc (), copy);
+  text = json_to_string (root, FALSE);
+
+  member = json_object_get_member (copy, "adminKey");
+  explicit_bzero ((char *) json_node_get_string (member), strlen (key));
+
+  return g_bytes_new_with_free_func (text, strlen (text), wipe_body, text);
+}
+
+/**
+ * cairn_convex_client_post_admin_async:
+ * @path: the route after /api/, e.g. "deploy2/start_push"
+ * @body: the request without "adminKey"; not changed
+ *
+ * POSTs @body as plain JSON to one of the deployment's push routes, with
+ * the deploy key in the Authorization header and in a copy of the body's
+ * "adminKey". The answer is classified by
+ * cairn_convex_admin_response_parse().
+ */
+void
+cairn_convex_client_post_admin_async (CairnConvexClient   *self,
+                                      const char          *path,
+                                      JsonObject          *body,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *uri = NULL;
+
+  g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
+  g_return_if_fail (path != NULL && *path != '/');
+  g_return_if_fail (body != NULL && !json_object_has_member (body, "adminKey"));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_convex_client_post_admin_async);
+
+  if (self->authorization == NULL)
+    {
+      g_task_return_new_error (task, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_UNAUTHORIZED,
+                               _("Cairn has no deploy key for your database. Enter it in Preferences."));
+      return;
+    }
+
+  bytes = admin_body (self, body);
+  uri = g_strdup_printf ("%s/api/%s", self->url, path);
+  send_request (self, task, uri, bytes, path, TRUE, MAX (self->timeout_ms, ADMIN_TIMEOUT_MS));
+  measure (self, task, CAIRN_REQUEST_PUSH, path);
+}
+
+/**
+ * cairn_convex_client_post_admin_finish:
+ *
+ * Returns: (transfer full): the deployment's answer, any JSON value
+ */
+JsonNode *
+cairn_convex_client_post_admin_finish (CairnConvexClient  *self,
+                                       GAsyncResult       *result,
+                                       GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return propagate (result, error);
 }

@@ -7,6 +7,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "cairn-types.h"
+
 G_BEGIN_DECLS
 
 #define CAIRN_TYPE_CONVEX_CLIENT (cairn_convex_client_get_type ())
@@ -30,6 +32,9 @@ void               cairn_convex_client_set_admin_key  (CairnConvexClient   *self
 gboolean           cairn_convex_client_has_admin_key  (CairnConvexClient   *self);
 void               cairn_convex_client_set_timeout    (CairnConvexClient   *self,
                                                        guint                timeout_ms);
+void               cairn_convex_client_set_metrics    (CairnConvexClient   *self,
+                                                       CairnMetrics        *metrics);
+CairnMetrics      *cairn_convex_client_get_metrics    (CairnConvexClient   *self);
 void               cairn_convex_client_call_async     (CairnConvexClient   *self,
                                                        CairnConvexKind      kind,
                                                        const char          *path,
@@ -40,6 +45,15 @@ void               cairn_convex_client_call_async     (CairnConvexClient   *self
 JsonNode          *cairn_convex_client_call_finish    (CairnConvexClient   *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
+void               cairn_convex_client_post_admin_async  (CairnConvexClient   *self,
+                                                          const char          *path,
+                                                          JsonObject          *body,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+JsonNode          *cairn_convex_client_post_admin_finish (CairnConvexClient   *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
 
 gboolean           cairn_convex_check_url             (const char          *url,
                                                        GError             **error);

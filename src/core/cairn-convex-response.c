@@ -5,7 +5,8 @@
  *   {"status": "error", "errorMessage": "…", "errorData"?: …};
  * failures before the function runs come as {"code": "…", "message": "…"}
  * with a 4xx/5xx status — or with an empty body (unknown routes, request
- * timeouts, errors without a code). Proxies and wrong addresses answer
+ * timeouts, errors without a code). The push routes (/api/deploy2/…) answer
+ * plain JSON with 200 and the same {"code", "message"} otherwise. Proxies and wrong addresses answer
  * anything at all. Every answer is classified into an error code, so
  * the caller can decide whether to retry, block or give up; no member is
  * read without checking its type.
@@ -131,10 +132,17 @@ cairn_convex_value_decode (JsonNode *node)
 
 /* Server text --------------------------------------------------------------- */
 
-/* What the server said, fit for an error message: valid UTF-8, no control
- * characters but newlines, at most CAIRN_CONVEX_MAX_SERVER_TEXT bytes. */
-static char *
-server_text (const char *text)
+/**
+ * cairn_convex_server_text:
+ * @text: (nullable): what a server said
+ *
+ * What the server said, fit for an error message: no control characters
+ * but newlines, at most CAIRN_CONVEX_MAX_SERVER_TEXT bytes.
+ *
+ * Returns: (transfer full): the text, "" for %NULL
+ */
+char *
+cairn_convex_server_text (const char *text)
 {
   GString *out;
   const char *p;
@@ -173,7 +181,7 @@ function_error_message (const char *raw)
   message = newline != NULL ? g_strndup (text, newline - text) : g_strdup (text);
   g_strchomp (message);
 
-  return server_text (message);
+  return cairn_convex_server_text (message);
 }
 
 /* Function errors ------------------------------------------------------------ */
@@ -184,7 +192,7 @@ static GError *
 cairn_function_error (JsonObject *data)
 {
   const char *code = cairn_json_get_string (data, "code");
-  g_autofree char *message = server_text (cairn_json_get_string (data, "message"));
+  g_autofree char *message = cairn_convex_server_text (cairn_json_get_string (data, "message"));
 
   if (code == NULL)
     code = "";
@@ -267,8 +275,8 @@ http_error (guint       status,
             JsonObject *body)
 {
   const char *code = cairn_json_get_string (body, "code");
-  g_autofree char *message = server_text (cairn_json_get_string (body, "message"));
-  g_autofree char *safe_code = server_text (code);
+  g_autofree char *message = cairn_convex_server_text (cairn_json_get_string (body, "message"));
+  g_autofree char *safe_code = cairn_convex_server_text (code);
 
   switch (status)
     {
@@ -305,7 +313,7 @@ redirect_error (guint       status,
                 const char *location)
 {
   g_autoptr(GUri) target = location != NULL ? g_uri_parse (location, G_URI_FLAGS_NONE, NULL) : NULL;
-  g_autofree char *host = server_text (target != NULL ? g_uri_get_host (target) : NULL);
+  g_autofree char *host = cairn_convex_server_text (target != NULL ? g_uri_get_host (target) : NULL);
 
   if (*host != '\0')
     return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_REDIRECTED,
@@ -402,4 +410,105 @@ cairn_convex_response_parse (guint        status,
   object = body_object (body, length);
   g_propagate_error (error, http_error (status, object));
   return NULL;
+}
+
+/* The push routes ------------------------------------------------------------- */
+
+/* A push refused before anything changed: 400 and 409 with {"code", "message"}. */
+static GError *
+push_refused_error (guint       status,
+                    JsonObject *body)
+{
+  const char *code = cairn_json_get_string (body, "code");
+  g_autofree char *safe_code = cairn_convex_server_text (code);
+  g_autofree char *message = cairn_convex_server_text (cairn_json_get_string (body, "message"));
+
+  if (g_strcmp0 (code, "ConcurrentPush") == 0 || g_strcmp0 (code, "RaceDetected") == 0)
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_PUSH_RACE,
+                        _("Someone else changed the functions on your database at the same time (%s). "
+                          "Try again."), safe_code);
+
+  /* Cairn's own request was wrong: not something the user can fix */
+  if (g_strcmp0 (code, "BadJsonBody") == 0 || g_strcmp0 (code, "InvalidClientVersion") == 0 ||
+      g_strcmp0 (code, "ClientVersionUnsupported") == 0)
+    return refused_error (status, safe_code, message);
+
+  if (*message == '\0')
+    {
+      g_free (message);
+      message = g_strdup (*safe_code != '\0' ? safe_code : soup_status_get_phrase (status));
+    }
+
+  return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_PUSH_REFUSED,
+                      _("Your database refused Cairn’s functions: %s"), message);
+}
+
+static GError *
+admin_http_error (guint       status,
+                  JsonObject *body)
+{
+  g_autofree char *code = cairn_convex_server_text (cairn_json_get_string (body, "code"));
+
+  switch (status)
+    {
+    case SOUP_STATUS_BAD_REQUEST:
+    case SOUP_STATUS_CONFLICT:
+      return push_refused_error (status, body);
+    case SOUP_STATUS_FORBIDDEN:
+      /* any 403 here: the key may not deploy */
+      return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_READ_ONLY,
+                          _("The deploy key may not change the functions on your database (%s). "
+                            "Create a deploy key with full access in the Convex dashboard."),
+                          *code != '\0' ? code : soup_status_get_phrase (status));
+    default:
+      return http_error (status, body);
+    }
+}
+
+/**
+ * cairn_convex_admin_response_parse:
+ * @status: the HTTP status
+ * @body: (array length=length) (nullable): the whole body, as received
+ * @location: (nullable): the Location header, for a redirect
+ *
+ * Classifies a deployment's answer to one of its push routes
+ * (/api/deploy2/…): plain JSON with a 2xx status; 400 and 409 are a push the
+ * deployment refused (%CAIRN_CONVEX_ERROR_PUSH_REFUSED with the server's
+ * message, %CAIRN_CONVEX_ERROR_PUSH_RACE for a concurrent push), 401 a wrong
+ * key, 403 a key that may not deploy (%CAIRN_CONVEX_ERROR_READ_ONLY); the
+ * rest as for function calls.
+ *
+ * Returns: (transfer full): the answer, any JSON value, or %NULL with a
+ *   classified error
+ */
+JsonNode *
+cairn_convex_admin_response_parse (guint        status,
+                                   const char  *body,
+                                   gsize        length,
+                                   const char  *location,
+                                   GError     **error)
+{
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  JsonNode *root;
+
+  if (status >= 300 && status < 400)
+    {
+      g_propagate_error (error, redirect_error (status, location));
+      return NULL;
+    }
+
+  if (status < 200 || status >= 300)
+    {
+      object = body_object (body, length);
+      g_propagate_error (error, admin_http_error (status, object));
+      return NULL;
+    }
+
+  root = cairn_json_parse (body, length, &parse_error);
+  if (root == NULL)
+    g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
+                 _("Your database sent an answer Cairn cannot read: %s"), parse_error->message);
+
+  return root;
 }

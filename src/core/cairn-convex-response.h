@@ -20,5 +20,11 @@ JsonNode *cairn_convex_response_parse (guint        status,
                                        const char  *location,
                                        GError     **error);
 JsonNode *cairn_convex_value_decode   (JsonNode    *node);
+JsonNode *cairn_convex_admin_response_parse (guint        status,
+                                             const char  *body,
+                                             gsize        length,
+                                             const char  *location,
+                                             GError     **error);
+char     *cairn_convex_server_text    (const char  *text);
 
 G_END_DECLS

@@ -46,6 +46,14 @@ typedef enum {
  * @CAIRN_CONVEX_ERROR_READ_ONLY: the deploy key may read but not write (403 OperationNotPermitted)
  * @CAIRN_CONVEX_ERROR_BAD_REQUEST: the deployment refused this one request (400 BadJsonBody, …)
  * @CAIRN_CONVEX_ERROR_NOT_CONVEX: the address does not answer like a Convex deployment (404 on its API)
+ * @CAIRN_CONVEX_ERROR_PUSH_REFUSED: the deployment refused the Cairn functions pushed to it (the
+ *   message is the server's: a module or the schema that does not evaluate, a bad configuration)
+ * @CAIRN_CONVEX_ERROR_SCHEMA_REJECTED: the pushed schema does not fit documents already stored;
+ *   the deployment keeps its functions
+ * @CAIRN_CONVEX_ERROR_PUSH_RACE: another push to the same deployment got in between
+ * @CAIRN_CONVEX_ERROR_MIGRATION_FAILED: a data migration failed; it is recorded as failed on the
+ *   deployment and the chain stopped there
+ * @CAIRN_CONVEX_ERROR_LEASE_HELD: another computer holds the lease for migrating the deployment
  *
  * What went wrong between Cairn and the user's deployment.
  */
@@ -63,6 +71,11 @@ typedef enum {
   CAIRN_CONVEX_ERROR_READ_ONLY,
   CAIRN_CONVEX_ERROR_BAD_REQUEST,
   CAIRN_CONVEX_ERROR_NOT_CONVEX,
+  CAIRN_CONVEX_ERROR_PUSH_REFUSED,
+  CAIRN_CONVEX_ERROR_SCHEMA_REJECTED,
+  CAIRN_CONVEX_ERROR_PUSH_RACE,
+  CAIRN_CONVEX_ERROR_MIGRATION_FAILED,
+  CAIRN_CONVEX_ERROR_LEASE_HELD,
 } CairnConvexError;
 
 #define CAIRN_CREDENTIALS_ERROR (cairn_credentials_error_quark ())

@@ -71,6 +71,26 @@ cairn_json_get_number (JsonObject *object,
     }
 }
 
+/* The member as an object, or NULL when absent or of another type. */
+JsonObject *
+cairn_json_get_object (JsonObject *object,
+                       const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* The member as an array, or NULL when absent or of another type. */
+JsonArray *
+cairn_json_get_array (JsonObject *object,
+                      const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
 static int
 type_rank (JsonNode *node)
 {

@@ -18,6 +18,10 @@ gboolean    cairn_json_get_boolean (JsonObject *object,
                                     const char *member);
 double      cairn_json_get_number  (JsonObject *object,
                                     const char *member);
+JsonObject *cairn_json_get_object  (JsonObject *object,
+                                    const char *member);
+JsonArray  *cairn_json_get_array   (JsonObject *object,
+                                    const char *member);
 int         cairn_json_compare     (JsonNode   *a,
                                     JsonNode   *b);
 JsonNode   *cairn_json_scalar_copy (JsonNode   *value);

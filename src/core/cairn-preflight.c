@@ -3,7 +3,10 @@
  * One ping of the Cairn functions answers every step after the URL check:
  * a transport failure means the deployment is not reachable, a refused key
  * means the key is wrong, "could not find function" means the functions are
- * missing, and the ping's schemaVersion is compared with this app's.
+ * missing, and the ping's schemaVersion and pendingMigrations say whether
+ * they fit this app. Missing, older or with migrations pending, Cairn can
+ * fix it itself (CairnMigrator): :remedy says so. The shell command stays
+ * in the texts only as the way without Cairn.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,6 +17,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cairn-convex-client.h"
+#include "cairn-convex-response.h"
 #include "cairn-error.h"
 #include "cairn-json.h"
 #include "cairn-preflight.h"
@@ -27,8 +31,9 @@ typedef struct {
 
 struct _CairnPreflight
 {
-  GObject    parent_instance;
-  StepResult steps[CAIRN_PREFLIGHT_N_STEPS];
+  GObject              parent_instance;
+  StepResult           steps[CAIRN_PREFLIGHT_N_STEPS];
+  CairnPreflightRemedy remedy;
 };
 
 G_DEFINE_FINAL_TYPE (CairnPreflight, cairn_preflight, G_TYPE_OBJECT)
@@ -77,6 +82,11 @@ failed_step (const GError *error)
     case CAIRN_CONVEX_ERROR_NOT_SET_UP:
     case CAIRN_CONVEX_ERROR_FUNCTION_FAILED:
     case CAIRN_CONVEX_ERROR_BAD_RESPONSE:
+    case CAIRN_CONVEX_ERROR_PUSH_REFUSED:
+    case CAIRN_CONVEX_ERROR_SCHEMA_REJECTED:
+    case CAIRN_CONVEX_ERROR_PUSH_RACE:
+    case CAIRN_CONVEX_ERROR_MIGRATION_FAILED:
+    case CAIRN_CONVEX_ERROR_LEASE_HELD:
       return CAIRN_PREFLIGHT_STEP_FUNCTIONS;
     case CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED:
     case CAIRN_CONVEX_ERROR_SCHEMA_NEWER:
@@ -94,25 +104,47 @@ failed_step (const GError *error)
 
 /* The error to show, with what to do about it. */
 static GError *
-explain (const GError *error)
+explain (const GError         *error,
+         CairnPreflightRemedy  remedy)
 {
   g_autofree char *command = NULL;
 
-  if (!g_error_matches (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP))
+  if (remedy != CAIRN_PREFLIGHT_REMEDY_INSTALL)
     return g_error_copy (error);
 
   command = cairn_preflight_deploy_command ();
   return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP,
-                      _("The Cairn functions are not deployed on this deployment. Deploy them from a terminal:\n%s"),
+                      _("The Cairn functions are not on this deployment yet. Cairn can install them: "
+                        "Install Cairn Functions.\nWithout Cairn, from a terminal: %s"),
                       command);
+}
+
+/* The ping's pendingMigrations, joined for a message; NULL when none (or
+ * absent: functions from before migrations). */
+static char *
+pending_migrations (JsonObject *ping)
+{
+  JsonArray *pending = cairn_json_get_array (ping, "pendingMigrations");
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; pending != NULL && i < json_array_get_length (pending); i++)
+    {
+      JsonNode *element = json_array_get_element (pending, i);
+
+      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+        g_string_append_printf (ids, "%s%s", ids->len > 0 ? ", " : "", json_node_get_string (element));
+    }
+
+  return ids->len > 0 ? cairn_convex_server_text (ids->str) : NULL;
 }
 
 /**
  * cairn_preflight_check_schema:
  * @ping: a deployment's answer to cairn:ping
  *
- * Whether the deployment's Cairn functions speak this app's schema version;
- * an older or newer one is an error that says what to update.
+ * Whether the deployment's Cairn functions speak this app's schema version
+ * and its data needs no migration; an older or newer version, or pending
+ * migrations, is an error that says what to update.
  */
 gboolean
 cairn_preflight_check_schema (JsonObject  *ping,
@@ -120,6 +152,7 @@ cairn_preflight_check_schema (JsonObject  *ping,
 {
   gint64 version = (gint64) cairn_json_get_number (ping, "schemaVersion");
   g_autofree char *command = NULL;
+  g_autofree char *pending = NULL;
 
   if (version > CAIRN_SCHEMA_VERSION)
     {
@@ -135,8 +168,19 @@ cairn_preflight_check_schema (JsonObject  *ping,
       command = cairn_preflight_deploy_command ();
       g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED,
                    _("The Cairn functions on this deployment are older (schema %" G_GINT64_FORMAT
-                     ") than this version of Cairn needs (schema %d). Deploy the new ones:\n%s"),
+                     ") than this version of Cairn needs (schema %d). Cairn can update them and the data: "
+                     "Update Database.\nWithout Cairn, from a terminal: %s"),
                    version, CAIRN_SCHEMA_VERSION, command);
+      return FALSE;
+    }
+
+  pending = pending_migrations (ping);
+  if (pending != NULL)
+    {
+      g_set_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED,
+                   _("The data on this deployment needs an update before this version of Cairn can use it "
+                     "(%s). Cairn can do it: Update Database."),
+                   pending);
       return FALSE;
     }
 
@@ -146,12 +190,16 @@ cairn_preflight_check_schema (JsonObject  *ping,
 /* Marks every step before the one @error belongs to as passed, that one as
  * failed with what to do, and the rest as skipped. */
 static void
-fail_at (GTask        *task,
-         const GError *error)
+fail_at (GTask                *task,
+         const GError         *error,
+         CairnPreflightRemedy  remedy)
 {
   CairnPreflight *self = g_task_get_source_object (task);
-  g_autoptr(GError) explained = explain (error);
+  g_autoptr(GError) explained = explain (error, remedy);
   CairnPreflightStep step = failed_step (error);
+
+  /* known before the step says it failed, for whoever listens to it */
+  self->remedy = remedy;
 
   for (guint passed = CAIRN_PREFLIGHT_STEP_REACHABLE; passed < step; passed++)
     set_step (self, passed, CAIRN_PREFLIGHT_PASSED, NULL);
@@ -174,7 +222,7 @@ write_check_cb (GObject      *object,
   value = cairn_convex_client_call_finish (CAIRN_CONVEX_CLIENT (object), result, &error);
   if (value == NULL)
     {
-      fail_at (task, error);
+      fail_at (task, error, CAIRN_PREFLIGHT_REMEDY_NONE);
       return;
     }
 
@@ -206,19 +254,26 @@ ping_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = NULL;
+  CairnPreflightRemedy remedy = CAIRN_PREFLIGHT_REMEDY_NONE;
   JsonObject *ping;
 
   value = cairn_convex_client_call_finish (CAIRN_CONVEX_CLIENT (object), result, &error);
   ping = value != NULL && JSON_NODE_HOLDS_OBJECT (value) ? json_node_get_object (value) : NULL;
 
-  if (value != NULL && g_strcmp0 (cairn_json_get_string (ping, "app"), "cairn") != 0)
-    error = g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP, _("The functions on this deployment are not Cairn's."));
-  else if (ping != NULL)
-    cairn_preflight_check_schema (ping, &error);
+  /* functions missing: Cairn installs them; someone else's: never replaced */
+  if (g_error_matches (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP))
+    remedy = CAIRN_PREFLIGHT_REMEDY_INSTALL;
+  else if (value != NULL && g_strcmp0 (cairn_json_get_string (ping, "app"), "cairn") != 0)
+    error = g_error_new_literal (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP,
+                                 _("The functions on this deployment are not Cairn’s. Cairn does not replace them: "
+                                   "use a deployment of its own."));
+  else if (ping != NULL && !cairn_preflight_check_schema (ping, &error) &&
+           g_error_matches (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED))
+    remedy = CAIRN_PREFLIGHT_REMEDY_UPDATE;
 
   if (error != NULL)
     {
-      fail_at (task, error);
+      fail_at (task, error, remedy);
       return;
     }
 
@@ -288,6 +343,7 @@ cairn_preflight_run_async (CairnPreflight      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cairn_preflight_run_async);
+  self->remedy = CAIRN_PREFLIGHT_REMEDY_NONE;
   set_from (self, CAIRN_PREFLIGHT_STEP_URL, CAIRN_PREFLIGHT_PENDING);
 
   client = cairn_convex_client_new (url, &error);
@@ -358,6 +414,21 @@ cairn_preflight_get_message (CairnPreflight     *self,
   return self->steps[step].message;
 }
 
+/**
+ * cairn_preflight_get_remedy:
+ *
+ * What Cairn can do about the last run's failure: install the functions
+ * (missing), update them and the data (older, or migrations pending), or
+ * nothing. Set before the failed step is told.
+ */
+CairnPreflightRemedy
+cairn_preflight_get_remedy (CairnPreflight *self)
+{
+  g_return_val_if_fail (CAIRN_IS_PREFLIGHT (self), CAIRN_PREFLIGHT_REMEDY_NONE);
+
+  return self->remedy;
+}
+
 const char *
 cairn_preflight_step_title (CairnPreflightStep step)
 {
@@ -379,7 +450,8 @@ cairn_preflight_step_title (CairnPreflightStep step)
     }
 }
 
-/* How to deploy the functions Cairn ships (installed with the app). */
+/* How to deploy the functions Cairn ships (installed with the app) without
+ * Cairn: the fallback hint. */
 char *
 cairn_preflight_deploy_command (void)
 {

@@ -26,6 +26,13 @@ typedef enum {
   CAIRN_PREFLIGHT_SKIPPED,
 } CairnPreflightState;
 
+/* What Cairn itself can do about a failed check. */
+typedef enum {
+  CAIRN_PREFLIGHT_REMEDY_NONE,
+  CAIRN_PREFLIGHT_REMEDY_INSTALL,  /* the functions are missing: install them */
+  CAIRN_PREFLIGHT_REMEDY_UPDATE,   /* older functions, or data migrations pending: update */
+} CairnPreflightRemedy;
+
 #define CAIRN_TYPE_PREFLIGHT (cairn_preflight_get_type ())
 
 G_DECLARE_FINAL_TYPE (CairnPreflight, cairn_preflight, CAIRN, PREFLIGHT, GObject)
@@ -44,6 +51,7 @@ CairnPreflightState  cairn_preflight_get_state    (CairnPreflight      *self,
                                                    CairnPreflightStep   step);
 const char          *cairn_preflight_get_message  (CairnPreflight      *self,
                                                    CairnPreflightStep   step);
+CairnPreflightRemedy cairn_preflight_get_remedy   (CairnPreflight      *self);
 const char          *cairn_preflight_step_title   (CairnPreflightStep   step);
 char                *cairn_preflight_deploy_command (void);
 gboolean             cairn_preflight_check_schema (JsonObject          *ping,
