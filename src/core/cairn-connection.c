@@ -12,8 +12,9 @@
  *  - health probes: while blocked on a jittered backoff from 1 s doubling to
  *    10 s, at once on Retry and when the network changes; while connected
  *    every health-check-interval seconds. A probe is a CairnHealthCheck:
- *    cairn:ping while blocked, cairn:ping and cairn:health otherwise, the
- *    full check when asked for (Check Health). Every one ends in ::checked.
+ *    cairn:ping while connecting or blocked, cairn:ping and cairn:health
+ *    for the periodic check, the full check when asked for (Check Health).
+ *    Every one ends in ::checked.
  *
  * All timing goes through a CairnClock, so tests drive it without sleeping.
  *
@@ -215,17 +216,18 @@ connected (CairnConnection *self)
 
 /* Probes --------------------------------------------------------------------- */
 
-/* What the probe asks: while blocked only whether the deployment answers,
- * until then how it is doing, all of it when the user asked. */
+/* What the probe asks: connecting or blocked, whether the deployment
+ * answers (cheap, and writes nothing); the periodic check while connected,
+ * how it is doing (a read and a write); everything when the user asked. */
 static CairnHealthCheckMode
 check_mode (CairnConnection *self)
 {
   if (self->full_check)
     return CAIRN_HEALTH_CHECK_FULL;
-  if (self->state == CAIRN_CONNECTION_BLOCKED && !self->manual_probe)
-    return CAIRN_HEALTH_CHECK_PING;
+  if (self->state == CAIRN_CONNECTION_CONNECTED)
+    return CAIRN_HEALTH_CHECK_QUICK;
 
-  return CAIRN_HEALTH_CHECK_QUICK;
+  return CAIRN_HEALTH_CHECK_PING;
 }
 
 static void

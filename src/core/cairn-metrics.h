@@ -157,6 +157,9 @@ void                 cairn_metrics_record          (CairnMetrics              *s
 void                 cairn_metrics_record_retry    (CairnMetrics              *self);
 CairnMetricsSummary *cairn_metrics_summarize       (CairnMetrics              *self,
                                                     guint                      minutes);
+CairnMetricsSummary *cairn_metrics_summarize_since (CairnMetrics              *self,
+                                                    guint                      minutes,
+                                                    gint64                     since_ms);
 GArray              *cairn_metrics_get_series      (CairnMetrics              *self,
                                                     guint                      minutes);
 void                 cairn_metrics_load_async      (CairnMetrics              *self,

@@ -25,6 +25,8 @@ typedef struct _CairnDrafts         CairnDrafts;
 typedef struct _CairnPagedList      CairnPagedList;
 typedef struct _CairnQuery          CairnQuery;
 typedef struct _CairnPage           CairnPage;
+typedef struct _CairnMetrics        CairnMetrics;
+typedef struct _CairnHealth         CairnHealth;
 
 /* Set (TRUE) on documents the workspace reports while they still wait in the
  * outbox for the user's deployment. */
