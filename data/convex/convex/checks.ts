@@ -5,16 +5,20 @@
 // data of a ConvexError always reaches the caller (as "errorData" in the HTTP
 // API), so Cairn can show the message and branch on the code.
 import { ConvexError, type GenericValidator, type Value } from "convex/values";
-import { CONTENT_TABLES, type ContentTable } from "./tables";
+import { CONTENT_TABLES, keptFields, type ContentTable } from "./tables";
 
 export type CairnErrorCode =
   | "UnknownTable" // not one of the content tables
   | "UnknownIndex" // not an index of that table
-  | "InvalidRange" // equal/lower/upper do not fit the index
+  | "InvalidRange" // equal/lower/upper do not fit the index; a page or batch size, lease time or owner out of range
   | "InvalidDocument" // a document or change that does not fit the table
   | "InvalidClientId" // not a UUID
   | "InvalidCursor" // a page cursor that is not one of this listing's
-  | "NotFound"; // no document with that clientId
+  | "NotFound" // no document with that clientId
+  | "UnknownMigration" // not a registered migration
+  | "OutOfOrder" // an earlier migration has not run yet (or, going down, a later one is still applied)
+  | "NotReversible" // the migration has no down step
+  | "LeaseLost"; // the caller does not hold the migration lease (any more)
 
 export function fail(code: CairnErrorCode, message: string): never {
   throw new ConvexError({ code, message });
@@ -101,33 +105,52 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
     Object.getPrototypeOf(value) === Object.prototype;
 }
 
-/** A whole document: every field of @table with its type, nothing else. */
+/**
+ * @fields without the ones the functions keep themselves (keptFields):
+ * clients that copy whole documents (the content mover, a replayed write)
+ * send them along, and their values are not the client's to set.
+ */
+function withoutKept(table: ContentTable, fields: Record<string, unknown>): Record<string, unknown> {
+  const kept = keptFields(table);
+  return Object.fromEntries(Object.entries(fields).filter(([field]) => !kept.includes(field)));
+}
+
+/**
+ * A whole document: every required field of @table with its type, nothing
+ * else; returned without the fields the functions keep.
+ */
 export function checkDocument(table: ContentTable, document: unknown): Record<string, Value> {
   if (!isPlainObject(document)) {
     fail("InvalidDocument", `The document for “${table}” must be an object.`);
   }
-  for (const field of Object.keys(CONTENT_TABLES[table].fields)) {
-    if (document[field] === undefined) {
+  const fields = withoutKept(table, document);
+  for (const [field, validator] of Object.entries(CONTENT_TABLES[table].fields as Record<string, GenericValidator>)) {
+    if (validator.isOptional === "required" && fields[field] === undefined) {
       fail("InvalidDocument", `The document for “${table}” lacks the field “${field}”.`);
     }
   }
-  for (const [field, value] of Object.entries(document)) {
+  for (const [field, value] of Object.entries(fields)) {
     checkField(table, field, value);
   }
-  return document as Record<string, Value>;
+  return fields as Record<string, Value>;
 }
 
-/** Some fields of @table with their types; the clientId cannot change. */
-export function checkChange(table: ContentTable, fields: unknown): Record<string, Value> {
-  if (!isPlainObject(fields)) {
+/**
+ * Some fields of @table with their types; the clientId cannot change.
+ * Returned without the fields the functions keep, so it may come back empty
+ * (a change of only those is no change).
+ */
+export function checkChange(table: ContentTable, change: unknown): Record<string, Value> {
+  if (!isPlainObject(change)) {
     fail("InvalidDocument", `The change for “${table}” must be an object.`);
   }
-  if (Object.keys(fields).length === 0) {
+  if (Object.keys(change).length === 0) {
     fail("InvalidDocument", "The change is empty.");
   }
-  if (hasOwn(fields, "clientId")) {
+  if (hasOwn(change, "clientId")) {
     fail("InvalidDocument", "The field “clientId” cannot be changed.");
   }
+  const fields = withoutKept(table, change);
   for (const [field, value] of Object.entries(fields)) {
     checkField(table, field, value);
   }

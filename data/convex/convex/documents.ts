@@ -19,7 +19,7 @@ import {
   fail,
   fits,
 } from "./checks";
-import { CONTENT_TABLES, type ContentTable } from "./tables";
+import { childrenOf, CONTENT_TABLES, parentOf, type Children, type ContentTable } from "./tables";
 
 /** How many child rows (messages of a conversation) one transaction removes. */
 export const CASCADE_BATCH = 1000;
@@ -47,6 +47,46 @@ async function findRow(ctx: { db: unknown }, table: ContentTable, clientId: stri
     .query(table)
     .withIndex("by_clientId", (q) => q.eq("clientId", clientId))
     .unique()) as Row | null;
+}
+
+// The counts a parent keeps of its children (a conversation's messageCount).
+// The rule, the same in Cairn's local store:
+// - a child really inserted (not an idempotent replay) adds one to its
+//   parent's count, a child really removed takes one away, a child moved to
+//   another parent moves its one;
+// - only when the parent exists and its count is set: a parent written by
+//   version 1 has none until migration 0002_message_counts counts it;
+// - a parent inserted starts from the number of its children already stored,
+//   whatever the client sent (checks.ts drops the field from every write).
+
+/** The clientId of the parent of @row, a row of @table; undefined when rows of @table have none. */
+function parentIdOf(table: ContentTable, row: Record<string, unknown>): unknown {
+  const field = parentOf(table)?.children.field;
+  return field === undefined ? undefined : row[field];
+}
+
+/** Adds @delta to the count @parentId keeps of its rows of @table, if it exists and keeps one. */
+async function addToParentCount(ctx: { db: unknown }, table: ContentTable, parentId: unknown, delta: number) {
+  const parent = parentOf(table);
+  const countField = parent?.children.countField;
+  if (parent === undefined || countField === undefined || typeof parentId !== "string") return;
+  const row = await findRow(ctx, parent.table, parentId);
+  const count = row?.[countField];
+  if (row === null || typeof count !== "number") return;
+  await db(ctx).patch(parent.table, row._id as any, { [countField]: count + delta });
+}
+
+/**
+ * The children of @clientId stored already, for a parent being inserted:
+ * normally none, or the few a client wrote before their parent (writes
+ * replayed out of order, a parent removed and written again).
+ */
+async function countChildren(ctx: { db: unknown }, children: Children, clientId: string): Promise<number> {
+  const rows = await db(ctx)
+    .query(children.table)
+    .withIndex(children.index, (q) => q.eq(children.field, clientId))
+    .collect();
+  return rows.length;
 }
 
 const bound = v.object({ value: v.any(), inclusive: v.boolean() });
@@ -151,7 +191,12 @@ export const insert = internalMutation({
     if (existing !== null) {
       return strip(existing);
     }
+    const children = childrenOf(table);
+    if (children?.countField !== undefined) {
+      document[children.countField] = await countChildren(ctx, children, document.clientId as string);
+    }
     const id = await db(ctx).insert(table, document);
+    await addToParentCount(ctx, table, parentIdOf(table, document), +1);
     return strip((await db(ctx).get(table, id)) as Row);
   },
 });
@@ -166,6 +211,15 @@ export const patch = internalMutation({
     if (row === null) {
       fail("NotFound", `No document with clientId ${clientId} in ${table}.`);
     }
+    // (A change of only the fields the functions keep is none.)
+    if (Object.keys(fields).length === 0) {
+      return strip(row);
+    }
+    const [from, to] = [parentIdOf(table, row), parentIdOf(table, { ...row, ...fields })];
+    if (from !== to) {
+      await addToParentCount(ctx, table, from, -1);
+      await addToParentCount(ctx, table, to, +1);
+    }
     await db(ctx).patch(table, row._id as any, fields);
     return strip((await db(ctx).get(table, row._id as any)) as Row);
   },
@@ -177,16 +231,25 @@ const removeChildrenBatchRef = makeFunctionReference<"mutation", { table: string
   "documents:removeChildrenBatch",
 );
 
-/** Removes up to CASCADE_BATCH children; schedules itself again while more remain. */
+/**
+ * Removes up to CASCADE_BATCH children; schedules itself again while more
+ * remain. Each child removed counts as removed: its parent is normally gone
+ * already, but one inserted again under the same clientId while the cascade
+ * ran has counted them, and its count stays exact.
+ */
 async function removeChildren(ctx: MutationCtx, table: ContentTable, clientId: string) {
-  const children = (CONTENT_TABLES[table] as { children?: { table: ContentTable; field: string; index: string } }).children;
+  const children = childrenOf(table);
   if (children === undefined) return;
   const rows = (await db(ctx)
     .query(children.table)
     .withIndex(children.index, (q) => q.eq(children.field, clientId))
     .take(CASCADE_BATCH + 1)) as Row[];
-  for (const row of rows.slice(0, CASCADE_BATCH)) {
+  const batch = rows.slice(0, CASCADE_BATCH);
+  for (const row of batch) {
     await db(ctx).delete(children.table, row._id as any);
+  }
+  if (batch.length > 0) {
+    await addToParentCount(ctx, children.table, clientId, -batch.length);
   }
   if (rows.length > CASCADE_BATCH) {
     await ctx.scheduler.runAfter(0, removeChildrenBatchRef, { table, clientId });
@@ -201,6 +264,7 @@ export const remove = internalMutation({
     const row = await findRow(ctx, table, clientId);
     if (row !== null) {
       await db(ctx).delete(table, row._id as any);
+      await addToParentCount(ctx, table, parentIdOf(table, row), -1);
     }
     // Also when the row is already gone: a replayed remove finishes the cascade.
     await removeChildren(ctx, table, clientId);

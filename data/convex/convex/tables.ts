@@ -5,8 +5,13 @@
 // CAIRN_SCHEMA_VERSION (meson.build) when the shape changes.
 import { v, type GenericValidator } from "convex/values";
 
-/** The version of these functions and of the schema they expect. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The version of these functions and of the schema they expect.
+ *
+ * 2: conversations carry messageCount, kept by the functions (migration
+ * 0002_message_counts fills it in on data written by version 1).
+ */
+export const SCHEMA_VERSION = 2;
 
 export const conversationFields = {
   clientId: v.string(),
@@ -15,6 +20,12 @@ export const conversationFields = {
   archived: v.boolean(),
   createdAt: v.number(),
   updatedAt: v.number(),
+  // Kept by the functions, never by a client (see CONTENT_TABLES' countField).
+  // Optional for good, not only for the migration: documents written by
+  // version 1 lack it until 0002_message_counts has run, and Convex refuses
+  // a schema that existing documents do not fit. Tightening it to required
+  // would be a later version, pushed once every document has it.
+  messageCount: v.optional(v.number()),
 };
 
 export const messageFields = {
@@ -36,10 +47,16 @@ export const noteFields = {
 
 type TableSpec = {
   fields: Record<string, GenericValidator>;
-  /** index name -> the fields it orders by, in order */
+  /** index name -> the fields it orders by, in order (the ones clients list by; Cairn's local store has them too) */
   indexes: Record<string, readonly string[]>;
-  /** rows of another table that go away with a row of this one */
-  children?: { table: ContentTable; field: string; index: string };
+  /** more indexes, for the functions' own use only */
+  ownIndexes?: Record<string, readonly string[]>;
+  /**
+   * Rows of another table that belong to a row of this one (their `field`
+   * holds its clientId; `index` starts with that field): they go away with
+   * it, and its `countField`, when there is one, counts them.
+   */
+  children?: { table: ContentTable; field: string; index: string; countField?: string };
 };
 
 export const CONTENT_TABLES = {
@@ -50,7 +67,12 @@ export const CONTENT_TABLES = {
       by_updatedAt: ["updatedAt"],
       by_archived_updatedAt: ["archived", "updatedAt"],
     },
-    children: { table: "messages", field: "conversationId", index: "by_conversation" },
+    ownIndexes: {
+      // Missing values sort first: a conversation version 1 wrote, still
+      // without its count, is found without a table scan.
+      by_messageCount: ["messageCount"],
+    },
+    children: { table: "messages", field: "conversationId", index: "by_conversation", countField: "messageCount" },
   },
   messages: {
     fields: messageFields,
@@ -71,5 +93,27 @@ export const CONTENT_TABLES = {
 export type ContentTable = "conversations" | "messages" | "notes";
 
 export const CONTENT_TABLE_NAMES = Object.keys(CONTENT_TABLES) as ContentTable[];
+
+export type Children = NonNullable<TableSpec["children"]>;
+
+/** The rows that belong to a row of @table, if any. */
+export function childrenOf(table: ContentTable): Children | undefined {
+  return (CONTENT_TABLES[table] as TableSpec).children;
+}
+
+/** The table a row of @table belongs to, and how, if it belongs to one. */
+export function parentOf(table: ContentTable): { table: ContentTable; children: Children } | undefined {
+  for (const parent of CONTENT_TABLE_NAMES) {
+    const children = childrenOf(parent);
+    if (children?.table === table) return { table: parent, children };
+  }
+  return undefined;
+}
+
+/** The fields of @table the functions keep themselves: what a client sends for them is ignored. */
+export function keptFields(table: ContentTable): string[] {
+  const countField = childrenOf(table)?.countField;
+  return countField === undefined ? [] : [countField];
+}
 
 export const MIGRATION_STATUSES = ["pending", "running", "completed", "failed", "skipped"] as const;

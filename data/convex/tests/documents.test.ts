@@ -2,15 +2,15 @@
 // refusals of bad input.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { CASCADE_BATCH } from "../convex/documents";
-import { conversation, fn, message, note, refusal, setup, uuid } from "./setup";
+import { conversation, counted, fn, message, note, refusal, setup, uuid } from "./setup";
 
 describe("documents:insert and documents:get", () => {
   test("a stored document comes back with only its schema fields", async () => {
     const t = setup();
     const doc = conversation({ title: "Plans", pinned: true });
-    expect(await t.mutation(fn.insert, { table: "conversations", document: doc })).toEqual(doc);
+    expect(await t.mutation(fn.insert, { table: "conversations", document: doc })).toEqual(counted(doc));
     const got = await t.query(fn.get, { table: "conversations", clientId: doc.clientId });
-    expect(got).toEqual(doc);
+    expect(got).toEqual(counted(doc));
     expect(got).not.toHaveProperty("_id");
     expect(got).not.toHaveProperty("_creationTime");
   });
@@ -20,9 +20,9 @@ describe("documents:insert and documents:get", () => {
     const c = conversation();
     const m = message(c.clientId);
     const n = note();
-    for (const [table, doc] of [["conversations", c], ["messages", m], ["notes", n]] as const) {
+    for (const [table, doc, stored] of [["conversations", c, counted(c)], ["messages", m, m], ["notes", n, n]] as const) {
       await t.mutation(fn.insert, { table, document: doc });
-      expect(await t.query(fn.get, { table, clientId: doc.clientId })).toEqual(doc);
+      expect(await t.query(fn.get, { table, clientId: doc.clientId })).toEqual(stored);
     }
   });
 
@@ -127,7 +127,7 @@ describe("documents:patch", () => {
       clientId: doc.clientId,
       fields: { title: "Renamed", archived: true, updatedAt: 2000 },
     });
-    const expected = { ...doc, title: "Renamed", archived: true, updatedAt: 2000 };
+    const expected = counted({ ...doc, title: "Renamed", archived: true, updatedAt: 2000 });
     expect(patched).toEqual(expected);
     expect(await t.query(fn.get, { table: "conversations", clientId: doc.clientId })).toEqual(expected);
   });
@@ -204,7 +204,7 @@ describe("documents:remove", () => {
     await t.mutation(fn.insert, { table: "conversations", document: c });
     await t.mutation(fn.insert, { table: "messages", document: m });
     await t.mutation(fn.remove, { table: "messages", clientId: m.clientId });
-    expect(await t.query(fn.get, { table: "conversations", clientId: c.clientId })).toEqual(c);
+    expect(await t.query(fn.get, { table: "conversations", clientId: c.clientId })).toEqual(counted(c));
   });
 
   test("a conversation with more messages than one batch is emptied in several transactions", async () => {

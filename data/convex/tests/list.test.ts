@@ -2,7 +2,7 @@
 // through in both orders.
 import { describe, expect, test } from "vitest";
 import { MAX_PAGE_SIZE } from "../convex/documents";
-import { conversation, fn, message, refusal, setup, uuid } from "./setup";
+import { conversation, counted, fn, message, refusal, setup, uuid } from "./setup";
 
 type Doc = Record<string, any>;
 type Bound = { value: unknown; inclusive: boolean };
@@ -123,7 +123,8 @@ describe("documents:list", () => {
         };
         const expected = docs
           .filter((d) => d.archived === archived && inRange(d.updatedAt, range))
-          .sort((a, b) => (order === "asc" ? a.updatedAt - b.updatedAt : b.updatedAt - a.updatedAt));
+          .sort((a, b) => (order === "asc" ? a.updatedAt - b.updatedAt : b.updatedAt - a.updatedAt))
+          .map((d) => counted(d));
         expect((await pageThrough(t, "conversations", range, order, 3)).docs).toEqual(expected);
       }
     }

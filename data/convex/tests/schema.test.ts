@@ -23,8 +23,9 @@ describe("cairn:ping", () => {
     const t = setup();
     expect(await t.query(fn.ping, {})).toEqual({
       app: "cairn",
-      schemaVersion: 1,
+      schemaVersion: 2,
       tables: ["conversations", "messages", "notes"],
+      pendingMigrations: [],
     });
   });
 });
@@ -38,23 +39,37 @@ describe("schema", () => {
 
   test("indexes and fields of the content tables match tables.ts", () => {
     for (const table of exportedTables()) {
-      const spec = (CONTENT_TABLES as Record<string, { fields: object; indexes: Record<string, readonly string[]> }>)[table.tableName];
+      const spec = (CONTENT_TABLES as Record<string, { fields: object; indexes: object; ownIndexes?: object }>)[table.tableName];
       if (spec === undefined) continue;
       const indexes = Object.fromEntries(table.indexes.map((i) => [i.indexDescriptor, i.fields]));
-      expect(indexes, table.tableName).toEqual(spec.indexes);
+      expect(indexes, table.tableName).toEqual({ ...spec.indexes, ...spec.ownIndexes });
       expect(Object.keys(table.documentType.value).sort(), table.tableName).toEqual(Object.keys(spec.fields).sort());
     }
+  });
+
+  test("a conversation's messageCount is optional and indexed", () => {
+    // Optional: documents written by version 1 lack it (expand/contract).
+    const conversations = exportedTables().find((t) => t.tableName === "conversations")!;
+    expect(conversations.documentType.value.messageCount).toEqual({ fieldType: { type: "number" }, optional: true });
+    for (const [field, { optional }] of Object.entries(conversations.documentType.value)) {
+      if (field !== "messageCount") expect(optional, field).toBe(false);
+    }
+    expect(conversations.indexes).toContainEqual({ indexDescriptor: "by_messageCount", fields: ["messageCount"] });
   });
 
   test("meta and migrations have their indexes", () => {
     const byName = Object.fromEntries(exportedTables().map((t) => [t.tableName, t]));
     expect(byName.meta.indexes).toEqual([{ indexDescriptor: "by_key", fields: ["key"] }]);
-    expect(byName.migrations.indexes).toEqual([{ indexDescriptor: "by_migrationId", fields: ["id"] }]);
+    expect(byName.migrations.indexes).toEqual([{ indexDescriptor: "by_migrationId", fields: ["migrationId"] }]);
     const migration = byName.migrations.documentType.value;
-    for (const optional of ["startedAt", "completedAt", "error", "leaseOwner", "leaseExpiresAt"]) {
+    expect(Object.keys(migration).sort()).toEqual([
+      "completedAt", "createdAt", "cursor", "description", "error", "migrationId", "name", "processed",
+      "startedAt", "status", "updatedAt", "version",
+    ]);
+    for (const optional of ["cursor", "error", "startedAt", "completedAt"]) {
       expect(migration[optional].optional, optional).toBe(true);
     }
-    for (const required of ["id", "version", "name", "status"]) {
+    for (const required of ["migrationId", "version", "name", "description", "status", "processed", "createdAt", "updatedAt"]) {
       expect(migration[required].optional, required).toBe(false);
     }
   });
@@ -80,17 +95,18 @@ describe.skipIf(!existsSync(C_SCHEMA))("the C app's schema", () => {
 
   for (const [table, prefix] of [["conversations", "conversation"], ["messages", "message"], ["notes", "note"]]) {
     test(`${table} has the same fields and indexes`, () => {
-      const cFields = [...block(`${prefix}_fields`).matchAll(/\{\s*"(\w+)",\s*(\w+)\s*\}/g)]
-        .map(([, name, type]) => [name, C_TYPES[type]]);
+      // { "name", CAIRN_FIELD_TYPE } or { "name", CAIRN_FIELD_TYPE, .optional = TRUE }
+      const cFields = [...block(`${prefix}_fields`).matchAll(/\{\s*"(\w+)",\s*(\w+)\s*(,\s*\.optional\s*=\s*TRUE\s*)?\}/g)]
+        .map(([, name, type, optional]) => [name, `${C_TYPES[type]}${optional ? "?" : ""}`]);
       const tableJson = exportedTables().find((t) => t.tableName === table)!;
       const convexFields = Object.entries(tableJson.documentType.value)
-        .map(([name, f]) => [name, CONVEX_TYPES[f.fieldType.type]]);
+        .map(([name, f]) => [name, `${CONVEX_TYPES[f.fieldType.type]}${f.optional ? "?" : ""}`]);
       expect(Object.fromEntries(convexFields)).toEqual(Object.fromEntries(cFields));
 
       const cIndexes = [...block(`${prefix}_indexes`).matchAll(/\{\s*"(\w+)",\s*\{([^}]*)\}\s*\}/g)]
         .map(([, name, fields]) => [name, [...fields.matchAll(/"(\w+)"/g)].map((m) => m[1])]);
-      expect(Object.fromEntries(tableJson.indexes.map((i) => [i.indexDescriptor, i.fields])))
-        .toEqual(Object.fromEntries(cIndexes));
+      // (The functions' own indexes are theirs alone.)
+      expect(CONTENT_TABLES[table as keyof typeof CONTENT_TABLES].indexes).toEqual(Object.fromEntries(cIndexes));
     });
   }
 

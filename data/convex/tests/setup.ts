@@ -11,6 +11,11 @@ export function setup() {
   return convexTest(schema, modules);
 }
 
+/** A test deployment that enforces Convex's per-transaction limits. */
+export function setupWithLimits() {
+  return convexTest({ schema, modules, transactionLimits: true });
+}
+
 // The functions named the way Cairn names them over HTTP ("module:function").
 export const fn = {
   ping: makeFunctionReference<"query">("cairn:ping"),
@@ -19,6 +24,12 @@ export const fn = {
   insert: makeFunctionReference<"mutation">("documents:insert"),
   patch: makeFunctionReference<"mutation">("documents:patch"),
   remove: makeFunctionReference<"mutation">("documents:remove"),
+  health: makeFunctionReference<"mutation">("cairn:health"),
+  status: makeFunctionReference<"query">("migrations:status"),
+  acquireLease: makeFunctionReference<"mutation">("migrations:acquireLease"),
+  releaseLease: makeFunctionReference<"mutation">("migrations:releaseLease"),
+  step: makeFunctionReference<"mutation">("migrations:step"),
+  recordFailure: makeFunctionReference<"mutation">("migrations:recordFailure"),
 };
 
 let counter = 0;
@@ -40,6 +51,11 @@ export function conversation(fields: Record<string, unknown> = {}) {
     updatedAt: 1000,
     ...fields,
   };
+}
+
+/** A conversation as the functions store it: with the messageCount they keep. */
+export function counted(doc: Record<string, unknown>, messageCount = 0) {
+  return { ...doc, messageCount };
 }
 
 export function message(conversationId: string, fields: Record<string, unknown> = {}) {

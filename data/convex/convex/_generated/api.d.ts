@@ -11,6 +11,9 @@
 import type * as cairn from "../cairn.js";
 import type * as checks from "../checks.js";
 import type * as documents from "../documents.js";
+import type * as messageCounts from "../messageCounts.js";
+import type * as meta from "../meta.js";
+import type * as migrations from "../migrations.js";
 import type * as tables from "../tables.js";
 
 import type {
@@ -23,6 +26,9 @@ declare const fullApi: ApiFromModules<{
   cairn: typeof cairn;
   checks: typeof checks;
   documents: typeof documents;
+  messageCounts: typeof messageCounts;
+  meta: typeof meta;
+  migrations: typeof migrations;
   tables: typeof tables;
 }>;
 
