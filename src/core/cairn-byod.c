@@ -50,6 +50,7 @@
 #include "cairn-convex-client.h"
 #include "cairn-credentials.h"
 #include "cairn-error.h"
+#include "cairn-health.h"
 #include "cairn-json.h"
 #include "cairn-local-store.h"
 #include "cairn-outbox.h"
@@ -71,6 +72,7 @@ struct _CairnByod
   guint                 health_check_interval;
 
   CairnStore           *user_store;    /* (nullable) the deployment while BYOD is on */
+  CairnHealth          *health;        /* how the deployment is doing; its checks are kept in config */
   CairnByodConfig      *config;
   GHashTable           *clients;       /* deployment URL -> CairnConvexClient */
   CairnConnectionState  connection_state;
@@ -216,23 +218,25 @@ check_saved_cb (GObject      *object,
     g_debug ("Could not keep the outcome of a connection check: %s", error->message);
 }
 
-/* Keeps the outcome of a connection check in the config: status, last
- * check, last success, last error. */
+/* Keeps the outcome of a connection check in the config, for Preferences
+ * and the next start: status, last check, last success, last error, and
+ * the schema version when the check learned it. */
 static void
 record_check (CairnByod    *self,
-              const GError *failure)
+              gint64        at,
+              const GError *failure,
+              int           schema_version)
 {
   CairnByodConfig *config = self->config;
-  gint64 now = cairn_clock_get_real_time_ms (self->clock);
 
-  config->last_check = now;
+  config->last_check = at;
   g_free (config->status);
   g_free (config->last_error);
 
   if (failure == NULL)
     {
       config->status = g_strdup (CAIRN_BYOD_STATUS_CONNECTED);
-      config->last_success = now;
+      config->last_success = at;
       config->last_error = g_strdup ("");
     }
   else
@@ -240,8 +244,19 @@ record_check (CairnByod    *self,
       config->status = g_strdup (CAIRN_BYOD_STATUS_ERROR);
       config->last_error = g_strdup (failure->message);
     }
+  if (schema_version > 0)
+    config->schema_version = schema_version;
 
   save_config (self, NULL, check_saved_cb, NULL);
+}
+
+/* Every check (at start, periodic, Retry, Check Health). */
+static void
+checked_cb (CairnByod                    *self,
+            const CairnHealthCheckResult *result,
+            CairnHealth                  *health)
+{
+  record_check (self, result->checked_at, result->error, result->schema_version);
 }
 
 static void
@@ -255,9 +270,9 @@ connection_state_cb (CairnConnection *connection,
     return;
   self->connection_state = state;
 
-  /* what Preferences shows: the status, the last check, the last error */
-  if (state != CAIRN_CONNECTION_CONNECTING)
-    record_check (self, cairn_connection_get_error (connection));
+  /* a request that blocked it tells Preferences at once, before the next check */
+  if (state == CAIRN_CONNECTION_BLOCKED)
+    record_check (self, cairn_clock_get_real_time_ms (self->clock), cairn_connection_get_error (connection), 0);
 
   /* back from connecting or blocked: what the lists failed to load, they load now */
   if (state == CAIRN_CONNECTION_CONNECTED)
@@ -459,6 +474,7 @@ restore_loaded_cb (GObject      *object,
 
   cairn_byod_config_free (self->config);
   self->config = cairn_byod_config_from_document (document);
+  cairn_health_restore (self->health, self->config);
   notify_config (self);
 
   if (!self->config->enabled)
@@ -848,6 +864,9 @@ cairn_byod_constructed (GObject *object)
   g_assert (CAIRN_IS_STORE (self->main_store));
   g_assert (CAIRN_IS_OUTBOX (self->outbox));
   g_assert (CAIRN_IS_CLOCK (self->clock));
+
+  self->health = cairn_health_new (self->workspace_id, self->main_store, self->clock);
+  g_signal_connect_object (self->health, "checked", G_CALLBACK (checked_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -861,6 +880,7 @@ cairn_byod_dispose (GObject *object)
   g_clear_object (&self->clock);
   g_clear_object (&self->network_monitor);
   g_clear_object (&self->user_store);
+  g_clear_object (&self->health);
   g_hash_table_remove_all (self->clients);
   g_clear_object (&self->preflight);
   g_clear_object (&self->mover);
@@ -1159,6 +1179,7 @@ cairn_byod_set_user_store (CairnByod  *self,
 
   was_enabled = cairn_byod_get_enabled (self);
   g_set_object (&self->user_store, user_store);
+  cairn_health_set_connection (self->health, cairn_byod_get_connection (self));
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER_STORE]);
   if (was_enabled != cairn_byod_get_enabled (self))
@@ -1178,6 +1199,21 @@ cairn_byod_get_connection (CairnByod *self)
   g_return_val_if_fail (CAIRN_IS_BYOD (self), NULL);
 
   return CAIRN_IS_CONNECTION (self->user_store) ? CAIRN_CONNECTION (self->user_store) : NULL;
+}
+
+/**
+ * cairn_byod_get_health:
+ *
+ * Returns: (transfer none): how the deployment is doing: its verdict,
+ *   metrics and checks (a verdict of %CAIRN_HEALTH_UNKNOWN while content
+ *   stays on this computer)
+ */
+CairnHealth *
+cairn_byod_get_health (CairnByod *self)
+{
+  g_return_val_if_fail (CAIRN_IS_BYOD (self), NULL);
+
+  return self->health;
 }
 
 /**

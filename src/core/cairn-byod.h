@@ -42,6 +42,7 @@ CairnStore            *cairn_byod_get_user_store     (CairnByod            *self
 void                   cairn_byod_set_user_store     (CairnByod            *self,
                                                       CairnStore           *user_store);
 CairnConnection       *cairn_byod_get_connection     (CairnByod            *self);
+CairnHealth           *cairn_byod_get_health         (CairnByod            *self);
 CairnConvexClient     *cairn_byod_get_client         (CairnByod            *self,
                                                       const char           *url);
 const char            *cairn_byod_get_local_path     (CairnByod            *self);

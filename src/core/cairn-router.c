@@ -36,6 +36,7 @@ static const TableLocation table_locations[] = {
   /* Cairn's own app data: never leaves this computer */
   MAIN ("drafts"),
   MAIN ("outbox"),
+  MAIN ("healthMinutes"),
 
   /* content */
   USER ("conversations"),

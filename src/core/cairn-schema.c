@@ -127,6 +127,23 @@ static const CairnIndexSpec outbox_indexes[] = {
   { "by_workspace", { "workspace", "createdAt", NULL } },
 };
 
+/* App data: the requests to a workspace's deployment, summed up a minute at a
+ * time (cairn-metrics.c): "minute" is where the minute starts (ms since the
+ * epoch), "summary" its JSON. Kept for 30 days. */
+static const CairnFieldSpec health_minute_fields[] = {
+  { "clientId",      CAIRN_FIELD_STRING },
+  { "workspace",     CAIRN_FIELD_STRING },
+  { "deploymentUrl", CAIRN_FIELD_STRING },
+  { "minute",        CAIRN_FIELD_NUMBER },
+  { "summary",       CAIRN_FIELD_STRING },
+};
+
+static const CairnIndexSpec health_minute_indexes[] = {
+  { "by_clientId",          { "clientId", NULL } },
+  { "by_workspace_minute",  { "workspace", "minute", NULL } },
+  { "by_deployment_minute", { "workspace", "deploymentUrl", "minute", NULL } },
+};
+
 #define TABLE(n, f, i) .name = n, .fields = f, .n_fields = G_N_ELEMENTS (f), \
                        .indexes = i, .n_indexes = G_N_ELEMENTS (i)
 
@@ -139,6 +156,7 @@ static const CairnTableSpec tables[] = {
   { TABLE ("userDatabaseConfig", byod_config_fields, byod_config_indexes) },
   { TABLE ("byodMigrations", content_move_fields, content_move_indexes) },
   { TABLE ("outbox", outbox_fields, outbox_indexes) },
+  { TABLE ("healthMinutes", health_minute_fields, health_minute_indexes) },
 };
 
 const CairnTableSpec **
