@@ -4,20 +4,15 @@
 //
 //   node --test tests/peer/conformance.test.mjs
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
-
-const PEER = fileURLToPath(new URL("./convex-peer.mjs", import.meta.url));
-const KEY = "dev:cairn-test-123|0123456789abcdef";
-const READ_ONLY_KEY = "dev:cairn-test-123|fedcba9876543210";
+import { KEY, READ_ONLY_KEY, client, control, raw, startPeer } from "./test-util.mjs";
 
 const fn = {
   ping: makeFunctionReference("cairn:ping"),
@@ -27,38 +22,6 @@ const fn = {
   patch: makeFunctionReference("documents:patch"),
   remove: makeFunctionReference("documents:remove"),
 };
-
-/** Starts a peer and waits for its one line on stdout. */
-function startPeer(...extra) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const proc = spawn(process.execPath, [PEER, "--port", "0", "--admin-key", KEY, ...extra], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let stdout = "";
-    proc.stdout.setEncoding("utf8");
-    proc.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
-      if (match) resolve({ url: match[1], proc, stdout: () => stdout, startMs: Date.now() - started, stop: () => stopPeer(proc) });
-    });
-    proc.on("exit", (code) => reject(new Error(`peer exited with ${code} before listening: ${stdout}`)));
-  });
-}
-
-function stopPeer(proc) {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null) return resolve(proc.exitCode);
-    proc.once("exit", (code) => resolve(code));
-    proc.kill("SIGTERM");
-  });
-}
-
-function client(url, key = KEY) {
-  const c = new ConvexHttpClient(url, { skipConvexDeploymentUrlCheck: true, logger: false });
-  if (key !== null) c.setAdminAuth(key);
-  return c;
-}
 
 let counter = 0;
 function uuid() {
@@ -75,25 +38,6 @@ const message = (conversationId, fields = {}) => ({
 const note = (fields = {}) => ({
   clientId: uuid(), title: "Note", content: "Text", pinned: false, createdAt: 1, updatedAt: 1, ...fields,
 });
-
-/** A raw request to the peer: status, headers and body (parsed when JSON). */
-async function raw(url, route, { body, headers = {}, method = "POST", signal, redirect } = {}) {
-  const response = await fetch(url + route, {
-    method,
-    signal,
-    redirect,
-    headers: { "Content-Type": "application/json", ...headers },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
 
 const admin = { Authorization: `Convex ${KEY}` };
 
@@ -131,12 +75,6 @@ function postUnfinished(url, bytes) {
   });
 }
 
-async function control(url, route, body) {
-  const r = await raw(url, `/_peer/${route}`, body === undefined ? { method: "GET" } : { body });
-  assert.equal(r.status, 200, r.text);
-  return r.json;
-}
-
 describe("the peer", { timeout: 120_000 }, () => {
   let peer;
   let url;
@@ -160,8 +98,9 @@ describe("the peer", { timeout: 120_000 }, () => {
     test("cairn:ping", async () => {
       assert.deepEqual(await convex.query(fn.ping, {}), {
         app: "cairn",
-        schemaVersion: 1,
+        schemaVersion: 2,
         tables: ["conversations", "messages", "notes"],
+        pendingMigrations: [],
       });
     });
 
@@ -314,7 +253,7 @@ describe("the peer", { timeout: 120_000 }, () => {
       const r = await raw(url, "/api/query", { body: ping, headers: admin });
       assert.equal(r.status, 200);
       assert.match(r.headers.get("content-type"), /^application\/json/);
-      assert.deepEqual(r.json, { status: "success", value: { app: "cairn", schemaVersion: 1, tables: ["conversations", "messages", "notes"] } });
+      assert.deepEqual(r.json, { status: "success", value: { app: "cairn", schemaVersion: 2, tables: ["conversations", "messages", "notes"], pendingMigrations: [] } });
     });
 
     test("args as [object], no format, /api/run and /api/function", async () => {
@@ -806,7 +745,7 @@ describe("the peer", { timeout: 120_000 }, () => {
       await control(url, "config", { schemaVersion: 0 });
       assert.equal((await convex.query(fn.ping, {})).schemaVersion, 0);
       await control(url, "reset", {});
-      assert.equal((await convex.query(fn.ping, {})).schemaVersion, 1);
+      assert.equal((await convex.query(fn.ping, {})).schemaVersion, 2);
     });
 
     test("functions missing", async () => {
@@ -858,7 +797,7 @@ describe("--state", { timeout: 120_000 }, () => {
 
       peer = await startPeer("--state", file);
       const again = client(peer.url);
-      assert.deepEqual(await again.query(fn.get, { table: "conversations", clientId: c.clientId }), c);
+      assert.deepEqual(await again.query(fn.get, { table: "conversations", clientId: c.clientId }), { ...c, messageCount: 1 });
       assert.deepEqual(await again.query(fn.get, { table: "notes", clientId: n.clientId }), n);
       const listed = await again.query(fn.list, {
         table: "messages", index: "by_conversation", equal: [c.clientId], order: "asc", paginationOpts: { numItems: 10, cursor: null },

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // A Convex deployment in a box, for Cairn's tests.
 //
-//   node tests/peer/convex-peer.mjs --port 0 --admin-key KEY [--read-only-key KEY] [--state FILE] [--functions DIR]
+//   node tests/peer/convex-peer.mjs --port 0 --admin-key KEY [--read-only-key KEY] [--state FILE] [--functions DIR | --empty]
 //
 // Hosts the Cairn functions (data/convex/convex) through convex-test and
 // speaks the Convex HTTP API on 127.0.0.1 the way a deployment does: the same
 // routes, status codes, bodies and error texts (see README.md for where it
-// differs). Prints "listening on http://127.0.0.1:PORT" once ready. A control
-// API under /_peer/ injects faults and reads the data; SIGTERM saves the data
-// to --state (if given) and exits 0.
+// differs). It takes pushes (`npx convex deploy`, or Cairn's own replay of
+// the bundle) on the deployment's push API and serves the pushed functions
+// from then on; --empty starts with none, as a new deployment. Prints
+// "listening on http://127.0.0.1:PORT" once ready. A control API under
+// /_peer/ injects faults and reads the data; SIGTERM saves the data (and the
+// last push) to --state (if given) and exits 0.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -20,27 +23,34 @@ import { register } from "tsx/esm/api";
 import { makeFunctionReference } from "convex/server";
 import { convexToJson, getDocumentSize, jsonToConvex } from "convex/values";
 import { installIndexedRanges } from "./indexed-ranges.mjs";
+import {
+  FINISH_PUSH_DIFF, HttpError, MAX_PUSH_BYTES, checkBody, checkConfig, decodePushBody, functionsOf, indexCount, loadPush,
+  schemaDigest, schemaViolation, startPushResponse, tableOf,
+} from "./push.mjs";
 
 // The function modules are TypeScript.
 register();
 // Index range reads that do not read the whole table (indexed-ranges.mjs).
 registerLoaderHooks("./expose-database.mjs", import.meta.url);
-const { convexTest, DatabaseFake } = await import("convex-test");
+const { convexTest, DatabaseFake, getDb } = await import("convex-test");
 installIndexedRanges(DatabaseFake);
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
+const USAGE =
+  "usage: convex-peer.mjs --port N --admin-key KEY [--read-only-key KEY] [--state FILE] [--functions DIR | --empty]\n";
 const { values: options } = parseArgs({
   options: {
     port: { type: "string", default: "0" },
     "admin-key": { type: "string" },
     "read-only-key": { type: "string" },
     state: { type: "string" },
-    functions: { type: "string", default: path.join(HERE, "../../data/convex/convex") },
+    functions: { type: "string" },
+    empty: { type: "boolean", default: false },
   },
 });
-if (!options["admin-key"]) {
-  process.stderr.write("usage: convex-peer.mjs --port N --admin-key KEY [--read-only-key KEY] [--state FILE] [--functions DIR]\n");
+if (!options["admin-key"] || (options.empty && options.functions !== undefined)) {
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 
@@ -62,32 +72,54 @@ function findModules(dir, sub = "") {
   return found;
 }
 
-const functionsDir = path.resolve(options.functions);
-const modules = {}; // "./documents.ts" -> loader, as convex-test wants them
-const functions = new Map(); // "documents:list" -> { type, visibility }
-for (const rel of findModules(functionsDir)) {
-  const url = pathToFileURL(path.join(functionsDir, rel)).href;
-  // Imported once: convex-test asks for the module at every call, and each
-  // import() goes through the TypeScript loader's thread.
-  let loaded;
-  modules[`./${rel}`] = () => (loaded ??= import(url));
-  if (rel.startsWith("_generated/") || /^schema\.[jt]s$/.test(rel)) continue;
-  const exports = await modules[`./${rel}`]();
-  for (const [name, value] of Object.entries(exports)) {
-    const type = value?.isQuery ? "query" : value?.isMutation ? "mutation" : value?.isAction ? "action" : null;
-    if (type !== null) {
-      const modulePath = rel.replace(/\.[^.]+$/, "");
-      functions.set(`${modulePath}:${name}`, { type, visibility: value.isPublic ? "public" : "internal" });
-    }
+/** The functions of a source folder (TypeScript), as a push would deploy them. */
+async function loadFunctionsDir(dir) {
+  const modules = {}; // "./documents.ts" -> loader, as convex-test wants them
+  const functions = new Map(); // "documents:list" -> { type, visibility }
+  for (const rel of findModules(dir)) {
+    const url = pathToFileURL(path.join(dir, rel)).href;
+    // Imported once: convex-test asks for the module at every call, and each
+    // import() goes through the TypeScript loader's thread.
+    let loaded;
+    modules[`./${rel}`] = () => (loaded ??= import(url));
+    if (rel.startsWith("_generated/") || /^schema\.[jt]s$/.test(rel)) continue;
+    functionsOf(rel.replace(/\.[^.]+$/, ""), await modules[`./${rel}`](), functions);
   }
+  const schema = (await import(pathToFileURL(path.join(dir, "schema.ts")).href)).default;
+  return { schema, modules, functions, push: null };
 }
-const schema = (await import(pathToFileURL(path.join(functionsDir, "schema.ts")).href)).default;
-const tableNames = Object.keys(schema.tables);
+
+/** A new deployment: no functions, no schema. */
+const NOTHING_DEPLOYED = { schema: null, modules: { "./_generated/api.js": async () => ({}) }, functions: new Map(), push: null };
 
 // ---------------------------------------------------------------------------
 // The deployment's state
 
-let t = convexTest(schema, modules);
+/**
+ * What is deployed — `functions` (the registry), `modules` (convex-test's
+ * loaders), `schema` (or null), `push` (the request it came from, or null
+ * when it was loaded from a folder) — and `t`, the convex-test instance that
+ * runs them and holds the data. Replaced as a whole, between two requests.
+ */
+let deployment;
+
+/** What to deploy, with a new convex-test instance (no data yet) to run it. */
+function withInstance(what) {
+  return { ...what, t: convexTest(what.schema ?? undefined, what.modules) };
+}
+
+/** The database of a convex-test instance (see expose-database.mjs). */
+async function databaseOf(t) {
+  let db;
+  // (not returned from run(): that answer must be a Convex value)
+  await t.run(async () => {
+    db = getDb();
+  });
+  return db;
+}
+
+const FUNCTIONS_DIR = path.join(HERE, "../../data/convex/convex");
+deployment = withInstance(options.empty ? NOTHING_DEPLOYED : await loadFunctionsDir(path.resolve(options.functions ?? FUNCTIONS_DIR)));
 
 // ---------------------------------------------------------------------------
 // Convex's limits that convex-test does not enforce
@@ -186,7 +218,7 @@ function enforceDocumentSize() {
 }
 enforceDocumentSize();
 
-const DEFAULT_CONFIG = { schemaVersion: null, functions: true, production: false };
+const DEFAULT_CONFIG = { schemaVersion: null, functions: true, production: false, schemaValidationMs: 0 };
 let config = { ...DEFAULT_CONFIG };
 let fault = null; // { mode, ..., until?, remaining? }
 const hung = new Set(); // responses held by the "hang" fault
@@ -201,42 +233,53 @@ function serially(task) {
   return run;
 }
 
+/** The user tables: the schema's, and any other that holds documents. */
+function tablesOf(db) {
+  const tables = new Set(deployment.schema === null ? [] : Object.keys(deployment.schema.tables));
+  for (const id of Object.keys(db._documents)) {
+    const table = tableOf(id);
+    if (table !== null && !table.startsWith("_")) tables.add(table);
+  }
+  return [...tables];
+}
+
 /** Every document of every table, oldest first. */
 function readAll() {
-  return serially(() =>
-    t.run(async (ctx) => {
+  return serially(async () => {
+    const { t } = deployment;
+    const tables = tablesOf(await databaseOf(t));
+    return t.run(async (ctx) => {
       const all = {};
-      for (const table of tableNames) {
+      for (const table of tables) {
         all[table] = await ctx.db.query(table).collect();
       }
       return all;
-    }),
-  );
+    });
+  });
 }
 
 function withoutSystemFields({ _id, _creationTime, ...document }) {
   return document;
 }
 
+/** The data, and the push that made the functions (if they came from one). */
 async function saveState(file) {
   const all = await readAll();
   const tables = {};
   for (const [table, docs] of Object.entries(all)) {
     tables[table] = docs.map((doc) => convexToJson({ ...withoutSystemFields(doc), _creationTime: doc._creationTime }));
   }
-  writeFileSync(`${file}.tmp`, JSON.stringify({ version: 1, tables }));
+  const push = deployment.push ?? undefined;
+  writeFileSync(`${file}.tmp`, JSON.stringify({ version: 1, tables, push }));
   renameSync(`${file}.tmp`, file);
 }
 
 async function loadState(file) {
-  const { tables } = JSON.parse(readFileSync(file, "utf8"));
+  const { tables, push } = JSON.parse(readFileSync(file, "utf8"));
+  if (push !== undefined) deployment = withInstance(await loadPush(push, null, DatabaseFake));
   await serially(() =>
-    t.run(async (ctx) => {
+    deployment.t.run(async (ctx) => {
       for (const [table, docs] of Object.entries(tables)) {
-        if (!tableNames.includes(table)) {
-          process.stderr.write(`convex-peer: ignoring table ${table} from ${file}: not in the schema\n`);
-          continue;
-        }
         const ordered = docs.map(jsonToConvex).sort((a, b) => a._creationTime - b._creationTime);
         for (const { _creationTime, ...document } of ordered) {
           await ctx.db.insert(table, document);
@@ -248,14 +291,6 @@ async function loadState(file) {
 
 // ---------------------------------------------------------------------------
 // The HTTP API
-
-class HttpError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
 
 const badRequest = (code, message) => new HttpError(400, code, message);
 
@@ -388,52 +423,69 @@ function exportValue(value, format) {
 const NOT_DEPLOYED = "Did you forget to run `npx convex dev` or `npx convex deploy`?";
 const TYPE_NAMES = { query: "Query", mutation: "Mutation", action: "Action" };
 
-/** Runs a function the way a deployment does and returns the HTTP API's answer. */
-async function runFunction(kind, fnPath, rawArgs, caller, id) {
+/** The answer to a function that threw `e` (`head` is the "[Request ID: …] Server Error" line). */
+function thrownAnswer(e, fnPath, head) {
+  const failure = (message) => ({ status: "error", errorMessage: `${head}\n${message}` });
+  const frame = `\n    at handler (../convex/${fnPath.modulePath}.ts)`;
+  if (typeof e === "object" && e !== null && Symbol.for("ConvexError") in e) {
+    return { ...failure(`Uncaught ConvexError: ${e.message}${frame}`), errorData: e.data };
+  }
+  const message = String(e?.message ?? e);
+  if (message.startsWith("Validator error")) {
+    return failure(`ArgumentValidationError: ${message.replace(/^Validator error:?\s*/, "")}`);
+  }
+  // A production deployment hides what a developer error says.
+  return config.production ? { status: "error", errorMessage: head } : failure(`Uncaught Error: ${message}${frame}`);
+}
+
+/**
+ * Runs a function the way a deployment does and returns the HTTP API's
+ * answer. The function is looked up and run in one go, one function at a
+ * time: a push replaces the deployment between two functions, never during
+ * one.
+ */
+function runFunction(kind, fnPath, rawArgs, caller, id, active) {
   const head = `[Request ID: ${id}] Server Error`;
   const failure = (message) => ({ status: "error", errorMessage: `${head}\n${message}` });
 
-  const fn = config.functions ? functions.get(fnPath.id) : undefined;
-  if (fn !== undefined) checkOperation(caller, fn, kind);
-  if (fn === undefined || (!caller.admin && fn.visibility !== "public")) {
-    return { answer: failure(`Could not find ${caller.admin ? "" : "public "}function for '${fnPath.display}'. ${NOT_DEPLOYED}`) };
-  }
-  stats.byFunction[fnPath.display] = (stats.byFunction[fnPath.display] ?? 0) + 1;
-  if (kind !== "any" && fn.type !== kind) {
-    return { answer: failure(`Trying to execute ${fnPath.display} as ${TYPE_NAMES[kind]}, but it is defined as ${TYPE_NAMES[fn.type]}.`) };
-  }
+  return serially(async () => {
+    const { functions, t } = deployment;
+    const fn = config.functions ? functions.get(fnPath.id) : undefined;
+    if (fn !== undefined) checkOperation(caller, fn, kind);
+    if (fn === undefined || (!caller.admin && fn.visibility !== "public")) {
+      return { answer: failure(`Could not find ${caller.admin ? "" : "public "}function for '${fnPath.display}'. ${NOT_DEPLOYED}`) };
+    }
+    stats.byFunction[fnPath.display] = (stats.byFunction[fnPath.display] ?? 0) + 1;
+    if (kind !== "any" && fn.type !== kind) {
+      return { answer: failure(`Trying to execute ${fnPath.display} as ${TYPE_NAMES[kind]}, but it is defined as ${TYPE_NAMES[fn.type]}.`) };
+    }
+    if (takeFunctionError(active, fnPath)) {
+      return { answer: thrownAnswer(new Error(active.message), fnPath, head) };
+    }
 
-  let args = rawArgs;
-  if (Array.isArray(args)) {
-    if (args.length > 1) return { answer: failure(`ArgumentValidationError: Expected one argument object, got ${args.length}.`) };
-    args = args[0] ?? {};
-  }
-  const logLines = [];
-  const run = () => {
-    const reference = makeFunctionReference(fnPath.id);
-    if (fn.type === "query") return t.query(reference, args);
-    if (fn.type === "mutation") return t.mutation(reference, args);
-    return t.action(reference, args);
-  };
-  try {
-    args = jsonToConvex(args);
-    let value = await serially(() => withLogsTo(logLines, run));
-    if (fnPath.id === "cairn:ping" && config.schemaVersion !== null && value !== null && typeof value === "object") {
-      value = { ...value, schemaVersion: config.schemaVersion };
+    let args = rawArgs;
+    if (Array.isArray(args)) {
+      if (args.length > 1) return { answer: failure(`ArgumentValidationError: Expected one argument object, got ${args.length}.`) };
+      args = args[0] ?? {};
     }
-    return { answer: { status: "success", value }, logLines };
-  } catch (e) {
-    const frame = `\n    at handler (../convex/${fnPath.modulePath}.ts)`;
-    if (typeof e === "object" && e !== null && Symbol.for("ConvexError") in e) {
-      return { answer: { ...failure(`Uncaught ConvexError: ${e.message}${frame}`), errorData: e.data }, logLines };
+    const logLines = [];
+    const run = () => {
+      const reference = makeFunctionReference(fnPath.id);
+      if (fn.type === "query") return t.query(reference, args);
+      if (fn.type === "mutation") return t.mutation(reference, args);
+      return t.action(reference, args);
+    };
+    try {
+      args = jsonToConvex(args);
+      let value = await withLogsTo(logLines, run);
+      if (fnPath.id === "cairn:ping" && config.schemaVersion !== null && value !== null && typeof value === "object") {
+        value = { ...value, schemaVersion: config.schemaVersion };
+      }
+      return { answer: { status: "success", value }, logLines };
+    } catch (e) {
+      return { answer: thrownAnswer(e, fnPath, head), logLines };
     }
-    const message = String(e?.message ?? e);
-    if (message.startsWith("Validator error")) {
-      return { answer: failure(`ArgumentValidationError: ${message.replace(/^Validator error:?\s*/, "")}`), logLines };
-    }
-    // A production deployment hides what a developer error says.
-    return { answer: config.production ? { status: "error", errorMessage: head } : failure(`Uncaught Error: ${message}${frame}`), logLines };
-  }
+  });
 }
 
 /** console.* of the functions, as a deployment reports them in logLines. */
@@ -455,6 +507,7 @@ const ROUTES = { "/api/query": "query", "/api/mutation": "mutation", "/api/actio
 
 /** One /api/* request: its status and JSON body (body is null when it was over the size limit). */
 async function api(req, url, body, active) {
+  if (Object.hasOwn(PUSH_ROUTES, url.pathname)) return pushApi(req, url, body);
   const kind = ROUTES[url.pathname] ?? (url.pathname.startsWith("/api/run/") ? "any" : undefined);
   if (kind === undefined) return { status: 404 };
   if (req.method !== "POST") return { status: 405 };
@@ -495,7 +548,7 @@ async function api(req, url, body, active) {
   const caller = authenticate(token);
   const id = requestId();
   const cursors = restoreCursor(request.args);
-  const { answer, logLines = [] } = await runFunction(kind, fnPath, request.args, caller, id);
+  const { answer, logLines = [] } = await runFunction(kind, fnPath, request.args, caller, id, active);
   if (active?.mode === "endless-cursor" && cursors !== undefined && answer.status === "success" && isPage(answer.value)) {
     answer.value = endlessPage(active.variant, cursors, answer.value);
   }
@@ -504,6 +557,189 @@ async function api(req, url, body, active) {
   if (answer.errorData !== undefined) answer.errorData = exportValue(answer.errorData, format);
   if (logLines.length > 0) answer.logLines = logLines;
   return { status: 200, json: answer };
+}
+
+// ---------------------------------------------------------------------------
+// The push API (/api/get_config_hashes, /api/deploy2/*)
+//
+// start_push loads the pushed modules and schema (refusing them as the
+// backend does) and starts checking the stored documents against the schema;
+// wait_for_schema reports that check; finish_push runs it once more and, if
+// the data still fits, moves the data into a new convex-test instance that
+// runs the pushed functions, and makes that the deployment. Nothing of a
+// push is live before finish_push; a failed or abandoned push changes
+// nothing.
+
+/**
+ * The pushes started, by their token and by their schema id. `state`:
+ * pending (the check runs) -> validated | failed; validated -> finished;
+ * pending or validated -> overwritten when another push (not a dry run)
+ * starts. A dry run is checked like the rest and never finishes.
+ */
+const pushes = new Map();
+const pushesBySchema = new Map();
+
+const PUSH_DENIED = "You do not have permission to perform this operation (deployment:deploy).";
+
+/** The push routes take the key in the body (not the header): the admin key pushes, the read-only key may not. */
+function authenticatePush(adminKey) {
+  const token = splitAdminKey(adminKey);
+  if (sameKey(token, options["admin-key"]) && token.actingAs === null) return;
+  if (sameKey(token, options["admin-key"]) || sameKey(token, options["read-only-key"])) {
+    throw new HttpError(403, "OperationNotPermitted", PUSH_DENIED);
+  }
+  throw new HttpError(401, "BadAdminKey", "The provided admin key was invalid for this instance");
+}
+
+/** Waits for `promise`, or `ms`, whichever comes first. */
+function waitAtMost(promise, ms) {
+  let timer;
+  const timeout = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function failPush(push, violation) {
+  push.state = "failed";
+  push.failure = violation;
+  push.loaded = null;
+}
+
+/** The schema worker: every stored document against the push's schema (one function at a time, like the rest). */
+async function checkSchema(push) {
+  if (config.schemaValidationMs > 0) await sleep(config.schemaValidationMs);
+  await serially(async () => {
+    if (push.state !== "pending") return;
+    const violation = schemaViolation(push.loaded.schema, await databaseOf(deployment.t), DatabaseFake);
+    if (violation === null) push.state = "validated";
+    else failPush(push, violation);
+  });
+}
+
+/** Every user document as it is (same _id and _creationTime) into another instance's database. */
+function copyDocuments(from, to) {
+  for (const [id, document] of Object.entries(from._documents)) {
+    const table = tableOf(id);
+    if (table !== null && !table.startsWith("_")) to._documents[id] = document;
+  }
+  to._nextDocId = from._nextDocId;
+  to._lastCreationTime = from._lastCreationTime;
+}
+
+/**
+ * finish_push's commit, between two functions: the data as it is now is
+ * checked once more (it may have changed since wait_for_schema), then
+ * carried into the new instance, which becomes the deployment.
+ */
+function activate(push) {
+  return serially(async () => {
+    const data = await databaseOf(deployment.t);
+    const violation = schemaViolation(push.loaded.schema, data, DatabaseFake);
+    if (violation !== null) return failPush(push, violation);
+    const next = withInstance(push.loaded);
+    copyDocuments(data, await databaseOf(next.t));
+    deployment = next;
+    push.state = "finished";
+    push.loaded = null;
+  });
+}
+
+function getConfigHashes() {
+  return {
+    config: { functions: deployment.push?.functions ?? "convex/" },
+    // (none: the CLI then sends every module, and keeps unchangedModuleHashes empty)
+    moduleHashes: [],
+    udfServerVersion: deployment.push?.appDefinition.udfServerVersion ?? null,
+    nodeVersion: null,
+  };
+}
+
+async function evaluatePush(request) {
+  checkConfig(request);
+  await loadPush(request, deployment.push, DatabaseFake);
+  return { schemaChange: { allocatedComponentIds: {}, schemaIds: {}, indexDiffs: {} } };
+}
+
+async function startPush(request) {
+  checkConfig(request);
+  const loaded = await loadPush(request, deployment.push, DatabaseFake);
+  const token = randomBytes(16).toString("hex");
+  const schemaId = loaded.schema === null ? null : randomBytes(16).toString("hex");
+  if (!request.dryRun) {
+    for (const other of pushes.values()) {
+      if (other.state === "pending" || other.state === "validated") {
+        other.state = "overwritten";
+        other.loaded = null;
+      }
+    }
+  }
+  const push = { state: "pending", loaded, failure: null, dryRun: request.dryRun };
+  push.checked = checkSchema(push).catch((e) => failPush(push, { error: String(e?.message ?? e), tableName: null }));
+  pushes.set(token, push);
+  if (schemaId !== null) pushesBySchema.set(schemaId, push);
+  return startPushResponse(request, token, schemaId);
+}
+
+async function waitForSchema(request) {
+  const schemaId = request.schemaChange.schemaIds[""] ?? null;
+  if (schemaId === null) return { type: "complete" };
+  const push = pushesBySchema.get(schemaId);
+  if (push === undefined) throw new HttpError(500, "InternalServerError", "Missing schema document");
+  await waitAtMost(push.checked, request.timeoutMs);
+  switch (push.state) {
+    case "pending":
+      return {
+        type: "inProgress",
+        components: { "": { schemaValidationComplete: false, indexesComplete: 0, indexesTotal: indexCount(push.loaded.schema) } },
+      };
+    case "failed":
+      return { type: "failed", error: push.failure.error, componentPath: "", tableName: push.failure.tableName };
+    case "overwritten":
+      return { type: "raceDetected" };
+    default:
+      return { type: "complete" };
+  }
+}
+
+async function finishPush(request) {
+  const push = pushes.get(request.startPush.componentDefinitionPackages?.[""]?.storageKey);
+  if (push === undefined) {
+    throw new HttpError(500, "InternalServerError", "Missing source package: this startPush does not come from this deployment");
+  }
+  if (request.dryRun || push.dryRun) return FINISH_PUSH_DIFF;
+  await push.checked;
+  if (push.state === "validated") await activate(push);
+  switch (push.state) {
+    case "failed":
+      throw new HttpError(400, "SchemaAlreadyFailed", `Schema has already been failed with error: ${push.failure.error}`);
+    case "overwritten":
+      throw new HttpError(400, "SchemaAlreadyOverwritten", "Schema has already been overwritten.");
+    default:
+      return FINISH_PUSH_DIFF;
+  }
+}
+
+const PUSH_ROUTES = {
+  "/api/get_config_hashes": getConfigHashes,
+  "/api/deploy2/evaluate_push": evaluatePush,
+  "/api/deploy2/start_push": startPush,
+  "/api/deploy2/wait_for_schema": waitForSchema,
+  "/api/deploy2/finish_push": finishPush,
+  "/api/deploy2/report_push_completed": () => null,
+};
+
+/**
+ * One push route: the body (br or plain, for deploy2) of the right shape,
+ * then its adminKey, then the route's own work. (/api/deploy2/evaluate_schema
+ * is not a route here, as on the open-source backend: 404, which the CLI
+ * takes as "skip it".)
+ */
+async function pushApi(req, url, body) {
+  if (req.method !== "POST") return { status: 405 };
+  checkClientVersion(req.headers["convex-client"]);
+  const compressed = url.pathname.startsWith("/api/deploy2/");
+  const request = checkBody(url.pathname, decodePushBody(req.headers, body, { compressed }));
+  authenticatePush(request.adminKey);
+  return { status: 200, json: await PUSH_ROUTES[url.pathname](request) };
 }
 
 // ---------------------------------------------------------------------------
@@ -524,8 +760,20 @@ function takeFault(pathname) {
   }
   if (fault.path !== undefined && !pathname.startsWith(fault.path)) return null;
   const current = fault;
-  if (current.remaining !== undefined && --current.remaining <= 0) fault = null;
+  // ("function-error" counts only the calls of its function: takeFunctionError)
+  if (current.mode !== "function-error") countFault(current);
   return current;
+}
+
+function countFault(current) {
+  if (current.remaining !== undefined && --current.remaining <= 0 && fault === current) fault = null;
+}
+
+/** Whether the "function-error" fault stands in for this call of the function (and count it). */
+function takeFunctionError(active, fnPath) {
+  if (active?.mode !== "function-error" || parseFunctionPath(active.function).id !== fnPath.id) return false;
+  countFault(active);
+  return true;
 }
 
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
@@ -543,6 +791,14 @@ const WRONG_TYPES = {
 
 /** "deep" answers at most this deep (20 MB): enough to overflow any recursive parser. */
 const MAX_DEPTH = 10_000_000;
+
+function isFunctionPath(text) {
+  try {
+    return typeof text === "string" && parseFunctionPath(text) !== null;
+  } catch {
+    return false;
+  }
+}
 
 function requireSetting(ok, message) {
   if (!ok) throw badRequest("BadFault", message);
@@ -578,6 +834,11 @@ const FAULT_MODES = {
   deep: ({ depth = 100_000, ...spec }) => {
     requireSetting(Number.isInteger(depth) && depth >= 1 && depth <= MAX_DEPTH, `depth must be a whole number from 1 to ${MAX_DEPTH}`);
     return { ...spec, depth };
+  },
+  "function-error": ({ message = "Injected failure", ...spec }) => {
+    requireSetting(isFunctionPath(spec.function), 'function-error needs a function ("module:name")');
+    requireSetting(typeof message === "string", "message must be a string");
+    return { ...spec, message };
   },
   "endless-cursor": ({ variant = "repeat", ...spec }) => {
     requireSetting(variant === "repeat" || variant === "changing", "variant must be repeat or changing");
@@ -668,6 +929,18 @@ function releaseHung() {
 // ---------------------------------------------------------------------------
 // The control API (/_peer/*)
 
+/** What is deployed: every function (path, type, visibility) in path order, and the schema's digest and tables. */
+function deployedFunctions() {
+  const functions = [...deployment.functions]
+    .map(([id, { type, visibility }]) => ({ path: id.endsWith(":default") ? id.slice(0, -8) : id, type, visibility }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const { schema } = deployment;
+  return {
+    functions,
+    schema: schema === null ? null : { digest: schemaDigest(schema), tables: Object.keys(schema.tables).sort() },
+  };
+}
+
 async function control(req, url, body) {
   const json = () => (body.length === 0 ? {} : JSON.parse(body.toString("utf8")));
   const route = `${req.method} ${url.pathname}`;
@@ -682,7 +955,7 @@ async function control(req, url, body) {
       config = { ...DEFAULT_CONFIG };
       stats = { requests: 0, byRoute: {}, byFunction: {} };
       if (data) {
-        await serially(() => (t = convexTest(schema, modules)));
+        await serially(() => (deployment = withInstance(deployment)));
         madeUpCursors.clear(); // what they stood for is gone
       }
       return { status: 200, json: { ok: true } };
@@ -708,6 +981,8 @@ async function control(req, url, body) {
       );
       return { status: 200, json: { tables } };
     }
+    case "GET /_peer/functions":
+      return { status: 200, json: deployedFunctions() };
     case "GET /_peer/stats":
       return { status: 200, json: { ...stats, fault } };
     case "POST /_peer/save":
@@ -759,6 +1034,11 @@ function send(res, { status, json, raw, headers: extra = {} }) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A refusal as the backend sends it: {code, message}, or no body at all where it has none. */
+function errorAnswer(e) {
+  return e.code === null ? { status: e.status } : { status: e.status, json: { code: e.code, message: e.message } };
+}
+
 async function handle(req, res) {
   const url = new URL(req.url, "http://127.0.0.1");
 
@@ -772,7 +1052,7 @@ async function handle(req, res) {
     req.socket.destroy();
     return;
   }
-  const body = await readBody(req, MAX_REQUEST_BYTES);
+  const body = await readBody(req, url.pathname.startsWith("/api/deploy2/") ? MAX_PUSH_BYTES : MAX_REQUEST_BYTES);
   stats.requests += 1;
   stats.byRoute[url.pathname] = (stats.byRoute[url.pathname] ?? 0) + 1;
   if (active?.mode === "hang") {
@@ -788,7 +1068,7 @@ async function handle(req, res) {
     answer = await api(req, url, body, active);
   } catch (e) {
     if (!(e instanceof HttpError)) throw e;
-    answer = { status: e.status, json: { code: e.code, message: e.message } };
+    answer = errorAnswer(e);
   }
 
   if (active?.mode === "slow") await sleep(active.ms);
@@ -812,7 +1092,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   handle(req, res).catch((e) => {
-    if (e instanceof HttpError) return send(res, { status: e.status, json: { code: e.code, message: e.message } });
+    if (e instanceof HttpError) return send(res, errorAnswer(e));
     if (e instanceof SyntaxError) return send(res, { status: 400, json: { code: "BadJsonBody", message: e.message } });
     process.stderr.write(`convex-peer: ${e?.stack ?? e}\n`);
     if (!res.headersSent) send(res, { status: 500, json: { code: "InternalServerError", message: String(e?.message ?? e) } });
