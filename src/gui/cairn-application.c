@@ -11,6 +11,9 @@
  * while the user's content lives on their deployment. The restore costs one
  * look-up in the local database when BYOD is off.
  *
+ * `cairn --check-health` checks the default workspace's deployment and
+ * exits before any window or D-Bus name (cairn-health-command.c).
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "cairn-application"
@@ -23,6 +26,7 @@
 
 #include "cairn-application.h"
 #include "cairn-byod.h"
+#include "cairn-health-command.h"
 #include "cairn-local-store.h"
 #include "cairn-preferences-window.h"
 #include "cairn-window.h"
@@ -58,6 +62,10 @@ static const GOptionEntry option_entries[] = {
     N_("Show the version and exit"), NULL },
   { "data-dir", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, NULL,
     N_("Keep the workspace’s database in DIR"), N_("DIR") },
+  { "check-health", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+    N_("Check your own database now, print how it is doing and exit (see below)"), NULL },
+  { "json", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+    N_("With --check-health, print JSON"), NULL },
   { NULL }
 };
 
@@ -72,15 +80,29 @@ database_dir (CairnApplication *self)
   return g_build_filename (g_get_user_data_dir (), "cairn", "workspaces", DEFAULT_WORKSPACE, NULL);
 }
 
-/* How often a connected deployment is checked: the health-check-interval setting. */
+/* The health thresholds' GSettings keys: "health-" and the CairnHealth property. */
+static const char * const threshold_properties[] = {
+  "query-warning-ms", "query-critical-ms", "mutation-warning", "mutation-critical", "error-warning", "error-critical",
+};
+
+/* How often a connected deployment is checked, and how it is judged: the
+ * health-check-interval and health-… settings. */
 static void
-follow_health_check_interval (CairnApplication *self)
+follow_health_settings (CairnApplication *self)
 {
+  CairnByod *byod = cairn_workspace_get_byod (self->workspace);
+
   g_set_object (&self->settings, NULL);
   self->settings = g_settings_new (APP_ID);
-  g_settings_bind (self->settings, "health-check-interval",
-                   cairn_workspace_get_byod (self->workspace), "health-check-interval",
-                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "health-check-interval", byod, "health-check-interval", G_SETTINGS_BIND_GET);
+
+  for (guint i = 0; i < G_N_ELEMENTS (threshold_properties); i++)
+    {
+      g_autofree char *key = g_strconcat ("health-", threshold_properties[i], NULL);
+
+      g_settings_bind (self->settings, key, cairn_byod_get_health (byod), threshold_properties[i],
+                       G_SETTINGS_BIND_GET);
+    }
 }
 
 static gboolean
@@ -112,7 +134,7 @@ open_workspace (CairnApplication  *self,
                                   "main-store", self->store,
                                   "network-monitor", g_network_monitor_get_default (),
                                   NULL);
-  follow_health_check_interval (self);
+  follow_health_settings (self);
   return TRUE;
 }
 
@@ -242,6 +264,29 @@ set_accels (GtkApplication *app)
     gtk_application_set_accels_for_action (app, accels[i].action, accels[i].accels);
 }
 
+/* --check-health: the user's thresholds, the check, the report; no window. */
+static int
+check_health (CairnApplication *self,
+              gboolean          json)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *dir = database_dir (self);
+  g_autofree char *path = g_build_filename (dir, DATABASE_NAME, NULL);
+  g_autoptr(GString) report = g_string_new (NULL);
+  CairnHealthThresholds thresholds = {
+    g_settings_get_uint (settings, "health-query-warning-ms"),
+    g_settings_get_uint (settings, "health-query-critical-ms"),
+    g_settings_get_double (settings, "health-mutation-warning"),
+    g_settings_get_double (settings, "health-mutation-critical"),
+    g_settings_get_double (settings, "health-error-warning"),
+    g_settings_get_double (settings, "health-error-critical"),
+  };
+  int status = cairn_health_command_run (path, DEFAULT_WORKSPACE, &thresholds, json, report);
+
+  g_print ("%s", report->str);
+  return status;
+}
+
 /* GApplication */
 
 static int
@@ -263,6 +308,14 @@ cairn_application_handle_local_options (GApplication *application,
       cairn_application_set_data_dir (self, data_dir);
       g_application_set_flags (application,
                                g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+    }
+
+  if (g_variant_dict_contains (options, "check-health"))
+    return check_health (self, g_variant_dict_contains (options, "json"));
+  if (g_variant_dict_contains (options, "json"))
+    {
+      g_printerr ("%s\n", _("--json goes with --check-health."));
+      return EXIT_FAILURE;
     }
 
   return -1;
@@ -452,6 +505,13 @@ cairn_application_init (CairnApplication *self)
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Conversations and notes in a store you own."));
+  g_application_set_option_context_description (G_APPLICATION (self),
+                                                _("--check-health checks the database you connected with Bring Your "
+                                                  "Own Database: a few timed reads and writes, judged by the health "
+                                                  "thresholds in Cairn’s settings. It never prints the deploy key.\n"
+                                                  "Exit status: 0 healthy, 1 degraded, 2 unhealthy or unreachable, "
+                                                  "3 not set up (content is stored on this computer), "
+                                                  "4 keyring unavailable."));
 }
 
 /* Public API */
