@@ -4,6 +4,7 @@
  */
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/prctl.h>
 
 #include "convex-peer.h"
@@ -45,7 +46,18 @@ convex_peer_start_full (const char *admin_key,
                         const char *read_only_key,
                         const char *state_file)
 {
+  return convex_peer_start_with_args (admin_key, read_only_key, state_file, NULL);
+}
+
+ConvexPeer *
+convex_peer_start_with_args (const char *admin_key,
+                             const char *read_only_key,
+                             const char *state_file,
+                             ...)
+{
   g_autoptr(GError) error = NULL;
+  va_list extra;
+  const char *arg;
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
@@ -68,6 +80,10 @@ convex_peer_start_full (const char *admin_key,
       g_ptr_array_add (argv, g_strdup ("--state"));
       g_ptr_array_add (argv, g_strdup (state_file));
     }
+  va_start (extra, state_file);
+  while ((arg = va_arg (extra, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (extra);
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -170,6 +186,25 @@ convex_peer_request_count (ConvexPeer *self)
   g_autoptr(JsonObject) stats = get_json (self, "stats");
 
   return (guint) json_object_get_int_member (stats, "requests");
+}
+
+JsonObject *
+convex_peer_get_stats (ConvexPeer *self)
+{
+  return get_json (self, "stats");
+}
+
+guint
+convex_peer_function_count (ConvexPeer *self,
+                            const char *function)
+{
+  g_autoptr(JsonObject) stats = get_json (self, "stats");
+  JsonObject *by_function = json_object_get_object_member (stats, "byFunction");
+
+  if (by_function == NULL || !json_object_has_member (by_function, function))
+    return 0;
+
+  return (guint) json_object_get_int_member (by_function, function);
 }
 
 void

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "cairn-convex-store.h"
 #include "cairn-error.h"
 #include "cairn-preflight.h"
 #include "convex-peer.h"
@@ -41,6 +42,8 @@ states (CairnPreflight *preflight)
   return g_string_free (out, FALSE);
 }
 
+static CairnPreflightRemedy last_remedy;
+
 static void
 expect_failure (const char         *url,
                 const char         *key,
@@ -63,6 +66,7 @@ expect_failure (const char         *url,
   g_assert_nonnull (strstr (error->message, message_part));
   if (key != NULL && *key != '\0')
     g_assert_null (strstr (error->message, key));
+  last_remedy = cairn_preflight_get_remedy (preflight);
 }
 
 static void
@@ -81,6 +85,7 @@ test_passes (void)
   got = states (preflight);
   g_assert_cmpstr (got, ==, "PPPPP");
   g_assert_cmpuint (changes, >=, CAIRN_PREFLIGHT_N_STEPS);
+  g_assert_cmpuint (cairn_preflight_get_remedy (preflight), ==, CAIRN_PREFLIGHT_REMEDY_NONE);
 }
 
 static void
@@ -122,6 +127,10 @@ test_functions_missing (void)
 {
   convex_peer_control (peer, "config", "{\"functions\": false}");
   expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PPPFS", CAIRN_PREFLIGHT_STEP_FUNCTIONS,
+                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP, "Install Cairn Functions");
+  g_assert_cmpuint (last_remedy, ==, CAIRN_PREFLIGHT_REMEDY_INSTALL);
+  /* the way without Cairn stays, as a hint */
+  expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PPPFS", CAIRN_PREFLIGHT_STEP_FUNCTIONS,
                   CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP, "npx convex deploy");
   convex_peer_control (peer, "reset", "{}");
 }
@@ -133,7 +142,8 @@ test_schema_too_old (void)
 
   convex_peer_control (peer, "config", config);
   expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PPPPF", CAIRN_PREFLIGHT_STEP_SCHEMA,
-                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED, "npx convex deploy");
+                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED, "Update Database");
+  g_assert_cmpuint (last_remedy, ==, CAIRN_PREFLIGHT_REMEDY_UPDATE);
   convex_peer_control (peer, "reset", "{}");
 }
 
@@ -145,7 +155,30 @@ test_schema_too_new (void)
   convex_peer_control (peer, "config", config);
   expect_failure (convex_peer_get_url (peer), ADMIN_KEY, "PPPPF", CAIRN_PREFLIGHT_STEP_SCHEMA,
                   CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_NEWER, "Update Cairn");
+  g_assert_cmpuint (last_remedy, ==, CAIRN_PREFLIGHT_REMEDY_NONE);
   convex_peer_control (peer, "reset", "{}");
+}
+
+/* This app's functions over data written by v1: a migration is pending,
+ * which Cairn can run (Update Database). */
+static void
+test_migration_pending (void)
+{
+  g_autoptr(ConvexPeer) v1_peer = convex_peer_start_with_args (ADMIN_KEY, NULL, NULL, "--empty", NULL);
+  g_autoptr(CairnConvexClient) client = cairn_convex_client_new (convex_peer_get_url (v1_peer), NULL);
+  g_autoptr(CairnStore) store = NULL;
+  g_autoptr(GBytes) v1 = test_util_load_bundle ("tests/peer/fixtures/cairn-functions-v1.json");
+  g_autoptr(GBytes) v2 = test_util_load_bundle ("data/convex/push/cairn-functions.json");
+
+  cairn_convex_client_set_admin_key (client, ADMIN_KEY);
+  store = CAIRN_STORE (cairn_convex_store_new (client));
+  test_util_push_functions (client, v1);
+  test_util_seed_conversations (store, 1, 1);
+  test_util_push_functions (client, v2);
+
+  expect_failure (convex_peer_get_url (v1_peer), ADMIN_KEY, "PPPPF", CAIRN_PREFLIGHT_STEP_SCHEMA,
+                  CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED, "0002_message_counts");
+  g_assert_cmpuint (last_remedy, ==, CAIRN_PREFLIGHT_REMEDY_UPDATE);
 }
 
 /* Test Connection tells a read-only key from a full one: every query
@@ -198,6 +231,7 @@ main (int   argc,
   g_test_add_func ("/preflight/functions-missing", test_functions_missing);
   g_test_add_func ("/preflight/schema-too-old", test_schema_too_old);
   g_test_add_func ("/preflight/schema-too-new", test_schema_too_new);
+  g_test_add_func ("/preflight/migration-pending", test_migration_pending);
   g_test_add_func ("/preflight/read-only-key", test_read_only_key);
   g_test_add_func ("/preflight/key-with-line-break", test_key_with_line_break);
   g_test_add_func ("/preflight/not-convex", test_not_convex);

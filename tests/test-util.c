@@ -352,3 +352,115 @@ test_util_load_draft (CairnWorkspace *workspace,
 
   return text;
 }
+
+GBytes *
+test_util_load_bundle (const char *path)
+{
+  g_autofree char *file = g_build_filename (g_getenv ("CAIRN_SOURCE_ROOT"), path, NULL);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  g_file_get_contents (file, &contents, &length, &error);
+  g_assert_no_error (error);
+
+  return g_bytes_new_take (contents, length);
+}
+
+void
+test_util_push_functions (CairnConvexClient *client,
+                          GBytes            *bundle)
+{
+  g_autoptr(CairnFunctionsPush) push = cairn_functions_push_new (client, bundle);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cairn_functions_push_run_async (push, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  g_assert_true (cairn_functions_push_run_finish (push, result, &error));
+  g_assert_no_error (error);
+}
+
+/* Inserts in flight at once while seeding. */
+#define SEED_IN_FLIGHT 32
+
+typedef struct {
+  CairnStore *store;
+  GPtrArray  *queue;      /* table name, document, table name, document, … */
+  guint       next;
+  guint       in_flight;
+} Seeding;
+
+static void seed_next (Seeding *seeding);
+
+static void
+seeded_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Seeding *seeding = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = cairn_store_insert_finish (CAIRN_STORE (object), result, &error);
+
+  g_assert_no_error (error);
+  seeding->in_flight--;
+  seed_next (seeding);
+}
+
+static void
+seed_next (Seeding *seeding)
+{
+  while (seeding->in_flight < SEED_IN_FLIGHT && seeding->next < seeding->queue->len)
+    {
+      const char *table = g_ptr_array_index (seeding->queue, seeding->next);
+      JsonObject *document = g_ptr_array_index (seeding->queue, seeding->next + 1);
+
+      seeding->next += 2;
+      seeding->in_flight++;
+      cairn_store_insert_async (seeding->store, table, document, NULL, seeded_cb, seeding);
+    }
+}
+
+void
+test_util_seed_conversations (CairnStore *store,
+                              guint       conversations,
+                              guint       messages)
+{
+  g_autoptr(GPtrArray) documents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GPtrArray) queue = g_ptr_array_new ();
+  Seeding seeding = { store, queue, 0, 0 };
+
+  for (guint c = 0; c < conversations; c++)
+    {
+      JsonObject *conversation = json_object_new ();
+      g_autofree char *id = g_uuid_string_random ();
+
+      json_object_set_string_member (conversation, "clientId", id);
+      json_object_set_string_member (conversation, "title", "A conversation");
+      json_object_set_boolean_member (conversation, "pinned", FALSE);
+      json_object_set_boolean_member (conversation, "archived", FALSE);
+      json_object_set_double_member (conversation, "createdAt", c);
+      json_object_set_double_member (conversation, "updatedAt", c);
+      g_ptr_array_add (documents, conversation);
+      g_ptr_array_add (queue, (gpointer) "conversations");
+      g_ptr_array_add (queue, conversation);
+
+      for (guint m = 0; m < messages; m++)
+        {
+          JsonObject *message = json_object_new ();
+          g_autofree char *message_id = g_uuid_string_random ();
+
+          json_object_set_string_member (message, "clientId", message_id);
+          json_object_set_string_member (message, "conversationId", id);
+          json_object_set_string_member (message, "role", "user");
+          json_object_set_string_member (message, "content", "Hello");
+          json_object_set_double_member (message, "createdAt", m);
+          g_ptr_array_add (documents, message);
+          g_ptr_array_add (queue, (gpointer) "messages");
+          g_ptr_array_add (queue, message);
+        }
+    }
+
+  seed_next (&seeding);
+  test_util_wait_for_zero (&seeding.in_flight);
+}

@@ -12,6 +12,7 @@
 #include "cairn-content-mover.h"
 #include "cairn-conversation.h"
 #include "cairn-conversations.h"
+#include "cairn-functions-push.h"
 #include "cairn-message.h"
 #include "cairn-outbox-delivery.h"
 #include "cairn-paged-list.h"
@@ -88,5 +89,17 @@ gboolean           test_util_save_draft          (CairnWorkspace *workspace,
                                                   const char     *text);
 char              *test_util_load_draft          (CairnWorkspace *workspace,
                                                   const char     *conversation_id);
+
+/* A push bundle from the source tree (@path relative to its root), e.g.
+ * "tests/peer/fixtures/cairn-functions-v1.json". */
+GBytes            *test_util_load_bundle         (const char        *path);
+/* @conversations conversations with @messages messages each, inserted
+ * into @store 32 at a time. */
+void               test_util_seed_conversations  (CairnStore        *store,
+                                                  guint              conversations,
+                                                  guint              messages);
+/* Pushes @bundle with @client's key (CairnFunctionsPush), asserting success. */
+void               test_util_push_functions      (CairnConvexClient *client,
+                                                  GBytes            *bundle);
 
 G_END_DECLS
