@@ -11,7 +11,8 @@
  *    peer's `slow` fault at 40 ms on every request, target at most 20 s;
  *    beside it the same with no added latency, the peer's own ceiling.
  *
- * Prints a line per measurement and one JSON line with all of them.
+ * Prints a line per measurement, and all of them as JSON into the build
+ * directory (bench-migrate.json).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -88,6 +89,8 @@ upgrade (GBytes *bundle,
   test_util_seed_conversations (CAIRN_STORE (store), conversations, messages);
   g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, conversations * messages);
 
+  /* the requests of the update alone from here */
+  convex_peer_control (peer, "reset", "{}");
   if (latency_ms > 0)
     convex_peer_control (peer, "fault", fault);
   seconds = time_update (client, bundle);
@@ -105,6 +108,9 @@ main (int   argc,
   g_autoptr(GBytes) v1 = test_util_load_bundle (BUNDLE_V1);
   guint conversations = argc > 2 ? (guint) atoi (argv[1]) : 200;
   guint messages = argc > 2 ? (guint) atoi (argv[2]) : 50;
+  g_autofree char *json = NULL;
+  g_autofree char *json_path = g_build_filename (g_getenv ("CAIRN_BUILD_ROOT"), "bench-migrate.json", NULL);
+  g_autoptr(GError) error = NULL;
   double installed, slow, plain;
 
   installed = install (bundle);
@@ -117,9 +123,12 @@ main (int   argc,
   plain = upgrade (bundle, v1, conversations, messages, 0);
   g_print ("the same with no added latency (the peer's ceiling): %.2f s\n", plain);
 
-  g_print ("{\"install_s\": %.3f, \"upgrade_40ms_s\": %.3f, \"upgrade_0ms_s\": %.3f, "
-           "\"conversations\": %u, \"messages\": %u}\n",
-           installed, slow, plain, conversations, conversations * messages);
+  json = g_strdup_printf ("{\"install_s\": %.3f, \"upgrade_40ms_s\": %.3f, \"upgrade_0ms_s\": %.3f, "
+                          "\"conversations\": %u, \"messages\": %u}\n",
+                          installed, slow, plain, conversations, conversations * messages);
+  g_print ("%s", json);
+  if (!g_file_set_contents (json_path, json, -1, &error))
+    g_printerr ("%s\n", error->message);
 
   return installed <= 3 && slow <= 20 ? 0 : 1;
 }
