@@ -150,6 +150,9 @@ conversation_new (const char *title,
   json_object_set_boolean_member (conversation, "archived", archived);
   json_object_set_double_member (conversation, "createdAt", 1000.0);
   json_object_set_double_member (conversation, "updatedAt", updated_at);
+  /* as the stores keep it for a conversation without messages; whatever a
+   * client sends for it is not written (test_message_count) */
+  json_object_set_double_member (conversation, "messageCount", 0);
 
   return conversation;
 }
@@ -625,6 +628,118 @@ test_remove_cascade (Fixture       *f,
   g_assert_cmpuint (count_rows (f->store, "conversations"), ==, 1);
 }
 
+static double
+message_count_of (CairnStore *store,
+                  const char *conversation_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) got = test_util_store_get (store, "conversations", conversation_id, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (json_object_has_member (got, "messageCount"));
+
+  return json_object_get_double_member (got, "messageCount");
+}
+
+static void
+remove_ok (CairnStore *store,
+           const char *table,
+           const char *client_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (test_util_store_remove (store, table, client_id, &error));
+  g_assert_no_error (error);
+}
+
+static JsonObject *
+patch_ok (CairnStore *store,
+          const char *table,
+          const char *client_id,
+          JsonObject *fields)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *patched = test_util_store_patch (store, table, client_id, fields, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (patched);
+
+  return patched;
+}
+
+/* A conversation's messageCount is the store's own (schema version 2): an
+ * insert counts the messages there are, whatever the client sent; a message
+ * really inserted or removed changes it, a replay does not; one moved to
+ * another conversation moves its one; a patch cannot set it. */
+static void
+test_message_count (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonObject) counted = conversation_new ("Counted", 1, FALSE);
+  g_autoptr(JsonObject) other = conversation_new ("Other", 2, FALSE);
+  g_autoptr(JsonObject) late = conversation_new ("Written after its messages", 3, FALSE);
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(JsonObject) title_and_count = json_object_new ();
+  g_autoptr(JsonObject) only_count = json_object_new ();
+  g_autoptr(JsonObject) move = json_object_new ();
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(JsonObject) patched = NULL;
+  g_autoptr(JsonObject) unchanged = NULL;
+  g_autoptr(JsonObject) replayed = NULL;
+
+  json_object_set_double_member (counted, "messageCount", 42);
+  stored = insert_ok (f->store, "conversations", counted);
+  g_assert_cmpfloat (json_object_get_double_member (stored, "messageCount"), ==, 0);
+  g_clear_pointer (&stored, json_object_unref);
+  stored = insert_ok (f->store, "conversations", other);
+
+  for (guint i = 0; i < 3; i++)
+    g_ptr_array_add (messages, message_new (client_id_of (counted), i, "counted"));
+  insert_many (f->store, "messages", messages);
+  g_assert_cmpfloat (message_count_of (f->store, client_id_of (counted)), ==, 3);
+
+  /* a replayed insert is no message more */
+  replayed = insert_ok (f->store, "messages", g_ptr_array_index (messages, 0));
+  g_assert_cmpfloat (message_count_of (f->store, client_id_of (counted)), ==, 3);
+
+  /* a removed one is one less, removing it again nothing */
+  remove_ok (f->store, "messages", client_id_of (g_ptr_array_index (messages, 1)));
+  remove_ok (f->store, "messages", client_id_of (g_ptr_array_index (messages, 1)));
+  g_assert_cmpfloat (message_count_of (f->store, client_id_of (counted)), ==, 2);
+
+  /* a patch changes the title, not the count */
+  json_object_set_string_member (title_and_count, "title", "Renamed");
+  json_object_set_double_member (title_and_count, "messageCount", 99);
+  patched = patch_ok (f->store, "conversations", client_id_of (counted), title_and_count);
+  g_assert_cmpstr (json_object_get_string_member (patched, "title"), ==, "Renamed");
+  g_assert_cmpfloat (json_object_get_double_member (patched, "messageCount"), ==, 2);
+  json_object_set_double_member (only_count, "messageCount", 99);
+  unchanged = patch_ok (f->store, "conversations", client_id_of (counted), only_count);
+  g_assert_cmpfloat (json_object_get_double_member (unchanged, "messageCount"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (unchanged, "title"), ==, "Renamed");
+
+  /* a message moved to another conversation */
+  json_object_set_string_member (move, "conversationId", client_id_of (other));
+  g_clear_pointer (&patched, json_object_unref);
+  patched = patch_ok (f->store, "messages", client_id_of (g_ptr_array_index (messages, 2)), move);
+  g_assert_cmpfloat (message_count_of (f->store, client_id_of (counted)), ==, 1);
+  g_assert_cmpfloat (message_count_of (f->store, client_id_of (other)), ==, 1);
+
+  /* messages written before their conversation (writes replayed out of
+   * order): the conversation counts them when it comes */
+  g_ptr_array_set_size (messages, 0);
+  for (guint i = 0; i < 2; i++)
+    g_ptr_array_add (messages, message_new (client_id_of (late), i, "early"));
+  insert_many (f->store, "messages", messages);
+  json_object_set_double_member (late, "messageCount", 7);
+  g_clear_pointer (&stored, json_object_unref);
+  stored = insert_ok (f->store, "conversations", late);
+  g_assert_cmpfloat (json_object_get_double_member (stored, "messageCount"), ==, 2);
+  g_assert_cmpfloat (message_count_of (f->store, client_id_of (late)), ==, 2);
+
+  g_assert_cmpuint (count_rows (f->store, "messages"), ==, 4);
+}
+
 /* ------------------------------------------------------------------------
  * Tests: order and ranges
  * ------------------------------------------------------------------------ */
@@ -996,6 +1111,7 @@ seed_store (Fixture *f,
   stored = insert_ok (f->store, "conversations", seed->conversation);
   g_clear_pointer (&stored, json_object_unref);
   stored = insert_ok (f->store, "messages", seed->message);
+  json_object_set_double_member (seed->conversation, "messageCount", 1);
 }
 
 /* Exactly the seed, unchanged: no bad call wrote anything. */
@@ -1199,6 +1315,11 @@ test_invalid_insert (Fixture       *f,
     expect_insert_error (f, "conversations", document, CAIRN_STORE_ERROR_INVALID_INPUT);
   }
   {
+    g_autoptr(JsonObject) document = conversation_new ("Count as text", 1, FALSE);
+    json_object_set_string_member (document, "messageCount", "3");
+    expect_insert_error (f, "conversations", document, CAIRN_STORE_ERROR_INVALID_INPUT);
+  }
+  {
     /* a message document in the conversations table */
     g_autoptr(JsonObject) document = message_new (client_id_of (seed.conversation), 1, "wrong table");
     expect_insert_error (f, "conversations", document, CAIRN_STORE_ERROR_INVALID_INPUT);
@@ -1259,6 +1380,12 @@ test_invalid_patch (Fixture       *f,
   }
   {
     g_autoptr(JsonObject) fields = json_object_new ();
+    expect_patch_error (f, "conversations", id, fields, CAIRN_STORE_ERROR_INVALID_INPUT);
+  }
+  {
+    g_autoptr(JsonObject) fields = json_object_new ();
+
+    json_object_set_boolean_member (fields, "messageCount", TRUE);
     expect_patch_error (f, "conversations", id, fields, CAIRN_STORE_ERROR_INVALID_INPUT);
   }
   {
@@ -1434,6 +1561,7 @@ store_conformance_add_tests (const char   *prefix,
   add (suite, "remove", test_remove);
   add (suite, "remove-missing", test_remove_missing);
   add (suite, "remove-cascade", test_remove_cascade);
+  add (suite, "message-count", test_message_count);
   add (suite, "order/updated-at", test_order_updated_at);
   add (suite, "order/conversation", test_order_conversation);
   add (suite, "order/boolean-prefix", test_order_boolean_prefix);

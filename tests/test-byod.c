@@ -128,7 +128,7 @@ enable (Fixture    *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) ping = json_object_new ();
 
-  json_object_set_int_member (ping, "schemaVersion", 1);
+  json_object_set_int_member (ping, "schemaVersion", CAIRN_SCHEMA_VERSION);
   cairn_byod_enable_async (cairn_workspace_get_byod (f->workspace), convex_peer_get_url (peer), key, ping, NULL,
                                      test_util_result_cb, &result);
   test_util_wait_for_result (&result);

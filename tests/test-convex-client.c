@@ -5,6 +5,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "config.h"
+
 #include "cairn-convex-client.h"
 #include "cairn-error.h"
 #include "convex-peer.h"
@@ -104,7 +106,7 @@ test_ping (Fixture       *f,
   g_assert_true (JSON_NODE_HOLDS_OBJECT (value));
   ping = json_node_get_object (value);
   g_assert_cmpstr (json_object_get_string_member (ping, "app"), ==, "cairn");
-  g_assert_cmpint (json_object_get_int_member (ping, "schemaVersion"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (ping, "schemaVersion"), ==, CAIRN_SCHEMA_VERSION);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (ping, "tables")), >=, 3);
 }
 

@@ -24,7 +24,7 @@
 
 #define NEWER_MESSAGE "This data was written by a newer version of Cairn"
 /* The local database's own layout version (PRAGMA user_version) this build writes. */
-#define LATEST_VERSION 2
+#define LATEST_VERSION 3
 
 /* ------------------------------------------------------------------------
  * The conformance suite's factory: a fresh file in a fresh directory
@@ -394,7 +394,7 @@ assert_columns (sqlite3              *db,
       g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
       g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, table->fields[i].name);
       g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, types[table->fields[i].type]);
-      g_assert_cmpint (sqlite3_column_int (stmt, 3), ==, 1);  /* NOT NULL */
+      g_assert_cmpint (sqlite3_column_int (stmt, 3), ==, !table->fields[i].optional);  /* NOT NULL */
     }
 
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
@@ -588,6 +588,98 @@ test_upgrade_outbox_status (Fixture       *f,
   assert_schema_on_disk (f);
 }
 
+/* Version 2 had no message counts: the column comes, filled with the
+ * number of each conversation's messages, and the store keeps it from then
+ * on. */
+static void
+test_upgrade_message_count (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *busy = "1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5";
+  const char *quiet = "2e3f4051-6b7c-4d8e-9fa0-b1c2d3e4f506";
+  g_autoptr(JsonObject) message = message_new (busy, 10);
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = raw_open (f->path);
+
+  /* conversations and messages as version 2 made them */
+  raw_exec (db,
+            "CREATE TABLE \"conversations\" (seq INTEGER PRIMARY KEY, \"clientId\" TEXT NOT NULL UNIQUE, "
+            "\"title\" TEXT NOT NULL, \"pinned\" INTEGER NOT NULL CHECK (\"pinned\" IN (0, 1)), "
+            "\"archived\" INTEGER NOT NULL CHECK (\"archived\" IN (0, 1)), \"createdAt\" REAL NOT NULL, "
+            "\"updatedAt\" REAL NOT NULL) STRICT;"
+            "CREATE TABLE \"messages\" (seq INTEGER PRIMARY KEY, \"clientId\" TEXT NOT NULL UNIQUE, "
+            "\"conversationId\" TEXT NOT NULL, \"role\" TEXT NOT NULL, \"content\" TEXT NOT NULL, "
+            "\"createdAt\" REAL NOT NULL) STRICT;"
+            "INSERT INTO conversations (\"clientId\", title, pinned, archived, \"createdAt\", \"updatedAt\") "
+            "VALUES ('1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5', 'Busy', 0, 0, 1, 1), "
+            "('2e3f4051-6b7c-4d8e-9fa0-b1c2d3e4f506', 'Quiet', 0, 0, 2, 2);"
+            "INSERT INTO messages (\"clientId\", \"conversationId\", role, content, \"createdAt\") "
+            "VALUES ('3f405162-7c8d-4e9f-a0b1-c2d3e4f50617', '1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5', 'user', 'a', 1), "
+            "('40516273-8d9e-4fa0-b1c2-d3e4f5061728', '1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5', 'user', 'b', 2), "
+            "('51627384-9eaf-40b1-82d3-e4f506172839', '1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5', 'user', 'c', 3);"
+            "PRAGMA user_version = 2;");
+  raw_close (db);
+
+  open_store (f);
+  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, LATEST_VERSION);
+  stored = test_util_store_get (CAIRN_STORE (f->store), "conversations", busy, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (json_object_get_double_member (stored, "messageCount"), ==, 3);
+  g_clear_pointer (&stored, json_object_unref);
+  stored = test_util_store_get (CAIRN_STORE (f->store), "conversations", quiet, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (json_object_get_double_member (stored, "messageCount"), ==, 0);
+
+  /* and kept from then on */
+  test_util_insert (CAIRN_STORE (f->store), "messages", message);
+  g_clear_pointer (&stored, json_object_unref);
+  stored = test_util_store_get (CAIRN_STORE (f->store), "conversations", busy, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (json_object_get_double_member (stored, "messageCount"), ==, 4);
+  close_store (f);
+
+  db = raw_open (f->path);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, LATEST_VERSION);
+  g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), ==, 4);
+  raw_close (db);
+  assert_schema_on_disk (f);
+}
+
+/* A write that fails leaves the count as it was: the count changes in the
+ * write's own transaction. */
+static void
+test_message_count_rolls_back (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(JsonObject) conversation = conversation_new ("Counted", 1);
+  g_autoptr(JsonObject) message = message_new (client_id_of (conversation), 1);
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  open_store (f);
+  test_util_insert (CAIRN_STORE (f->store), "conversations", conversation);
+  close_store (f);
+
+  /* the message row cannot be written after the count went up */
+  db = raw_open (f->path);
+  raw_exec (db, "CREATE TRIGGER refuse AFTER UPDATE OF \"messageCount\" ON conversations "
+                "BEGIN SELECT RAISE (ABORT, 'refused'); END");
+  raw_close (db);
+
+  open_store (f);
+  stored = test_util_store_insert (CAIRN_STORE (f->store), "messages", message, &error);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_DATABASE);
+  g_assert_null (stored);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->store), "messages"), ==, 0);
+  close_store (f);
+
+  db = raw_open (f->path);
+  g_assert_cmpint (raw_int (db, "SELECT \"messageCount\" FROM conversations"), ==, 0);
+  raw_close (db);
+}
+
 static void
 test_upgrade_too_new (Fixture       *f,
                       gconstpointer  data)
@@ -617,10 +709,12 @@ test_upgrade_too_new_async (Fixture       *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *sql = NULL;
   CairnLocalStore *store;
   sqlite3 *db = raw_open (f->path);
 
-  raw_exec (db, "PRAGMA user_version = 3");
+  sql = g_strdup_printf ("PRAGMA user_version = %d", LATEST_VERSION + 1);
+  raw_exec (db, sql);
   raw_close (db);
 
   cairn_local_store_new_async (f->path, NULL, test_util_result_cb, &result);
@@ -1447,6 +1541,8 @@ main (int   argc,
   ADD ("/local-store/upgrade/from-empty", test_upgrade_from_empty);
   ADD ("/local-store/upgrade/missing-table", test_upgrade_missing_table);
   ADD ("/local-store/upgrade/outbox-status", test_upgrade_outbox_status);
+  ADD ("/local-store/upgrade/message-count", test_upgrade_message_count);
+  ADD ("/local-store/run/message-count-rolls-back", test_message_count_rolls_back);
   ADD ("/local-store/upgrade/too-new", test_upgrade_too_new);
   ADD ("/local-store/upgrade/too-new-async", test_upgrade_too_new_async);
   ADD ("/local-store/upgrade/failure-rolls-back", test_upgrade_failure_rolls_back);

@@ -14,8 +14,8 @@
 #define MESSAGE_ID      "0a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3"
 
 #define SELECT_CONVERSATIONS \
-  "SELECT seq, \"clientId\", \"title\", \"pinned\", \"archived\", \"createdAt\", \"updatedAt\" " \
-  "FROM \"conversations\""
+  "SELECT seq, \"clientId\", \"title\", \"pinned\", \"archived\", \"createdAt\", \"updatedAt\", " \
+  "\"messageCount\" FROM \"conversations\""
 #define SELECT_MESSAGES \
   "SELECT seq, \"clientId\", \"conversationId\", \"role\", \"content\", \"createdAt\" FROM \"messages\""
 #define BAD_CURSOR "The page cursor is not one of the index"
@@ -149,6 +149,23 @@ test_insert (void)
   g_assert_cmpstr (json_node_get_string (g_ptr_array_index (insert->binds, 1)), ==, "Hi");
 }
 
+/* A count the store keeps is never written from a document: the triggers
+ * count (test_count_triggers). The same text as without it. */
+static void
+test_insert_kept_count (void)
+{
+  g_autoptr(JsonObject) conversation =
+    parse_object ("{\"clientId\": \"" CONVERSATION_ID "\", \"title\": \"Hi\", \"pinned\": false, "
+                  "\"archived\": false, \"createdAt\": 1, \"updatedAt\": 2, \"messageCount\": 42}");
+  g_autoptr(CairnSqlStatement) insert = cairn_sql_insert (table ("conversations"), conversation);
+
+  assert_statement (insert,
+                    "INSERT INTO \"conversations\" (\"clientId\", \"title\", \"pinned\", \"archived\", "
+                    "\"createdAt\", \"updatedAt\") VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (\"clientId\") DO NOTHING",
+                    "[\"" CONVERSATION_ID "\",\"Hi\",false,false,1,2]");
+}
+
 static void
 test_patch (void)
 {
@@ -169,6 +186,22 @@ test_patch (void)
   assert_statement (one,
                     "UPDATE \"conversations\" SET \"pinned\" = ? WHERE \"clientId\" = ?",
                     "[true,\"" CONVERSATION_ID "\"]");
+}
+
+/* A patch leaves a count the store keeps alone; with nothing else, there is
+ * nothing to write. */
+static void
+test_patch_kept_count (void)
+{
+  g_autoptr(JsonObject) with_title = parse_object ("{\"messageCount\": 99, \"title\": \"New\"}");
+  g_autoptr(JsonObject) only_count = parse_object ("{\"messageCount\": 99}");
+  g_autoptr(CairnSqlStatement) patch = cairn_sql_patch (table ("conversations"), CONVERSATION_ID, with_title);
+  g_autoptr(CairnSqlStatement) nothing = cairn_sql_patch (table ("conversations"), CONVERSATION_ID, only_count);
+
+  assert_statement (patch,
+                    "UPDATE \"conversations\" SET \"title\" = ? WHERE \"clientId\" = ?",
+                    "[\"New\",\"" CONVERSATION_ID "\"]");
+  g_assert_null (nothing);
 }
 
 static void
@@ -837,7 +870,8 @@ test_create_table (void)
                    "\"pinned\" INTEGER NOT NULL CHECK (\"pinned\" IN (0, 1)), "
                    "\"archived\" INTEGER NOT NULL CHECK (\"archived\" IN (0, 1)), "
                    "\"createdAt\" REAL NOT NULL, "
-                   "\"updatedAt\" REAL NOT NULL) STRICT");
+                   "\"updatedAt\" REAL NOT NULL, "
+                   "\"messageCount\" REAL) STRICT");
   g_assert_cmpstr (odd, ==,
                    "CREATE TABLE IF NOT EXISTS \"my \"\"table\"\"\" (seq INTEGER PRIMARY KEY, "
                    "\"clientId\" TEXT NOT NULL UNIQUE, "
@@ -861,6 +895,39 @@ test_create_index (void)
                    "ON \"my \"\"table\"\"\" (\"say \"\"hi\"\"\", \"x\"\"; DROP TABLE notes; --\", seq)");
 }
 
+/* conversations keep messageCount: four triggers; a table without a count none. */
+static void
+test_count_triggers (void)
+{
+  g_auto(GStrv) conversations = cairn_local_schema_create_count_triggers_sql (table ("conversations"));
+  g_auto(GStrv) messages = cairn_local_schema_create_count_triggers_sql (table ("messages"));
+  g_auto(GStrv) odd = cairn_local_schema_create_count_triggers_sql (&odd_table);
+
+  g_assert_cmpuint (g_strv_length (conversations), ==, 4);
+  g_assert_cmpstr (conversations[0], ==,
+                   "CREATE TRIGGER IF NOT EXISTS \"conversations_messageCount_insert\" AFTER INSERT ON \"messages\" "
+                   "BEGIN UPDATE \"conversations\" SET \"messageCount\" = \"messageCount\" + 1 "
+                   "WHERE \"clientId\" = NEW.\"conversationId\"; END");
+  g_assert_cmpstr (conversations[1], ==,
+                   "CREATE TRIGGER IF NOT EXISTS \"conversations_messageCount_remove\" AFTER DELETE ON \"messages\" "
+                   "BEGIN UPDATE \"conversations\" SET \"messageCount\" = \"messageCount\" - 1 "
+                   "WHERE \"clientId\" = OLD.\"conversationId\"; END");
+  g_assert_cmpstr (conversations[2], ==,
+                   "CREATE TRIGGER IF NOT EXISTS \"conversations_messageCount_move\" "
+                   "AFTER UPDATE OF \"conversationId\" ON \"messages\" "
+                   "WHEN OLD.\"conversationId\" IS NOT NEW.\"conversationId\" "
+                   "BEGIN UPDATE \"conversations\" SET \"messageCount\" = \"messageCount\" - 1 "
+                   "WHERE \"clientId\" = OLD.\"conversationId\"; "
+                   "UPDATE \"conversations\" SET \"messageCount\" = \"messageCount\" + 1 "
+                   "WHERE \"clientId\" = NEW.\"conversationId\"; END");
+  g_assert_cmpstr (conversations[3], ==,
+                   "CREATE TRIGGER IF NOT EXISTS \"conversations_messageCount_count\" AFTER INSERT ON \"conversations\" "
+                   "BEGIN UPDATE \"conversations\" SET \"messageCount\" = (SELECT count(*) FROM \"messages\" "
+                   "WHERE \"conversationId\" = NEW.\"clientId\") WHERE seq = NEW.seq; END");
+  g_assert_cmpuint (g_strv_length (messages), ==, 0);
+  g_assert_cmpuint (g_strv_length (odd), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -870,7 +937,9 @@ main (int   argc,
   g_test_add_func ("/sql/identifier", test_identifier);
   g_test_add_func ("/sql/get", test_get);
   g_test_add_func ("/sql/insert", test_insert);
+  g_test_add_func ("/sql/insert-kept-count", test_insert_kept_count);
   g_test_add_func ("/sql/patch", test_patch);
+  g_test_add_func ("/sql/patch-kept-count", test_patch_kept_count);
   g_test_add_func ("/sql/remove", test_remove);
   g_test_add_func ("/sql/remove-cascade", test_remove_cascade);
   g_test_add_func ("/sql/quoted-names", test_quoted_names);
@@ -896,6 +965,7 @@ main (int   argc,
   g_test_add_func ("/page-cursor/hostile", test_cursor_hostile);
   g_test_add_func ("/local-schema/create-table", test_create_table);
   g_test_add_func ("/local-schema/create-index", test_create_index);
+  g_test_add_func ("/local-schema/count-triggers", test_count_triggers);
 
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "cairn-conversation-row.h"
 #include "widget-util.h"
 
 static gboolean
@@ -145,6 +146,71 @@ test_rename_and_delete (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A conversation as version 1 of the Cairn functions wrote it: no messageCount. */
+static JsonObject *
+unmigrated_document (const char *client_id)
+{
+  JsonObject *document = json_object_new ();
+
+  json_object_set_string_member (document, "clientId", client_id);
+  json_object_set_string_member (document, "title", "Unmigrated");
+  json_object_set_boolean_member (document, "pinned", FALSE);
+  json_object_set_boolean_member (document, "archived", FALSE);
+  json_object_set_double_member (document, "createdAt", 1);
+  json_object_set_double_member (document, "updatedAt", 1);
+
+  return document;
+}
+
+/* The sidebar says how many messages a conversation has, as its store
+ * counts them, and nothing while the count is not known. */
+static void
+test_message_count (Fixture       *f,
+                    gconstpointer  data)
+{
+  CairnWindow *window = window_new (f);
+  g_autoptr(CairnConversation) conversation = test_util_create_conversation (f->workspace, "Seeds to order");
+  g_autoptr(JsonObject) unknown = NULL;
+  g_autoptr(JsonObject) counted = NULL;
+  g_autoptr(CairnConversation) unmigrated = NULL;
+  GtkWindow *holder;
+  GtkWidget *row;
+
+  g_assert_cmpint (cairn_conversation_get_message_count (conversation), ==, 0);
+  select_conversation (window, cairn_conversation_get_client_id (conversation));
+  wait_for_label (rows_of (window_list (window)), "No messages");
+
+  type_text (window, "Tomatoes: Black Krim");
+  press_send (window);
+  wait_for_label (rows_of (window_list (window)), "1 message");
+  wait_until (not_sending, window_composer (window), "the send to finish");
+  type_text (window, "Beans: Borlotti");
+  press_send (window);
+  wait_for_label (rows_of (window_list (window)), "2 messages");
+  wait_until (not_sending, window_composer (window), "the send to finish");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* a deployment's conversation its update has not counted yet */
+  unknown = unmigrated_document (cairn_conversation_get_client_id (conversation));
+  unmigrated = cairn_conversation_new (unknown);
+  g_assert_cmpint (cairn_conversation_get_message_count (unmigrated), ==, -1);
+  row = cairn_conversation_row_new ();
+  cairn_conversation_row_set_conversation (CAIRN_CONVERSATION_ROW (row), unmigrated);
+  holder = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_child (holder, row);
+  gtk_window_present (holder);
+  wait_for_label (row, "Unmigrated");
+  g_assert_null (find_widget (row, match_visible_label, "No messages"));
+
+  /* counted by the update: the row shows it */
+  counted = unmigrated_document (cairn_conversation_get_client_id (conversation));
+  json_object_set_double_member (counted, "messageCount", 12);
+  g_object_set (unmigrated, "document", counted, NULL);
+  g_assert_cmpint (cairn_conversation_get_message_count (unmigrated), ==, 12);
+  wait_for_label (row, "12 messages");
+  gtk_window_destroy (holder);
+}
+
 /* The size a window had when it closed is the size the next one opens with. */
 static void
 test_window_size_remembered (Fixture       *f,
@@ -183,6 +249,7 @@ main (int   argc,
   ADD ("/widgets/window/reopen-shows-content", FALSE, test_reopen_shows_content);
   ADD ("/widgets/window/size-remembered", FALSE, test_window_size_remembered);
   ADD ("/widgets/window/rename-and-delete", FALSE, test_rename_and_delete);
+  ADD ("/widgets/window/message-count", FALSE, test_message_count);
 
 #undef ADD
 

@@ -24,10 +24,27 @@ enum {
   PROP_ARCHIVED,
   PROP_CREATED_AT,
   PROP_UPDATED_AT,
+  PROP_MESSAGE_COUNT,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* -1 when @document has no count (written before the stores kept one, and
+ * not migrated yet) or one that cannot be. */
+static gint64
+message_count (JsonObject *document)
+{
+  JsonNode *node = json_object_get_member (document, "messageCount");
+  double count;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return -1;
+
+  count = cairn_json_get_number (document, "messageCount");
+
+  return count >= 0 && count < (double) G_MAXINT64 ? (gint64) count : -1;
+}
 
 static void
 cairn_conversation_set_document (CairnConversation *self,
@@ -49,6 +66,8 @@ cairn_conversation_set_document (CairnConversation *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ARCHIVED]);
   if (old == NULL || cairn_json_get_number (old, "updatedAt") != cairn_json_get_number (document, "updatedAt"))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED_AT]);
+  if (old == NULL || message_count (old) != cairn_conversation_get_message_count (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE_COUNT]);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -93,6 +112,9 @@ cairn_conversation_get_property (GObject    *object,
     case PROP_UPDATED_AT:
       g_value_set_int64 (value, cairn_conversation_get_updated_at (self));
       break;
+    case PROP_MESSAGE_COUNT:
+      g_value_set_int64 (value, cairn_conversation_get_message_count (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -135,6 +157,13 @@ cairn_conversation_class_init (CairnConversationClass *klass)
   properties[PROP_ARCHIVED] = g_param_spec_boolean ("archived", NULL, NULL, FALSE, ro);
   properties[PROP_CREATED_AT] = g_param_spec_int64 ("created-at", NULL, NULL, 0, G_MAXINT64, 0, ro);
   properties[PROP_UPDATED_AT] = g_param_spec_int64 ("updated-at", NULL, NULL, 0, G_MAXINT64, 0, ro);
+  /**
+   * CairnConversation:message-count:
+   *
+   * How many messages the conversation has, as its store counts them; -1
+   * when it does not know (a deployment's conversation not migrated yet).
+   */
+  properties[PROP_MESSAGE_COUNT] = g_param_spec_int64 ("message-count", NULL, NULL, -1, G_MAXINT64, -1, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -206,4 +235,12 @@ cairn_conversation_get_updated_at (CairnConversation *self)
   g_return_val_if_fail (CAIRN_IS_CONVERSATION (self), 0);
 
   return (gint64) cairn_json_get_number (self->document, "updatedAt");
+}
+
+gint64
+cairn_conversation_get_message_count (CairnConversation *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONVERSATION (self), -1);
+
+  return message_count (self->document);
 }

@@ -25,5 +25,6 @@ gboolean           cairn_conversation_get_pinned     (CairnConversation *self);
 gboolean           cairn_conversation_get_archived   (CairnConversation *self);
 gint64             cairn_conversation_get_created_at (CairnConversation *self);
 gint64             cairn_conversation_get_updated_at (CairnConversation *self);
+gint64             cairn_conversation_get_message_count (CairnConversation *self);
 
 G_END_DECLS

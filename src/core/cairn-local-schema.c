@@ -1,9 +1,11 @@
 /* cairn-local-schema.c — the local database's tables: made from the schema, upgraded by version
  *
  * A table of cairn-schema is a STRICT SQL table: a column per field, named
- * exactly as the field, NOT NULL (every field is required), plus "seq", the
- * insertion order. Each index of the schema is an SQL index that ends in seq,
- * the tie-breaker every listing orders by.
+ * exactly as the field, NOT NULL unless the field is optional, plus "seq",
+ * the insertion order. Each index of the schema is an SQL index that ends in
+ * seq, the tie-breaker every listing orders by. A count the store keeps
+ * (a table's child_count_field) is kept by triggers, in the transaction of
+ * the write that changes it.
  *
  * The file's own layout has a version (PRAGMA user_version): a file is
  * taken from the version it has to the latest one step at a time.
@@ -39,7 +41,7 @@ append_column (GString              *sql,
 {
   g_string_append (sql, ", ");
   cairn_sql_append_identifier (sql, field->name);
-  g_string_append_printf (sql, " %s NOT NULL", column_type (field->type));
+  g_string_append_printf (sql, " %s%s", column_type (field->type), field->optional ? "" : " NOT NULL");
 
   if (g_str_equal (field->name, "clientId"))
     g_string_append (sql, " UNIQUE");
@@ -88,8 +90,157 @@ cairn_local_schema_create_index_sql (const CairnTableSpec *table,
   return g_string_free (sql, FALSE);
 }
 
-/* Every table and index of the schema the file does not have yet. Runs on
- * every open, so a table or index added to the schema needs no step. */
+/* "UPDATE <parent> SET <count> = <count> <delta> WHERE "clientId" = <row>.<parent field>; " */
+static void
+append_count_change (GString              *sql,
+                     const CairnTableSpec *parent,
+                     const CairnTableSpec *child,
+                     const char           *delta,
+                     const char           *row)
+{
+  g_string_append (sql, "UPDATE ");
+  cairn_sql_append_identifier (sql, parent->name);
+  g_string_append (sql, " SET ");
+  cairn_sql_append_identifier (sql, parent->child_count_field);
+  g_string_append (sql, " = ");
+  cairn_sql_append_identifier (sql, parent->child_count_field);
+  g_string_append_printf (sql, " %s WHERE \"clientId\" = %s.", delta, row);
+  cairn_sql_append_identifier (sql, child->parent_field);
+  g_string_append (sql, "; ");
+}
+
+/* "CREATE TRIGGER IF NOT EXISTS "<parent>_<count>_<suffix>" AFTER <event> ON <on> " */
+static GString *
+trigger_start (const CairnTableSpec *parent,
+               const char           *suffix,
+               const char           *event,
+               const CairnTableSpec *on)
+{
+  GString *sql = g_string_new ("CREATE TRIGGER IF NOT EXISTS ");
+  g_autofree char *name = g_strconcat (parent->name, "_", parent->child_count_field, "_", suffix, NULL);
+
+  cairn_sql_append_identifier (sql, name);
+  g_string_append_printf (sql, " AFTER %s ON ", event);
+  cairn_sql_append_identifier (sql, on->name);
+  g_string_append_c (sql, ' ');
+
+  return sql;
+}
+
+/* A child row inserted adds one to its parent's count. */
+static char *
+child_inserted_sql (const CairnTableSpec *parent,
+                    const CairnTableSpec *child)
+{
+  GString *sql = trigger_start (parent, "insert", "INSERT", child);
+
+  g_string_append (sql, "BEGIN ");
+  append_count_change (sql, parent, child, "+ 1", "NEW");
+  g_string_append (sql, "END");
+
+  return g_string_free (sql, FALSE);
+}
+
+static char *
+child_removed_sql (const CairnTableSpec *parent,
+                   const CairnTableSpec *child)
+{
+  GString *sql = trigger_start (parent, "remove", "DELETE", child);
+
+  g_string_append (sql, "BEGIN ");
+  append_count_change (sql, parent, child, "- 1", "OLD");
+  g_string_append (sql, "END");
+
+  return g_string_free (sql, FALSE);
+}
+
+/* A child row patched to another parent moves its one. */
+static char *
+child_moved_sql (const CairnTableSpec *parent,
+                 const CairnTableSpec *child)
+{
+  g_autoptr(GString) column = g_string_new (NULL);
+  g_autofree char *event = NULL;
+  GString *sql;
+
+  cairn_sql_append_identifier (column, child->parent_field);
+  event = g_strconcat ("UPDATE OF ", column->str, NULL);
+  sql = trigger_start (parent, "move", event, child);
+  g_string_append_printf (sql, "WHEN OLD.%s IS NOT NEW.%s BEGIN ", column->str, column->str);
+  append_count_change (sql, parent, child, "- 1", "OLD");
+  append_count_change (sql, parent, child, "+ 1", "NEW");
+  g_string_append (sql, "END");
+
+  return g_string_free (sql, FALSE);
+}
+
+/* A parent row inserted counts the child rows that name it already. */
+static char *
+parent_inserted_sql (const CairnTableSpec *parent,
+                     const CairnTableSpec *child)
+{
+  GString *sql = trigger_start (parent, "count", "INSERT", parent);
+
+  g_string_append (sql, "BEGIN UPDATE ");
+  cairn_sql_append_identifier (sql, parent->name);
+  g_string_append (sql, " SET ");
+  cairn_sql_append_identifier (sql, parent->child_count_field);
+  g_string_append (sql, " = (SELECT count(*) FROM ");
+  cairn_sql_append_identifier (sql, child->name);
+  g_string_append (sql, " WHERE ");
+  cairn_sql_append_identifier (sql, child->parent_field);
+  g_string_append (sql, " = NEW.\"clientId\") WHERE seq = NEW.seq; END");
+
+  return g_string_free (sql, FALSE);
+}
+
+/**
+ * cairn_local_schema_create_count_triggers_sql:
+ *
+ * The triggers that keep @table's count of its child rows
+ * (child_count_field), the rule the Cairn functions keep on a deployment: a
+ * child row really inserted adds one to its parent's count, one really
+ * removed takes one away (a replayed insert or a remove of what is not
+ * there fires nothing), one patched to another parent moves its one, and a
+ * parent row inserted counts the child rows there are already. A count that
+ * is NULL stays NULL.
+ *
+ * Returns: (transfer full): the statements, empty when @table keeps no count
+ */
+GStrv
+cairn_local_schema_create_count_triggers_sql (const CairnTableSpec *table)
+{
+  const CairnTableSpec *child = cairn_table_spec_child (table);
+  GPtrArray *triggers = g_ptr_array_new ();
+
+  if (table->child_count_field != NULL && child != NULL)
+    {
+      g_ptr_array_add (triggers, child_inserted_sql (table, child));
+      g_ptr_array_add (triggers, child_removed_sql (table, child));
+      g_ptr_array_add (triggers, child_moved_sql (table, child));
+      g_ptr_array_add (triggers, parent_inserted_sql (table, child));
+    }
+  g_ptr_array_add (triggers, NULL);
+
+  return (GStrv) g_ptr_array_free (triggers, FALSE);
+}
+
+static gboolean
+create_count_triggers (sqlite3              *db,
+                       const CairnTableSpec *table)
+{
+  g_auto(GStrv) triggers = cairn_local_schema_create_count_triggers_sql (table);
+
+  for (guint i = 0; triggers[i] != NULL; i++)
+    if (sqlite3_exec (db, triggers[i], NULL, NULL, NULL) != SQLITE_OK)
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Every table, index and count trigger of the schema the file does not have
+ * yet. Runs on every open, so a table or index added to the schema needs no
+ * step. */
 gboolean
 cairn_local_schema_create_missing (sqlite3 *db)
 {
@@ -111,6 +262,11 @@ cairn_local_schema_create_missing (sqlite3 *db)
             return FALSE;
         }
     }
+
+  /* after every table: a trigger names the tables on both sides */
+  for (guint i = 0; i < n_tables; i++)
+    if (!create_count_triggers (db, tables[i]))
+      return FALSE;
 
   return TRUE;
 }
@@ -168,6 +324,34 @@ add_outbox_status (sqlite3 *db)
   return TRUE;
 }
 
+/* Version 3: conversations count their messages (messageCount, kept by
+ * the triggers from then on); the count of every existing conversation is
+ * filled in. A file made at version 0 has the column already; one without
+ * the table gets all of it from cairn_local_schema_create_missing(). */
+static gboolean
+add_message_count (sqlite3 *db)
+{
+  gboolean has_table;
+  gboolean found;
+
+  if (!has_column (db, "conversations", "clientId", &has_table) ||
+      !has_column (db, "conversations", "messageCount", &found))
+    return FALSE;
+
+  if (!has_table)
+    return TRUE;
+
+  if (!found &&
+      sqlite3_exec (db, "ALTER TABLE \"conversations\" ADD COLUMN \"messageCount\" REAL", NULL, NULL, NULL) != SQLITE_OK)
+    return FALSE;
+
+  return sqlite3_exec (db,
+                       "UPDATE \"conversations\" SET \"messageCount\" = "
+                       "(SELECT count(*) FROM \"messages\" "
+                       "WHERE \"messages\".\"conversationId\" = \"conversations\".\"clientId\")",
+                       NULL, NULL, NULL) == SQLITE_OK;
+}
+
 typedef gboolean (*UpgradeStep) (sqlite3 *db);
 
 /* upgrade_steps[n] takes a file from version n to n + 1. Append, never edit:
@@ -177,6 +361,7 @@ typedef gboolean (*UpgradeStep) (sqlite3 *db);
 static const UpgradeStep upgrade_steps[] = {
   cairn_local_schema_create_missing,
   add_outbox_status,
+  add_message_count,
 };
 
 /* The version of the files this build writes. */

@@ -21,5 +21,6 @@ gboolean  cairn_local_schema_create_missing   (sqlite3               *db);
 char     *cairn_local_schema_create_table_sql (const CairnTableSpec  *table);
 char     *cairn_local_schema_create_index_sql (const CairnTableSpec  *table,
                                                const CairnIndexSpec  *index);
+GStrv     cairn_local_schema_create_count_triggers_sql (const CairnTableSpec *table);
 
 G_END_DECLS

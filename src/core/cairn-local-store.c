@@ -347,6 +347,10 @@ read_document (const CairnTableSpec *table,
       const CairnFieldSpec *field = &table->fields[i];
       int column = i + 1;
 
+      /* an optional field the row has no value for */
+      if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+        continue;
+
       switch (field->type)
         {
         case CAIRN_FIELD_STRING:
@@ -909,9 +913,13 @@ cairn_local_store_patch_async (CairnStore          *store,
       cairn_schema_check_client_id (client_id, &error) &&
       cairn_schema_validate_patch (work->table, fields, &error))
     {
+      CairnSqlStatement *update = cairn_sql_patch (work->table, client_id, fields);
+
       work->client_id = g_strdup (client_id);
       work->writes = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_sql_statement_free);
-      g_ptr_array_add (work->writes, cairn_sql_patch (work->table, client_id, fields));
+      /* none when only a field the store keeps was given: the document as it is */
+      if (update != NULL)
+        g_ptr_array_add (work->writes, update);
       work->read = cairn_sql_get (work->table, client_id);
     }
 

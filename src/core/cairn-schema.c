@@ -22,8 +22,12 @@ static const CairnFieldSpec conversation_fields[] = {
   { "archived",  CAIRN_FIELD_BOOLEAN },
   { "createdAt", CAIRN_FIELD_NUMBER },
   { "updatedAt", CAIRN_FIELD_NUMBER },
+  /* kept by the stores: the number of its messages (schema version 2) */
+  { "messageCount", CAIRN_FIELD_NUMBER, .optional = TRUE },
 };
 
+/* A deployment also has "by_messageCount", its own: the migration that fills
+ * the count finds the conversations still without one through it. */
 static const CairnIndexSpec conversation_indexes[] = {
   { "by_clientId",  { "clientId", NULL } },
   { "by_updatedAt", { "updatedAt", NULL } },
@@ -148,7 +152,8 @@ static const CairnIndexSpec health_minute_indexes[] = {
                        .indexes = i, .n_indexes = G_N_ELEMENTS (i)
 
 static const CairnTableSpec tables[] = {
-  { TABLE ("conversations", conversation_fields, conversation_indexes) },
+  { TABLE ("conversations", conversation_fields, conversation_indexes),
+    .child_count_field = "messageCount" },
   { TABLE ("messages", message_fields, message_indexes),
     .parent_table = "conversations", .parent_field = "conversationId" },
   { TABLE ("notes", note_fields, note_indexes) },
@@ -217,6 +222,20 @@ cairn_table_spec_child (const CairnTableSpec *table)
       return &tables[i];
 
   return NULL;
+}
+
+/**
+ * cairn_table_spec_is_kept_field:
+ *
+ * Whether the stores keep @field of @table themselves: a count of the rows
+ * of its child table. What a client sends for it is not written: an insert
+ * counts the rows there are, a patch leaves it as it is.
+ */
+gboolean
+cairn_table_spec_is_kept_field (const CairnTableSpec *table,
+                                const char           *field)
+{
+  return table->child_count_field != NULL && g_strcmp0 (table->child_count_field, field) == 0;
 }
 
 guint
@@ -608,8 +627,9 @@ check_input (const CairnTableSpec  *table,
 /**
  * cairn_schema_check_shape:
  *
- * A whole document: every field of @table present with its type, nothing
- * else. What a document read back from a store must be.
+ * A whole document: every field of @table present with its type (an
+ * optional one may be missing), nothing else. What a document read back
+ * from a store must be.
  */
 gboolean
 cairn_schema_check_shape (const CairnTableSpec  *table,
@@ -625,7 +645,7 @@ cairn_schema_check_shape (const CairnTableSpec  *table,
     }
 
   for (guint i = 0; i < table->n_fields; i++)
-    if (!json_object_has_member (document, table->fields[i].name))
+    if (!table->fields[i].optional && !json_object_has_member (document, table->fields[i].name))
       {
         g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                      _("The document for “%s” lacks the field “%s”."),

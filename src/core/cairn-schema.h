@@ -62,6 +62,9 @@ typedef enum {
 typedef struct {
   const char     *name;
   CairnFieldType  type;
+  /* a document may lack it: a field a deployment's older documents were
+   * written without (docs/ARCHITECTURE.md, "Counts kept by the stores") */
+  gboolean        optional;
 } CairnFieldSpec;
 
 typedef struct {
@@ -72,7 +75,7 @@ typedef struct {
 
 typedef struct {
   const char           *name;
-  /* every field is required; "clientId" (a UUID string) is always first */
+  /* required unless optional; "clientId" (a UUID string) is always first */
   const CairnFieldSpec *fields;
   guint                 n_fields;
   const CairnIndexSpec *indexes;
@@ -80,6 +83,9 @@ typedef struct {
   /* removing a row of parent_table removes the rows whose parent_field is its clientId */
   const char           *parent_table;
   const char           *parent_field;
+  /* a field of this table the stores keep themselves (never written by a
+   * client): how many rows of its child table name the row */
+  const char           *child_count_field;
 } CairnTableSpec;
 
 const CairnTableSpec  *cairn_schema_lookup_table        (const char            *name);
@@ -89,6 +95,8 @@ const CairnIndexSpec  *cairn_table_spec_lookup_index    (const CairnTableSpec  *
 const CairnFieldSpec  *cairn_table_spec_lookup_field    (const CairnTableSpec  *table,
                                                          const char            *field);
 const CairnTableSpec  *cairn_table_spec_child           (const CairnTableSpec  *table);
+gboolean               cairn_table_spec_is_kept_field   (const CairnTableSpec  *table,
+                                                         const char            *field);
 guint                  cairn_index_spec_n_fields        (const CairnIndexSpec  *index);
 gboolean               cairn_schema_check_value         (const CairnFieldSpec  *field,
                                                          JsonNode              *value,

@@ -350,7 +350,9 @@ cairn_sql_get (const CairnTableSpec *table,
 }
 
 /* An existing clientId keeps its row: a replayed insert changes nothing.
- * @document has every field of @table. */
+ * @document has every field of @table; a field the store keeps
+ * (cairn_table_spec_is_kept_field()) is left to the store's triggers
+ * (cairn-local-schema.c), whatever @document says. */
 CairnSqlStatement *
 cairn_sql_insert (const CairnTableSpec *table,
                   JsonObject           *document)
@@ -362,27 +364,38 @@ cairn_sql_insert (const CairnTableSpec *table,
   g_string_append (sql, " (");
   for (guint i = 0; i < table->n_fields; i++)
     {
-      if (i > 0)
+      if (cairn_table_spec_is_kept_field (table, table->fields[i].name))
+        continue;
+      if (self->binds->len > 0)
         g_string_append (sql, ", ");
       cairn_sql_append_identifier (sql, table->fields[i].name);
       bind (self, json_object_get_member (document, table->fields[i].name));
     }
   g_string_append (sql, ") VALUES (");
-  for (guint i = 0; i < table->n_fields; i++)
+  for (guint i = 0; i < self->binds->len; i++)
     g_string_append (sql, i > 0 ? ", ?" : "?");
   g_string_append (sql, ") ON CONFLICT (\"clientId\") DO NOTHING");
 
   return statement_set_text (self, sql);
 }
 
-/* The fields of @fields in schema order, so one set of fields is one text. */
+/**
+ * cairn_sql_patch:
+ *
+ * The fields of @fields in schema order, so one set of fields is one text.
+ * A field the store keeps (cairn_table_spec_is_kept_field()) is not
+ * written.
+ *
+ * Returns: (transfer full) (nullable): the UPDATE, or %NULL when @fields
+ *   holds nothing to write
+ */
 CairnSqlStatement *
 cairn_sql_patch (const CairnTableSpec *table,
                  const char           *client_id,
                  JsonObject           *fields)
 {
-  CairnSqlStatement *self = statement_new ();
-  GString *sql = g_string_new ("UPDATE ");
+  g_autoptr(CairnSqlStatement) self = statement_new ();
+  g_autoptr(GString) sql = g_string_new ("UPDATE ");
 
   cairn_sql_append_identifier (sql, table->name);
   g_string_append (sql, " SET ");
@@ -390,7 +403,7 @@ cairn_sql_patch (const CairnTableSpec *table,
     {
       JsonNode *value = json_object_get_member (fields, table->fields[i].name);
 
-      if (value == NULL)
+      if (value == NULL || cairn_table_spec_is_kept_field (table, table->fields[i].name))
         continue;
       if (self->binds->len > 0)
         g_string_append (sql, ", ");
@@ -398,10 +411,14 @@ cairn_sql_patch (const CairnTableSpec *table,
       g_string_append (sql, " = ?");
       bind (self, value);
     }
+
+  if (self->binds->len == 0)
+    return NULL;
+
   g_string_append (sql, " WHERE \"clientId\" = ?");
   bind_string (self, client_id);
 
-  return statement_set_text (self, sql);
+  return statement_set_text (g_steal_pointer (&self), g_steal_pointer (&sql));
 }
 
 /* Appends the DELETEs of the rows of @table's descendants whose parent is

@@ -1,4 +1,4 @@
-/* cairn-conversation-row.c — one conversation in the sidebar: title and when
+/* cairn-conversation-row.c — one conversation in the sidebar: title, when, and how many messages
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,6 +21,7 @@ struct _CairnConversationRow
 
   GtkLabel          *title_label;
   GtkLabel          *time_label;
+  GtkLabel          *count_label;
 };
 
 G_DEFINE_FINAL_TYPE (CairnConversationRow, cairn_conversation_row, GTK_TYPE_WIDGET)
@@ -32,6 +33,31 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* "12 messages"; nothing while the count is not known (a deployment's
+ * conversation its update has not counted yet). */
+static void
+update_count (CairnConversationRow *self)
+{
+  gint64 count = self->conversation != NULL ? cairn_conversation_get_message_count (self->conversation) : -1;
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->count_label), count >= 0);
+  if (count < 0)
+    return;
+
+  if (count == 0)
+    {
+      /* Translators: under a conversation's title in the sidebar */
+      gtk_label_set_label (self->count_label, _("No messages"));
+      return;
+    }
+
+  /* Translators: the number of messages in a conversation, under its title in the sidebar */
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " message", "%" G_GINT64_FORMAT " messages",
+                                       (gulong) MIN (count, G_MAXULONG)), count);
+  gtk_label_set_label (self->count_label, text);
+}
 
 static void
 update (CairnConversationRow *self)
@@ -50,6 +76,7 @@ update (CairnConversationRow *self)
 
   gtk_label_set_label (self->title_label, title);
   gtk_label_set_label (self->time_label, when != NULL ? when : "");
+  update_count (self);
 }
 
 /* The document of an item is replaced when the store reports a change. */
@@ -128,7 +155,8 @@ cairn_conversation_row_class_init (CairnConversationRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/cairnapp/Cairn/cairn-conversation-row.ui");
   gtk_widget_class_bind_template_child (widget_class, CairnConversationRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, CairnConversationRow, time_label);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, CairnConversationRow, count_label);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_GRID_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "cairn-conversation-row");
 }
 
@@ -140,8 +168,8 @@ cairn_conversation_row_init (CairnConversationRow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
-  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 12);
-  gtk_box_layout_set_baseline_position (GTK_BOX_LAYOUT (layout), GTK_BASELINE_POSITION_CENTER);
+  gtk_grid_layout_set_column_spacing (GTK_GRID_LAYOUT (layout), 12);
+  gtk_grid_layout_set_row_spacing (GTK_GRID_LAYOUT (layout), 2);
 }
 
 GtkWidget *

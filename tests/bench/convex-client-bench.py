@@ -21,7 +21,7 @@ import tempfile
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KEY = "dev:cairn-bench|bench-secret"
-PING = {"app": "cairn", "schemaVersion": 1, "tables": ["conversations", "messages", "notes"]}
+PING = {"app": "cairn", "schemaVersion": 2, "tables": ["conversations", "messages", "notes"]}
 
 
 def free_port():
