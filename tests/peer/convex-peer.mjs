@@ -22,10 +22,10 @@ import { inspect, parseArgs } from "node:util";
 import { register } from "tsx/esm/api";
 import { makeFunctionReference } from "convex/server";
 import { convexToJson, getDocumentSize, jsonToConvex } from "convex/values";
-import { installIndexedRanges } from "./indexed-ranges.mjs";
+import { installIndexedRanges, tableOf } from "./indexed-ranges.mjs";
 import {
-  FINISH_PUSH_DIFF, HttpError, MAX_PUSH_BYTES, checkBody, checkConfig, decodePushBody, functionsOf, indexCount, loadPush,
-  schemaDigest, schemaViolation, startPushResponse, tableOf,
+  FINISH_PUSH_DIFF, HttpError, MAX_PUSH_BYTES, SEMVER, checkBody, checkConfig, decodePushBody, functionsOf, indexCount,
+  loadPush, schemaDigest, schemaViolation, startPushResponse,
 } from "./push.mjs";
 
 // The function modules are TypeScript.
@@ -299,7 +299,6 @@ function requestId() {
 }
 
 /** Convex-Client: "<client name>-<semver>"; absent is fine. */
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 function checkClientVersion(value) {
   if (value === undefined) return;
   const parts = value.split("-");

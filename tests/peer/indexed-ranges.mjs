@@ -15,7 +15,7 @@
 import { compareValues, jsonToConvex } from "convex/values";
 
 /** The table of a convex-test id: its digits, then the table's name. */
-function tableOf(id) {
+export function tableOf(id) {
   const digits = /^[0-9]+/.exec(id);
   return digits === null || digits[0].length === id.length ? null : id.slice(digits[0].length);
 }

@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { brotliDecompressSync } from "node:zlib";
+import { tableOf } from "./indexed-ranges.mjs";
 
 /** A request refused: its status and the body's {code, message} (code null: no body). */
 export class HttpError extends Error {
@@ -73,7 +74,6 @@ const TYPES = {
   string: [(v) => typeof v === "string", "a string"],
   boolean: [(v) => typeof v === "boolean", "a boolean"],
   number: [(v) => typeof v === "number" && Number.isFinite(v) && v >= 0, "u64"],
-  array: [Array.isArray, "a sequence"],
   object: [(v) => v !== null && typeof v === "object" && !Array.isArray(v), "a map"],
 };
 
@@ -102,9 +102,9 @@ function checkShape(object, spec, where = "") {
     const at = where === "" ? name : `${where}.${name}`;
     const value = object[name];
     if (typeof want === "string") {
-      const [type, modifier] = want.split(/(?=[?|])/);
+      const type = want.replace(/\?$/, "");
       // (an Option: absent or null)
-      if ((value === undefined || value === null) && modifier === "?") continue;
+      if ((value === undefined || value === null) && want.endsWith("?")) continue;
       if (value === undefined) throw shapeError(where, `missing field \`${name}\``);
       if (!TYPES[type][0](value)) throw shapeError(at, `invalid type: ${describe(value)}, expected ${TYPES[type][1]}`);
     } else if (Array.isArray(want)) {
@@ -128,7 +128,7 @@ function checkItem(value, type, where) {
 const MODULE = { path: "string", source: "string", sourceMap: "string?", environment: "string?" };
 const NULLABLE_MODULE = { ...MODULE, $nullable: true };
 
-export const SHAPES = {
+const SHAPES = {
   "/api/get_config_hashes": { adminKey: "string" },
   "/api/deploy2/start_push": {
     adminKey: "string",
@@ -164,7 +164,8 @@ export function checkBody(route, body) {
 // ---------------------------------------------------------------------------
 // The configuration (400 InvalidConfig), once the key is known to be good
 
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+/** A semantic version (the udfServerVersion, the Convex-Client header's version). */
+export const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 const invalidConfig = (message) => new HttpError(400, "InvalidConfig", message);
 
@@ -305,12 +306,6 @@ export async function loadPush(request, deployed, DatabaseFake) {
 
 // ---------------------------------------------------------------------------
 // The schema against the data
-
-/** A table's name from a convex-test document id (digits, then the table). */
-export function tableOf(id) {
-  const digits = /^[0-9]+/.exec(id);
-  return digits === null || digits[0].length === id.length ? null : id.slice(digits[0].length);
-}
 
 /**
  * The first stored document that does not fit `schema`, as wait_for_schema
