@@ -252,9 +252,14 @@ append_text (GString      *out,
   if (result == NULL)
     return;
 
-  if (result->schema_version > 0)
-    g_string_append_printf (out, _("  Schema version %d, %u migrations pending\n"), result->schema_version,
-                            g_strv_length (result->pending_migrations));
+  if (result->schema_version > 0 && result->pending_migrations[0] == NULL)
+    g_string_append_printf (out, _("  Schema version %d, no migrations pending\n"), result->schema_version);
+  else if (result->schema_version > 0)
+    {
+      g_autofree char *pending = g_strjoinv (", ", result->pending_migrations);
+
+      g_string_append_printf (out, _("  Schema version %d, migrations pending: %s\n"), result->schema_version, pending);
+    }
   append_latency (out, _("Queries"), &result->summary->by_kind[CAIRN_REQUEST_QUERY]);
   append_latency (out, _("Mutations"), &result->summary->by_kind[CAIRN_REQUEST_MUTATION]);
   if (result->server_read_ms >= 0 && result->server_write_ms >= 0)
@@ -444,6 +449,9 @@ cairn_health_command_run (const char                  *database_path,
 
   g_main_context_push_thread_default (context);
   check_workspace (&report, database_path);
+  /* what is still due on it (the keyring's D-Bus calls winding down) runs and frees */
+  while (g_main_context_iteration (context, FALSE))
+    ;
   g_main_context_pop_thread_default (context);
 
   if (json)
