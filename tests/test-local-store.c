@@ -24,7 +24,7 @@
 
 #define NEWER_MESSAGE "This data was written by a newer version of Cairn"
 /* The local database's own layout version (PRAGMA user_version) this build writes. */
-#define LATEST_VERSION 3
+#define LATEST_VERSION 4
 
 /* ------------------------------------------------------------------------
  * The conformance suite's factory: a fresh file in a fresh directory
@@ -642,6 +642,53 @@ test_upgrade_message_count (Fixture       *f,
   db = raw_open (f->path);
   g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, LATEST_VERSION);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), ==, 4);
+  raw_close (db);
+  assert_schema_on_disk (f);
+}
+
+/* Version 3 had no runner id in the BYOD settings: the saved settings come
+ * back with none ("", made when an update needs it), and one is kept. */
+static void
+test_upgrade_byod_runner_id (Fixture       *f,
+                             gconstpointer  data)
+{
+  const char *id = "62738495-af0b-41c2-93e4-f5061728394a";
+  g_autoptr(JsonObject) row = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = NULL;
+  sqlite3 *db = raw_open (f->path);
+
+  /* the settings as version 3 made them */
+  raw_exec (db,
+            "CREATE TABLE \"userDatabaseConfig\" (seq INTEGER PRIMARY KEY, \"clientId\" TEXT NOT NULL UNIQUE, "
+            "\"workspace\" TEXT NOT NULL, \"deploymentUrl\" TEXT NOT NULL, "
+            "\"enabled\" INTEGER NOT NULL CHECK (\"enabled\" IN (0, 1)), \"status\" TEXT NOT NULL, "
+            "\"schemaVersion\" REAL NOT NULL, \"lastCheck\" REAL NOT NULL, \"lastSuccess\" REAL NOT NULL, "
+            "\"lastError\" TEXT NOT NULL) STRICT;"
+            "INSERT INTO \"userDatabaseConfig\" (\"clientId\", workspace, \"deploymentUrl\", enabled, status, "
+            "\"schemaVersion\", \"lastCheck\", \"lastSuccess\", \"lastError\") VALUES "
+            "('62738495-af0b-41c2-93e4-f5061728394a', 'default', 'https://a.convex.cloud', 1, 'connected', 1, 5, 5, '');"
+            "PRAGMA user_version = 3;");
+  raw_close (db);
+
+  open_store (f);
+  g_assert_cmpint (cairn_local_store_get_schema_version (f->store), ==, LATEST_VERSION);
+  row = test_util_store_get (CAIRN_STORE (f->store), "userDatabaseConfig", id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (row, "runnerId"), ==, "");
+  g_assert_cmpstr (json_object_get_string_member (row, "deploymentUrl"), ==, "https://a.convex.cloud");
+
+  json_object_set_string_member (fields, "runnerId", "8394af0b-1c2d-43e4-a506-172839405a6b");
+  g_clear_pointer (&row, json_object_unref);
+  row = test_util_store_patch (CAIRN_STORE (f->store), "userDatabaseConfig", id, fields, &error);
+  g_assert_no_error (error);
+  close_store (f);
+
+  db = raw_open (f->path);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, LATEST_VERSION);
+  kept = raw_text (db, "SELECT \"runnerId\" FROM \"userDatabaseConfig\"");
+  g_assert_cmpstr (kept, ==, "8394af0b-1c2d-43e4-a506-172839405a6b");
   raw_close (db);
   assert_schema_on_disk (f);
 }
@@ -1542,6 +1589,7 @@ main (int   argc,
   ADD ("/local-store/upgrade/missing-table", test_upgrade_missing_table);
   ADD ("/local-store/upgrade/outbox-status", test_upgrade_outbox_status);
   ADD ("/local-store/upgrade/message-count", test_upgrade_message_count);
+  ADD ("/local-store/upgrade/byod-runner-id", test_upgrade_byod_runner_id);
   ADD ("/local-store/run/message-count-rolls-back", test_message_count_rolls_back);
   ADD ("/local-store/upgrade/too-new", test_upgrade_too_new);
   ADD ("/local-store/upgrade/too-new-async", test_upgrade_too_new_async);

@@ -18,6 +18,7 @@ cairn_byod_config_new (void)
   self->deployment_url = g_strdup ("");
   self->status = g_strdup (CAIRN_BYOD_STATUS_DISCONNECTED);
   self->last_error = g_strdup ("");
+  self->runner_id = g_strdup ("");
 
   return self;
 }
@@ -33,6 +34,7 @@ cairn_byod_config_copy (const CairnByodConfig *self)
   copy->deployment_url = g_strdup (self->deployment_url);
   copy->status = g_strdup (self->status);
   copy->last_error = g_strdup (self->last_error);
+  copy->runner_id = g_strdup (self->runner_id);
 
   return copy;
 }
@@ -46,6 +48,7 @@ cairn_byod_config_free (CairnByodConfig *self)
   g_free (self->deployment_url);
   g_free (self->status);
   g_free (self->last_error);
+  g_free (self->runner_id);
   g_free (self);
 }
 
@@ -75,6 +78,8 @@ cairn_byod_config_from_document (JsonObject *document)
   self->last_success = (gint64) cairn_json_get_number (document, "lastSuccess");
   g_free (self->last_error);
   self->last_error = string_or_empty (document, "lastError");
+  g_free (self->runner_id);
+  self->runner_id = string_or_empty (document, "runnerId");
 
   return self;
 }
@@ -95,6 +100,7 @@ cairn_byod_config_to_document (const CairnByodConfig *self,
   json_object_set_double_member (document, "lastCheck", (double) self->last_check);
   json_object_set_double_member (document, "lastSuccess", (double) self->last_success);
   json_object_set_string_member (document, "lastError", self->last_error);
+  json_object_set_string_member (document, "runnerId", self->runner_id);
 
   return document;
 }

@@ -25,6 +25,7 @@ typedef struct {
   gint64    last_check;      /* ms since the epoch, 0 = never */
   gint64    last_success;    /* ms since the epoch, 0 = never */
   char     *last_error;      /* "" when none */
+  char     *runner_id;       /* this computer's id in the deployment's migration lease, "" until needed */
 } CairnByodConfig;
 
 GType            cairn_byod_config_get_type      (void) G_GNUC_CONST;

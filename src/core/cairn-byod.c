@@ -27,6 +27,14 @@
  *                    conversations, ::move-offered asks whether they move
  *   Disconnect       disable, after copying the deployment's content to
  *                    this computer if the user wants
+ *   Update Database  CairnMigrator on the entries (what Test Connection
+ *                    found missing or older: :can-install, :can-update) or
+ *                    on the saved settings (the overlay's button): the
+ *                    functions pushed, the data migrated; its stage,
+ *                    message and fraction as :update-*; then the
+ *                    connection checks again, or Test Connection runs again
+ *                    for the entries. :migration-history lists the
+ *                    deployment's migrations.
  *
  * Switching and moving run to their end: stopping half way would leave the
  * user wondering where their content is. Checks stop when this object goes.
@@ -50,9 +58,12 @@
 #include "cairn-convex-client.h"
 #include "cairn-credentials.h"
 #include "cairn-error.h"
-#include "cairn-health.h"
 #include "cairn-json.h"
+#include "cairn-functions-push.h"
+#include "cairn-health.h"
 #include "cairn-local-store.h"
+#include "cairn-migration-record.h"
+#include "cairn-migrator.h"
 #include "cairn-outbox.h"
 #include "cairn-preflight.h"
 #include "cairn-query.h"
@@ -86,6 +97,17 @@ struct _CairnByod
   CairnContentMover    *mover;         /* (nullable) running or stopped, not done */
   gboolean              disconnect_after_move;
 
+  /* installing and updating the deployment */
+  gboolean              can_install;
+  gboolean              can_update;
+  CairnMigrator        *migrator;      /* (nullable) the update running */
+  CairnMigratorStage    update_stage;
+  CairnPushStage        update_push_stage;
+  char                 *update_message;
+  double                update_fraction;
+  char                 *update_error;
+  GListStore           *history;       /* CairnMigrationRecord */
+
   /* what the last check that passed was for: the key only as a digest */
   char                 *passed_url;
   char                 *passed_key_digest;
@@ -111,6 +133,15 @@ enum {
   PROP_MOVER,
   PROP_FAILED_PHASE,
   PROP_LAST_ERROR,
+  PROP_CAN_INSTALL,
+  PROP_CAN_UPDATE,
+  PROP_UPDATING,
+  PROP_UPDATE_STAGE,
+  PROP_UPDATE_PUSH_STAGE,
+  PROP_UPDATE_MESSAGE,
+  PROP_UPDATE_FRACTION,
+  PROP_UPDATE_ERROR,
+  PROP_MIGRATION_HISTORY,
   N_PROPS
 };
 
@@ -539,6 +570,8 @@ set_phase (CairnByod      *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
     }
 
+  if ((self->phase == CAIRN_BYOD_UPDATING) != (phase == CAIRN_BYOD_UPDATING))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATING]);
   self->phase = phase;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PHASE]);
   if (was_busy != (phase != CAIRN_BYOD_IDLE))
@@ -658,6 +691,24 @@ passed_for (CairnByod *self,
          && g_strcmp0 (self->passed_key_digest, check->key_digest) == 0;
 }
 
+/* What Test Connection found Cairn can do about the deployment. */
+static void
+set_remedy (CairnByod *self,
+            gboolean   can_install,
+            gboolean   can_update)
+{
+  if (self->can_install != can_install)
+    {
+      self->can_install = can_install;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_INSTALL]);
+    }
+  if (self->can_update != can_update)
+    {
+      self->can_update = can_update;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_UPDATE]);
+    }
+}
+
 /* The answer of the preflight @object, for a check that is still wanted;
  * FALSE when this object went away meanwhile. */
 static gboolean
@@ -667,6 +718,8 @@ check_finish (Check         *check,
               JsonObject   **ping,
               GError       **error)
 {
+  CairnPreflightRemedy remedy;
+
   *ping = cairn_preflight_run_finish (CAIRN_PREFLIGHT (object), result, error);
 
   if (g_cancellable_is_cancelled (check->cancellable))
@@ -674,6 +727,9 @@ check_finish (Check         *check,
 
   if (*ping != NULL)
     remember_pass (check->self, check, *ping);
+
+  remedy = cairn_preflight_get_remedy (CAIRN_PREFLIGHT (object));
+  set_remedy (check->self, remedy == CAIRN_PREFLIGHT_REMEDY_INSTALL, remedy == CAIRN_PREFLIGHT_REMEDY_UPDATE);
 
   return TRUE;
 }
@@ -851,6 +907,306 @@ start_move (CairnByod                 *self,
   run_move (self);
 }
 
+/* Installing and updating the deployment ------------------------------------- */
+
+/* The saved deployment's client, holding its key: the cached one when it
+ * has it, else one made with the key from the keyring. */
+static void
+saved_key_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(CairnCredentialsKey) key = cairn_credentials_lookup_finish (result, &error);
+  CairnByod *self = g_task_get_source_object (task);
+  CairnConvexClient *client;
+
+  if (key == NULL && error == NULL)
+    g_set_error (&error, CAIRN_CREDENTIALS_ERROR, CAIRN_CREDENTIALS_ERROR_KEYRING,
+                 _("The deploy key for %s is not in the keyring. Enter it again in Preferences."),
+                 self->config->deployment_url);
+  if (key == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  client = cairn_convex_client_new (self->config->deployment_url, &error);
+  if (client == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  cairn_convex_client_set_admin_key (client, key);
+  g_task_return_pointer (task, client, g_object_unref);
+}
+
+static void
+saved_client_async (CairnByod           *self,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  CairnConvexClient *cached = cairn_byod_get_client (self, self->config->deployment_url);
+
+  if (cached != NULL && cairn_convex_client_has_admin_key (cached))
+    {
+      g_task_return_pointer (task, g_object_ref (cached), g_object_unref);
+      return;
+    }
+
+  cairn_credentials_lookup_async (self->workspace_id, self->config->deployment_url, cancellable,
+                                  saved_key_cb, g_steal_pointer (&task));
+}
+
+static CairnConvexClient *
+saved_client_finish (GAsyncResult  *result,
+                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* History --------------------------------------------------------------- */
+
+static void
+history_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CairnByod) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = cairn_migrator_load_history_finish (CAIRN_MIGRATOR (object), result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  /* functions from before migrations have no history */
+  if (records == NULL)
+    {
+      g_debug ("No migration history: %s", error->message);
+      g_list_store_remove_all (self->history);
+      return;
+    }
+
+  g_list_store_splice (self->history, 0, g_list_model_get_n_items (G_LIST_MODEL (self->history)),
+                       records->pdata, records->len);
+}
+
+/* The owner of the migration lease: this computer and workspace. The id
+ * stays in the settings, so a run after a crash takes its own lease back. */
+static char *
+migration_owner (CairnByod *self)
+{
+  CairnByodConfig *config = self->config;
+
+  if (*config->runner_id == '\0')
+    {
+      g_free (config->runner_id);
+      config->runner_id = g_uuid_string_random ();
+      save_config (self, NULL, check_saved_cb, NULL);
+    }
+
+  return g_strdup_printf ("%s/%s", g_get_host_name (), config->runner_id);
+}
+
+static void
+load_history (CairnByod         *self,
+              CairnConvexClient *client)
+{
+  g_autofree char *owner = migration_owner (self);
+  g_autoptr(CairnMigrator) reader = cairn_migrator_new (client, self->clock, owner, NULL);
+
+  cairn_migrator_load_history_async (reader, self->cancellable, history_loaded_cb, g_object_ref (self));
+}
+
+static void
+history_client_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CairnByod) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnConvexClient) client = saved_client_finish (result, &error);
+
+  if (client == NULL)
+    {
+      if (!g_cancellable_is_cancelled (self->cancellable))
+        g_debug ("No migration history without the key: %s", error->message);
+      return;
+    }
+
+  load_history (self, client);
+}
+
+/* The update --------------------------------------------------------------- */
+
+/* An update asked for; the key of the entries is kept for the Test
+ * Connection that follows it, and wiped with it. */
+typedef struct {
+  CairnByod *self;
+  char      *url;    /* (nullable) the entries; NULL: the saved settings */
+  char      *key;
+} Update;
+
+static void
+update_free (Update *update)
+{
+  g_object_unref (update->self);
+  g_free (update->url);
+  wipe (&update->key);
+  g_free (update);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Update, update_free)
+
+static void
+set_update_error (CairnByod    *self,
+                  const GError *error)
+{
+  const char *message = error != NULL ? error->message : NULL;
+
+  if (g_strcmp0 (self->update_error, message) == 0)
+    return;
+
+  g_free (self->update_error);
+  self->update_error = g_strdup (message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATE_ERROR]);
+}
+
+static void
+migrator_changed_cb (CairnMigrator *migrator,
+                     GParamSpec    *pspec,
+                     CairnByod     *self)
+{
+  const char *message = cairn_migrator_get_message (migrator);
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->update_stage != cairn_migrator_get_stage (migrator))
+    {
+      self->update_stage = cairn_migrator_get_stage (migrator);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATE_STAGE]);
+    }
+  if (self->update_push_stage != cairn_migrator_get_push_stage (migrator))
+    {
+      self->update_push_stage = cairn_migrator_get_push_stage (migrator);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATE_PUSH_STAGE]);
+    }
+  if (g_strcmp0 (self->update_message, message) != 0)
+    {
+      g_free (self->update_message);
+      self->update_message = g_strdup (message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATE_MESSAGE]);
+    }
+  if (self->update_fraction != cairn_migrator_get_fraction (migrator))
+    {
+      self->update_fraction = cairn_migrator_get_fraction (migrator);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATE_FRACTION]);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* The saved deployment has this app's functions and data now. */
+static void
+saved_deployment_updated (CairnByod *self)
+{
+  CairnConnection *connection = cairn_byod_get_connection (self);
+
+  self->config->schema_version = CAIRN_SCHEMA_VERSION;
+  save_config (self, NULL, check_saved_cb, NULL);
+
+  /* the overlay goes away by itself once this check passes */
+  if (connection != NULL)
+    cairn_connection_retry (connection);
+}
+
+static void
+updated_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(Update) update = user_data;
+  g_autoptr(GError) error = NULL;
+  CairnByod *self = update->self;
+  CairnMigrator *migrator = CAIRN_MIGRATOR (object);
+  g_autoptr(CairnConvexClient) client = NULL;
+  const char *url;
+
+  cairn_migrator_update_finish (migrator, result, &error);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  g_object_get (migrator, "client", &client, NULL);
+  url = cairn_convex_client_get_url (client);
+  g_signal_handlers_disconnect_by_data (migrator, self);
+  g_clear_object (&self->migrator);
+
+  set_update_error (self, error);
+  if (error == NULL)
+    {
+      set_remedy (self, FALSE, FALSE);
+      if (g_strcmp0 (url, self->config->deployment_url) == 0)
+        saved_deployment_updated (self);
+    }
+
+  load_history (self, client);
+  finish (self, CAIRN_BYOD_UPDATING, error);
+
+  /* the Database page shows the entries' checks, green now */
+  if (error == NULL && update->url != NULL)
+    cairn_byod_test_connection (self, update->url, update->key);
+}
+
+static void
+run_update (Update            *update,
+            CairnConvexClient *client)
+{
+  CairnByod *self = update->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bundle = cairn_functions_bundle_load (&error);
+  g_autofree char *owner = NULL;
+
+  if (bundle == NULL)
+    {
+      set_update_error (self, error);
+      finish (self, CAIRN_BYOD_UPDATING, error);
+      update_free (update);
+      return;
+    }
+
+  owner = migration_owner (self);
+  self->migrator = cairn_migrator_new (client, self->clock, owner, bundle);
+  g_signal_connect_object (self->migrator, "notify", G_CALLBACK (migrator_changed_cb), self, 0);
+  cairn_migrator_update_async (self->migrator, self->cancellable, updated_cb, update);
+}
+
+static void
+update_client_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Update *update = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnConvexClient) client = saved_client_finish (result, &error);
+
+  if (client == NULL)
+    {
+      if (!g_cancellable_is_cancelled (update->self->cancellable))
+        {
+          set_update_error (update->self, error);
+          finish (update->self, CAIRN_BYOD_UPDATING, error);
+        }
+      update_free (update);
+      return;
+    }
+
+  run_update (update, client);
+}
+
 /* GObject ------------------------------------------------------------------ */
 
 static void
@@ -884,6 +1240,8 @@ cairn_byod_dispose (GObject *object)
   g_hash_table_remove_all (self->clients);
   g_clear_object (&self->preflight);
   g_clear_object (&self->mover);
+  g_clear_object (&self->migrator);
+  g_clear_object (&self->history);
 
   G_OBJECT_CLASS (cairn_byod_parent_class)->dispose (object);
 }
@@ -898,6 +1256,8 @@ cairn_byod_finalize (GObject *object)
   g_hash_table_unref (self->clients);
   g_object_unref (self->cancellable);
   g_free (self->last_error);
+  g_free (self->update_message);
+  g_free (self->update_error);
   forget_pass (self);
 
   G_OBJECT_CLASS (cairn_byod_parent_class)->finalize (object);
@@ -954,6 +1314,33 @@ cairn_byod_get_property (GObject    *object,
       break;
     case PROP_LAST_ERROR:
       g_value_set_string (value, self->last_error);
+      break;
+    case PROP_CAN_INSTALL:
+      g_value_set_boolean (value, self->can_install);
+      break;
+    case PROP_CAN_UPDATE:
+      g_value_set_boolean (value, self->can_update);
+      break;
+    case PROP_UPDATING:
+      g_value_set_boolean (value, cairn_byod_get_updating (self));
+      break;
+    case PROP_UPDATE_STAGE:
+      g_value_set_uint (value, self->update_stage);
+      break;
+    case PROP_UPDATE_PUSH_STAGE:
+      g_value_set_uint (value, self->update_push_stage);
+      break;
+    case PROP_UPDATE_MESSAGE:
+      g_value_set_string (value, self->update_message);
+      break;
+    case PROP_UPDATE_FRACTION:
+      g_value_set_double (value, self->update_fraction);
+      break;
+    case PROP_UPDATE_ERROR:
+      g_value_set_string (value, self->update_error);
+      break;
+    case PROP_MIGRATION_HISTORY:
+      g_value_set_object (value, self->history);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1037,7 +1424,7 @@ cairn_byod_class_init (CairnByodClass *klass)
     g_param_spec_boxed ("config", NULL, NULL, CAIRN_TYPE_BYOD_CONFIG, ro);
   /* a CairnByodPhase */
   properties[PROP_PHASE] =
-    g_param_spec_uint ("phase", NULL, NULL, 0, CAIRN_BYOD_SWITCHING_OFF, CAIRN_BYOD_IDLE, ro);
+    g_param_spec_uint ("phase", NULL, NULL, 0, CAIRN_BYOD_UPDATING, CAIRN_BYOD_IDLE, ro);
   properties[PROP_BUSY] =
     g_param_spec_boolean ("busy", NULL, NULL, FALSE, ro);
   /* the move running, or stopped and to be resumed */
@@ -1045,9 +1432,36 @@ cairn_byod_class_init (CairnByodClass *klass)
     g_param_spec_object ("mover", NULL, NULL, CAIRN_TYPE_CONTENT_MOVER, ro);
   /* the CairnByodPhase that failed last (switching or moving), until another starts */
   properties[PROP_FAILED_PHASE] =
-    g_param_spec_uint ("failed-phase", NULL, NULL, 0, CAIRN_BYOD_SWITCHING_OFF, CAIRN_BYOD_IDLE, ro);
+    g_param_spec_uint ("failed-phase", NULL, NULL, 0, CAIRN_BYOD_UPDATING, CAIRN_BYOD_IDLE, ro);
   properties[PROP_LAST_ERROR] =
     g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
+  /* the last check found the functions missing: cairn_byod_update_database() installs them */
+  properties[PROP_CAN_INSTALL] =
+    g_param_spec_boolean ("can-install", NULL, NULL, FALSE, ro);
+  /* the last check found them older, or migrations pending: cairn_byod_update_database() updates */
+  properties[PROP_CAN_UPDATE] =
+    g_param_spec_boolean ("can-update", NULL, NULL, FALSE, ro);
+  /* :phase is CAIRN_BYOD_UPDATING */
+  properties[PROP_UPDATING] =
+    g_param_spec_boolean ("updating", NULL, NULL, FALSE, ro);
+  /* the CairnMigratorStage of the update running, or of the last one */
+  properties[PROP_UPDATE_STAGE] =
+    g_param_spec_uint ("update-stage", NULL, NULL, 0, CAIRN_MIGRATOR_FAILED, CAIRN_MIGRATOR_IDLE, ro);
+  /* the CairnPushStage while :update-stage is INSTALLING */
+  properties[PROP_UPDATE_PUSH_STAGE] =
+    g_param_spec_uint ("update-push-stage", NULL, NULL, 0, CAIRN_PUSH_STAGE_FAILED, CAIRN_PUSH_STAGE_IDLE, ro);
+  /* what the update is doing, a line for the user */
+  properties[PROP_UPDATE_MESSAGE] =
+    g_param_spec_string ("update-message", NULL, NULL, NULL, ro);
+  /* how far the update's stage is, 0 to 1 */
+  properties[PROP_UPDATE_FRACTION] =
+    g_param_spec_double ("update-fraction", NULL, NULL, 0, 1, 0, ro);
+  /* why the last update failed, until the next one starts */
+  properties[PROP_UPDATE_ERROR] =
+    g_param_spec_string ("update-error", NULL, NULL, NULL, ro);
+  /* the deployment's migrations (CairnMigrationRecord), in order */
+  properties[PROP_MIGRATION_HISTORY] =
+    g_param_spec_object ("migration-history", NULL, NULL, G_TYPE_LIST_MODEL, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1093,6 +1507,7 @@ cairn_byod_init (CairnByod *self)
   self->health_check_interval = CAIRN_CONNECTION_DEFAULT_INTERVAL_S;
   self->cancellable = g_cancellable_new ();
   self->preflight = cairn_preflight_new ();
+  self->history = g_list_store_new (CAIRN_TYPE_MIGRATION_RECORD);
 
   for (guint i = 0; i < G_N_ELEMENTS (self->salt); i++)
     self->salt[i] = (guint8) g_random_int_range (0, 256);
@@ -1552,4 +1967,165 @@ cairn_byod_resume_move (CairnByod *self)
     return;
 
   run_move (self);
+}
+
+/* Public API: installing and updating the deployment ------------------------- */
+
+/* Test Connection found the Cairn functions missing. */
+gboolean
+cairn_byod_get_can_install (CairnByod *self)
+{
+  g_return_val_if_fail (CAIRN_IS_BYOD (self), FALSE);
+
+  return self->can_install;
+}
+
+/* Test Connection found them older, or data migrations pending. */
+gboolean
+cairn_byod_get_can_update (CairnByod *self)
+{
+  g_return_val_if_fail (CAIRN_IS_BYOD (self), FALSE);
+
+  return self->can_update;
+}
+
+/**
+ * cairn_byod_update_database:
+ * @url: (nullable): the deployment URL as entered, or %NULL for the saved
+ *   settings (the key then comes from the keyring)
+ * @key: (nullable): the deploy key as entered, with @url
+ *
+ * Installs or updates the Cairn functions on the deployment and migrates
+ * its data (CairnMigrator); :update-stage, :update-message and
+ * :update-fraction tell how it goes, ::finished with CAIRN_BYOD_UPDATING
+ * when it ended, :update-error why it failed. Afterwards the connection
+ * checks the saved deployment again, or, for entries, Test Connection runs
+ * again. Ignored while busy.
+ */
+void
+cairn_byod_update_database (CairnByod  *self,
+                            const char *url,
+                            const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnConvexClient) client = NULL;
+  Update *update;
+
+  g_return_if_fail (CAIRN_IS_BYOD (self));
+  g_return_if_fail (url != NULL || *self->config->deployment_url != '\0');
+
+  if (cairn_byod_get_busy (self))
+    return;
+
+  set_phase (self, CAIRN_BYOD_UPDATING);
+  set_update_error (self, NULL);
+
+  update = g_new0 (Update, 1);
+  update->self = g_object_ref (self);
+
+  if (url == NULL)
+    {
+      saved_client_async (self, self->cancellable, update_client_cb, update);
+      return;
+    }
+
+  update->url = g_strstrip (g_strdup (url));
+  update->key = g_strdup (key != NULL ? key : "");
+  client = cairn_convex_client_new (update->url, &error);
+  if (client == NULL || !cairn_convex_check_deploy_key (update->key, &error))
+    {
+      set_update_error (self, error);
+      finish (self, CAIRN_BYOD_UPDATING, error);
+      update_free (update);
+      return;
+    }
+
+  cairn_convex_client_set_admin_key (client, update->key);
+  run_update (update, client);
+}
+
+/* An update is running (:phase is CAIRN_BYOD_UPDATING). */
+gboolean
+cairn_byod_get_updating (CairnByod *self)
+{
+  g_return_val_if_fail (CAIRN_IS_BYOD (self), FALSE);
+
+  return self->phase == CAIRN_BYOD_UPDATING;
+}
+
+CairnMigratorStage
+cairn_byod_get_update_stage (CairnByod *self)
+{
+  g_return_val_if_fail (CAIRN_IS_BYOD (self), CAIRN_MIGRATOR_IDLE);
+
+  return self->update_stage;
+}
+
+CairnPushStage
+cairn_byod_get_update_push_stage (CairnByod *self)
+{
+  g_return_val_if_fail (CAIRN_IS_BYOD (self), CAIRN_PUSH_STAGE_IDLE);
+
+  return self->update_push_stage;
+}
+
+/**
+ * cairn_byod_get_update_message:
+ *
+ * Returns: (nullable): what the update is doing, or how the last one ended
+ */
+const char *
+cairn_byod_get_update_message (CairnByod *self)
+{
+  g_return_val_if_fail (CAIRN_IS_BYOD (self), NULL);
+
+  return self->update_message;
+}
+
+double
+cairn_byod_get_update_fraction (CairnByod *self)
+{
+  g_return_val_if_fail (CAIRN_IS_BYOD (self), 0);
+
+  return self->update_fraction;
+}
+
+/**
+ * cairn_byod_get_update_error:
+ *
+ * Returns: (nullable): why the last update failed, until the next one starts
+ */
+const char *
+cairn_byod_get_update_error (CairnByod *self)
+{
+  g_return_val_if_fail (CAIRN_IS_BYOD (self), NULL);
+
+  return self->update_error;
+}
+
+/**
+ * cairn_byod_get_migration_history:
+ *
+ * Returns: (transfer none): the deployment's migrations
+ *   (CairnMigrationRecord), in order; filled by
+ *   cairn_byod_load_migration_history() and after each update
+ */
+GListModel *
+cairn_byod_get_migration_history (CairnByod *self)
+{
+  g_return_val_if_fail (CAIRN_IS_BYOD (self), NULL);
+
+  return G_LIST_MODEL (self->history);
+}
+
+/* Reads the saved deployment's migrations into :migration-history. */
+void
+cairn_byod_load_migration_history (CairnByod *self)
+{
+  g_return_if_fail (CAIRN_IS_BYOD (self));
+
+  if (*self->config->deployment_url == '\0')
+    return;
+
+  saved_client_async (self, self->cancellable, history_client_cb, g_object_ref (self));
 }

@@ -27,6 +27,7 @@
 #include "cairn-convex-response.h"
 #include "cairn-error.h"
 #include "cairn-functions-push.h"
+#include "cairn-functions-resources.h"
 #include "cairn-json.h"
 
 /* How long one wait_for_schema may hold the request, as the CLI asks. */
@@ -511,14 +512,15 @@ cairn_functions_push_init (CairnFunctionsPush *self)
  * cairn_functions_bundle_load:
  *
  * The push request for the Cairn functions this build of the app speaks,
- * made from data/convex at build time and installed in the GResource.
+ * made from data/convex at build time, compiled into the core's GResource.
  *
  * Returns: (transfer full): the bundle, or %NULL with @error set
  */
 GBytes *
 cairn_functions_bundle_load (GError **error)
 {
-  GBytes *bundle = g_resources_lookup_data (CAIRN_FUNCTIONS_BUNDLE_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+  GBytes *bundle = g_resource_lookup_data (cairn_functions_get_resource (), CAIRN_FUNCTIONS_BUNDLE_RESOURCE,
+                                           G_RESOURCE_LOOKUP_FLAGS_NONE, error);
 
   if (bundle == NULL)
     g_prefix_error (error, _("This build of Cairn has no functions to install: "));

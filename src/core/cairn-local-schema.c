@@ -352,6 +352,25 @@ add_message_count (sqlite3 *db)
                        NULL, NULL, NULL) == SQLITE_OK;
 }
 
+/* Version 4: the BYOD settings keep this computer's id in a deployment's
+ * migration lease ("" until an update needs it). */
+static gboolean
+add_byod_runner_id (sqlite3 *db)
+{
+  gboolean has_table;
+  gboolean found;
+
+  if (!has_column (db, "userDatabaseConfig", "clientId", &has_table) ||
+      !has_column (db, "userDatabaseConfig", "runnerId", &found))
+    return FALSE;
+
+  if (!has_table || found)
+    return TRUE;
+
+  return sqlite3_exec (db, "ALTER TABLE \"userDatabaseConfig\" ADD COLUMN \"runnerId\" TEXT NOT NULL DEFAULT ''",
+                       NULL, NULL, NULL) == SQLITE_OK;
+}
+
 typedef gboolean (*UpgradeStep) (sqlite3 *db);
 
 /* upgrade_steps[n] takes a file from version n to n + 1. Append, never edit:
@@ -362,6 +381,7 @@ static const UpgradeStep upgrade_steps[] = {
   cairn_local_schema_create_missing,
   add_outbox_status,
   add_message_count,
+  add_byod_runner_id,
 };
 
 /* The version of the files this build writes. */

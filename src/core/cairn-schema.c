@@ -84,6 +84,7 @@ static const CairnFieldSpec byod_config_fields[] = {
   { "lastCheck",     CAIRN_FIELD_NUMBER },
   { "lastSuccess",   CAIRN_FIELD_NUMBER },
   { "lastError",     CAIRN_FIELD_STRING },
+  { "runnerId",      CAIRN_FIELD_STRING },
 };
 
 static const CairnIndexSpec byod_config_indexes[] = {
