@@ -98,6 +98,78 @@ test_cases (void)
     }
 }
 
+/* What the push routes (/api/deploy2/…) answer: plain JSON, or why not. */
+static const struct {
+  guint       status;
+  const char *body;
+  int         expected;      /* a CAIRN_CONVEX_ERROR code, or OK */
+  const char *message_part;  /* (nullable) in the error's text */
+} admin_cases[] = {
+  { 200, "{\"schemaChange\":{\"schemaIds\":{}}}", OK, NULL },
+  { 200, "{\"type\":\"complete\"}", OK, NULL },
+  { 200, "null", OK, NULL },
+  { 200, "", CAIRN_CONVEX_ERROR_BAD_RESPONSE, NULL },
+  { 200, "<html>nginx</html>", CAIRN_CONVEX_ERROR_BAD_RESPONSE, NULL },
+  { 400, "{\"code\":\"InvalidConfig\",\"message\":\"Invalid udfServerVersion 9\"}",
+    CAIRN_CONVEX_ERROR_PUSH_REFUSED, "Invalid udfServerVersion 9" },
+  { 400, "{\"code\":\"StartPushFailed\",\"message\":\"Hit an error while pushing:\nUncaught Error: boom\"}",
+    CAIRN_CONVEX_ERROR_PUSH_REFUSED, "Hit an error while pushing" },
+  { 400, "{\"code\":\"ConcurrentPush\",\"message\":\"another push\"}", CAIRN_CONVEX_ERROR_PUSH_RACE, NULL },
+  { 400, "{\"code\":\"RaceDetected\",\"message\":\"env changed\"}", CAIRN_CONVEX_ERROR_PUSH_RACE, NULL },
+  { 400, "{\"code\":\"BadJsonBody\",\"message\":\"missing field\"}", CAIRN_CONVEX_ERROR_BAD_REQUEST, NULL },
+  { 400, "", CAIRN_CONVEX_ERROR_PUSH_REFUSED, "Bad Request" },
+  { 409, "{\"code\":\"MissingExistingModule\",\"message\":\"no module with hash 12\"}",
+    CAIRN_CONVEX_ERROR_PUSH_REFUSED, "no module with hash 12" },
+  { 401, "{\"code\":\"BadAdminKey\",\"message\":\"The provided admin key was invalid for this instance\"}",
+    CAIRN_CONVEX_ERROR_UNAUTHORIZED, NULL },
+  { 403, "{\"code\":\"OperationNotPermitted\",\"message\":\"no\"}", CAIRN_CONVEX_ERROR_READ_ONLY, "may not change" },
+  { 403, "", CAIRN_CONVEX_ERROR_READ_ONLY, NULL },
+  { 404, "", CAIRN_CONVEX_ERROR_NOT_CONVEX, NULL },
+  { 500, "{\"code\":\"InternalServerError\",\"message\":\"oops\"}", CAIRN_CONVEX_ERROR_SERVER, NULL },
+  { 302, "", CAIRN_CONVEX_ERROR_REDIRECTED, NULL },
+  { 400, "{\"code\":5,\"message\":[]}", CAIRN_CONVEX_ERROR_PUSH_REFUSED, NULL },
+};
+
+static void
+test_admin_cases (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (admin_cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) value = NULL;
+
+      value = cairn_convex_admin_response_parse (admin_cases[i].status, admin_cases[i].body,
+                                                 strlen (admin_cases[i].body), NULL, &error);
+      g_test_message ("%u %s -> %s", admin_cases[i].status, admin_cases[i].body,
+                      error != NULL ? error->message : "value");
+      if (admin_cases[i].expected == OK)
+        {
+          g_assert_no_error (error);
+          g_assert_nonnull (value);
+          continue;
+        }
+
+      g_assert_null (value);
+      g_assert_error (error, CAIRN_CONVEX_ERROR, admin_cases[i].expected);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      if (admin_cases[i].message_part != NULL)
+        g_assert_nonnull (strstr (error->message, admin_cases[i].message_part));
+    }
+}
+
+/* A refused push names the server's reason, bounded. */
+static void
+test_admin_text_bounded (void)
+{
+  g_autofree char *reason = g_strnfill (100000, 'x');
+  g_autofree char *body = g_strdup_printf ("{\"code\":\"InvalidConfig\",\"message\":\"%s\"}", reason);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = cairn_convex_admin_response_parse (400, body, strlen (body), NULL, &error);
+
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_PUSH_REFUSED);
+  g_assert_cmpuint (strlen (error->message), <, CAIRN_CONVEX_MAX_SERVER_TEXT + 200);
+}
+
 static char *
 nested (guint depth)
 {
@@ -269,6 +341,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/convex-response/cases", test_cases);
+  g_test_add_func ("/convex-response/admin-cases", test_admin_cases);
+  g_test_add_func ("/convex-response/admin-text-bounded", test_admin_text_bounded);
   g_test_add_func ("/convex-response/depth", test_depth);
   g_test_add_func ("/convex-response/redirect-names-host", test_redirect_names_host);
   g_test_add_func ("/convex-response/server-text-bounded", test_server_text_bounded);

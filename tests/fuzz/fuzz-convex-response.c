@@ -4,7 +4,8 @@
  * of 0 picks the second from a list of statuses the classifier treats
  * specially (so the fuzzer need not guess them); any other pair is the
  * status itself, big-endian. For a redirect the body doubles as the
- * Location header, the only other thing the server controls.
+ * Location header, the only other thing the server controls. Each input
+ * goes through both classifiers: a function call's and a push route's.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -56,6 +57,31 @@ check_one (guint       status,
     fuzz_check (error->code == CAIRN_CONVEX_ERROR_REDIRECTED);
 }
 
+/* The same answer from a push route (/api/deploy2/…). */
+static void
+check_admin (guint       status,
+             const char *body,
+             gsize       length,
+             const char *location)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = cairn_convex_admin_response_parse (status, body, length, location, &error);
+
+  fuzz_check ((node != NULL) != (error != NULL));
+
+  if (node != NULL)
+    {
+      fuzz_check (status >= 200 && status < 300);
+      return;
+    }
+
+  fuzz_check (error->domain == CAIRN_CONVEX_ERROR);
+  fuzz_check (error->message != NULL && *error->message != '\0');
+  fuzz_check (g_utf8_validate (error->message, -1, NULL));
+  if (status >= 300 && status < 400)
+    fuzz_check (error->code == CAIRN_CONVEX_ERROR_REDIRECTED);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -82,10 +108,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     location = g_strndup (body, length);
 
   check_one (status, body, length, location);
+  check_admin (status, body, length, location);
 
   /* libsoup hands over an empty body as NULL as well */
   if (length == 0)
-    check_one (status, NULL, 0, NULL);
+    {
+      check_one (status, NULL, 0, NULL);
+      check_admin (status, NULL, 0, NULL);
+    }
 
   return 0;
 }
