@@ -18,6 +18,7 @@
 
 #include "cairn-credentials.h"
 #include "cairn-error.h"
+#include "cairn-health.h"
 #include "cairn-local-store.h"
 #include "cairn-workspace.h"
 #include "convex-peer.h"
@@ -704,6 +705,74 @@ test_key_never_leaks (Fixture       *f,
   open_workspace (f);
 }
 
+typedef struct {
+  CairnByod *byod;
+  gint64     after;
+} CheckedAfter;
+
+static gboolean
+checked_after (gpointer data)
+{
+  CheckedAfter *wait = data;
+
+  return cairn_byod_get_config (wait->byod)->last_check > wait->after;
+}
+
+/* Every check is kept in the settings, the periodic ones too: Preferences'
+ * Last Successful Check and schema version are current, a failed check
+ * leaves the last success as it was, and it is still there after a restart. */
+static void
+test_checks_recorded (Fixture       *f,
+                      gconstpointer  data)
+{
+  CheckedAfter wait = { NULL, 0 };
+  const CairnByodConfig *config;
+  CairnHealth *health;
+  gint64 last_success;
+
+  if (f->keyring == NULL)
+    return;
+
+  enable (f, ADMIN_KEY);
+  wait.byod = cairn_workspace_get_byod (f->workspace);
+  health = cairn_byod_get_health (wait.byod);
+  wait.after = cairn_byod_get_config (wait.byod)->last_check;
+
+  /* a periodic check a second later: cairn:ping and cairn:health */
+  g_usleep (2000);
+  g_object_set (wait.byod, "health-check-interval", 1, NULL);
+  g_assert_true (test_util_wait_until (checked_after, &wait, 10000));
+  config = cairn_byod_get_config (wait.byod);
+  g_assert_cmpstr (config->status, ==, CAIRN_BYOD_STATUS_CONNECTED);
+  g_assert_cmpint (config->last_success, ==, config->last_check);
+  g_assert_cmpint (config->schema_version, ==, CAIRN_SCHEMA_VERSION);
+  g_assert_cmpstr (config->last_error, ==, "");
+  g_assert_cmpint (cairn_health_get_last_check (health), ==, config->last_check);
+  g_assert_cmpuint (cairn_health_get_last_result (health)->mode, ==, CAIRN_HEALTH_CHECK_QUICK);
+  g_assert_cmpuint (cairn_health_get_verdict (health), ==, CAIRN_HEALTH_HEALTHY);
+  last_success = config->last_success;
+
+  /* the next one fails: kept with its error, the last success stays */
+  convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 600}");
+  wait.after = config->last_check;
+  g_assert_true (test_util_wait_until (checked_after, &wait, 10000));
+  config = cairn_byod_get_config (wait.byod);
+  g_assert_cmpstr (config->status, ==, CAIRN_BYOD_STATUS_ERROR);
+  g_assert_nonnull (strstr (config->last_error, "could not be reached"));
+  g_assert_cmpint (config->last_success, ==, last_success);
+  g_assert_cmpuint (cairn_health_get_verdict (health), ==, CAIRN_HEALTH_UNHEALTHY);
+
+  /* a restart while it is still away: what was recorded is what the health says */
+  close_workspace (f);
+  open_workspace (f);
+  restore (f);
+  health = cairn_byod_get_health (cairn_workspace_get_byod (f->workspace));
+  g_assert_cmpint (cairn_health_get_last_success (health), ==, last_success);
+  g_assert_cmpint (cairn_health_get_schema_version (health), ==, CAIRN_SCHEMA_VERSION);
+  g_assert_nonnull (cairn_health_get_last_error (health));
+  convex_peer_control (peer, "reset", "{}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -724,6 +793,7 @@ main (int   argc,
   ADD ("/byod/outbox-refused-replay", test_outbox_refused_replay);
   ADD ("/byod/outbox-refused-discard", test_outbox_refused_discard);
   ADD ("/byod/key-never-leaks", test_key_never_leaks);
+  ADD ("/byod/checks-recorded", test_checks_recorded);
 #undef ADD
 
   peer = convex_peer_start (ADMIN_KEY, NULL);
