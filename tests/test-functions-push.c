@@ -318,6 +318,37 @@ test_refused_connection (Fixture       *f,
   assert_not_set_up (f->client);
 }
 
+static void
+cancel_when_checking (GCancellable       *cancellable,
+                      GParamSpec         *pspec,
+                      CairnFunctionsPush *push)
+{
+  if (cairn_functions_push_get_stage (push) == CAIRN_PUSH_STAGE_CHECKING_SCHEMA)
+    g_cancellable_cancel (cancellable);
+}
+
+/* Cancelled before it activates: the deployment keeps what it had. */
+static void
+test_cancelled (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GBytes) bundle = test_util_load_bundle (BUNDLE);
+  g_autoptr(CairnFunctionsPush) push = cairn_functions_push_new (f->client, bundle);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_signal_connect_swapped (push, "notify::stage", G_CALLBACK (cancel_when_checking), cancellable);
+  cairn_functions_push_run_async (push, cancellable, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  g_assert_false (cairn_functions_push_run_finish (push, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (cairn_functions_push_get_stage (push), ==, CAIRN_PUSH_STAGE_FAILED);
+
+  assert_not_set_up (f->client);
+  g_assert_cmpuint (route_count (f->peer, "/api/deploy2/finish_push"), ==, 0);
+}
+
 /* A bundle that is not a push request is refused before anything is sent. */
 static void
 test_bad_bundle (Fixture       *f,
@@ -360,6 +391,7 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/functions-push/refused-connection", Fixture, NULL, fixture_set_up, test_refused_connection,
               fixture_tear_down);
+  g_test_add ("/functions-push/cancelled", Fixture, NULL, fixture_set_up, test_cancelled, fixture_tear_down);
   g_test_add ("/functions-push/bad-bundle", Fixture, NULL, fixture_set_up, test_bad_bundle, fixture_tear_down);
 
   g_test_add_func ("/functions-push/no-key-logged", test_no_key_logged);
