@@ -54,7 +54,6 @@ G_DEFINE_BOXED_TYPE (CairnHealthCheckResult, cairn_health_check_result,
 
 enum {
   PROP_0,
-  PROP_MODE,
   PROP_STAGE,
   PROP_FRACTION,
   N_PROPS
@@ -453,9 +452,6 @@ cairn_health_check_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_MODE:
-      g_value_set_uint (value, self->mode);
-      break;
     case PROP_STAGE:
       g_value_set_uint (value, self->stage);
       break;
@@ -476,9 +472,6 @@ cairn_health_check_class_init (CairnHealthCheckClass *klass)
   object_class->dispose = cairn_health_check_dispose;
   object_class->get_property = cairn_health_check_get_property;
 
-  /* a CairnHealthCheckMode */
-  properties[PROP_MODE] =
-    g_param_spec_uint ("mode", NULL, NULL, 0, CAIRN_HEALTH_CHECK_FULL, 0, ro);
   /* a CairnHealthCheckStage: what the check is doing */
   properties[PROP_STAGE] =
     g_param_spec_uint ("stage", NULL, NULL, 0, CAIRN_HEALTH_CHECK_DONE, 0, ro);
@@ -520,14 +513,6 @@ cairn_health_check_new (CairnConvexClient    *client,
   self->mode = mode;
 
   return self;
-}
-
-CairnHealthCheckMode
-cairn_health_check_get_mode (CairnHealthCheck *self)
-{
-  g_return_val_if_fail (CAIRN_IS_HEALTH_CHECK (self), CAIRN_HEALTH_CHECK_PING);
-
-  return self->mode;
 }
 
 CairnHealthCheckStage

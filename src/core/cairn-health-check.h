@@ -89,7 +89,6 @@ G_DECLARE_FINAL_TYPE (CairnHealthCheck, cairn_health_check, CAIRN, HEALTH_CHECK,
 CairnHealthCheck       *cairn_health_check_new          (CairnConvexClient     *client,
                                                          CairnClock            *clock,
                                                          CairnHealthCheckMode   mode);
-CairnHealthCheckMode    cairn_health_check_get_mode     (CairnHealthCheck      *self);
 CairnHealthCheckStage   cairn_health_check_get_stage    (CairnHealthCheck      *self);
 double                  cairn_health_check_get_fraction (CairnHealthCheck      *self);
 void                    cairn_health_check_run_async    (CairnHealthCheck      *self,
