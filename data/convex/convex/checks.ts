@@ -18,7 +18,8 @@ export type CairnErrorCode =
   | "UnknownMigration" // not a registered migration
   | "OutOfOrder" // an earlier migration has not run yet (or, going down, a later one is still applied)
   | "NotReversible" // the migration has no down step
-  | "LeaseLost"; // the caller does not hold the migration lease (any more)
+  | "LeaseLost" // the caller does not hold the migration lease (any more)
+  | "BatchTooLarge"; // documents:apply was given more writes, or more bytes, than it takes
 
 export function fail(code: CairnErrorCode, message: string): never {
   throw new ConvexError({ code, message });

@@ -9,7 +9,7 @@ import {
   type GenericDatabaseWriter,
   type GenericDataModel,
 } from "convex/server";
-import { v, type GenericValidator } from "convex/values";
+import { ConvexError, v, type GenericValidator } from "convex/values";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import {
   checkChange,
@@ -181,48 +181,54 @@ export const get = internalQuery({
   },
 });
 
+/** documents:insert of one document; the single call and documents:apply share it. */
+async function insertOne(ctx: MutationCtx, tableName: string, input: unknown) {
+  const table = checkTable(tableName);
+  const document = checkDocument(table, input);
+  // Idempotent: a replayed insert gets the stored document back, unchanged.
+  const existing = await findRow(ctx, table, document.clientId as string);
+  if (existing !== null) {
+    return strip(existing);
+  }
+  const children = childrenOf(table);
+  if (children?.countField !== undefined) {
+    document[children.countField] = await countChildren(ctx, children, document.clientId as string);
+  }
+  const id = await db(ctx).insert(table, document);
+  await addToParentCount(ctx, table, parentIdOf(table, document), +1);
+  return strip((await db(ctx).get(table, id)) as Row);
+}
+
+/** documents:patch of one document. Every check comes before the first write. */
+async function patchOne(ctx: MutationCtx, tableName: string, clientIdArg: unknown, input: unknown) {
+  const table = checkTable(tableName);
+  const clientId = checkClientId(clientIdArg);
+  const fields = checkChange(table, input);
+  const row = await findRow(ctx, table, clientId);
+  if (row === null) {
+    fail("NotFound", `No document with clientId ${clientId} in ${table}.`);
+  }
+  // (A change of only the fields the functions keep is none.)
+  if (Object.keys(fields).length === 0) {
+    return strip(row);
+  }
+  const [from, to] = [parentIdOf(table, row), parentIdOf(table, { ...row, ...fields })];
+  if (from !== to) {
+    await addToParentCount(ctx, table, from, -1);
+    await addToParentCount(ctx, table, to, +1);
+  }
+  await db(ctx).patch(table, row._id as any, fields);
+  return strip((await db(ctx).get(table, row._id as any)) as Row);
+}
+
 export const insert = internalMutation({
   args: { table: v.string(), document: v.any() },
-  handler: async (ctx, args) => {
-    const table = checkTable(args.table);
-    const document = checkDocument(table, args.document);
-    // Idempotent: a replayed insert gets the stored document back, unchanged.
-    const existing = await findRow(ctx, table, document.clientId as string);
-    if (existing !== null) {
-      return strip(existing);
-    }
-    const children = childrenOf(table);
-    if (children?.countField !== undefined) {
-      document[children.countField] = await countChildren(ctx, children, document.clientId as string);
-    }
-    const id = await db(ctx).insert(table, document);
-    await addToParentCount(ctx, table, parentIdOf(table, document), +1);
-    return strip((await db(ctx).get(table, id)) as Row);
-  },
+  handler: async (ctx, args) => insertOne(ctx, args.table, args.document),
 });
 
 export const patch = internalMutation({
   args: { table: v.string(), clientId: v.string(), fields: v.any() },
-  handler: async (ctx, args) => {
-    const table = checkTable(args.table);
-    const clientId = checkClientId(args.clientId);
-    const fields = checkChange(table, args.fields);
-    const row = await findRow(ctx, table, clientId);
-    if (row === null) {
-      fail("NotFound", `No document with clientId ${clientId} in ${table}.`);
-    }
-    // (A change of only the fields the functions keep is none.)
-    if (Object.keys(fields).length === 0) {
-      return strip(row);
-    }
-    const [from, to] = [parentIdOf(table, row), parentIdOf(table, { ...row, ...fields })];
-    if (from !== to) {
-      await addToParentCount(ctx, table, from, -1);
-      await addToParentCount(ctx, table, to, +1);
-    }
-    await db(ctx).patch(table, row._id as any, fields);
-    return strip((await db(ctx).get(table, row._id as any)) as Row);
-  },
+  handler: async (ctx, args) => patchOne(ctx, args.table, args.clientId, args.fields),
 });
 
 // Named by string rather than through internal.documents.… so that this
@@ -256,20 +262,23 @@ async function removeChildren(ctx: MutationCtx, table: ContentTable, clientId: s
   }
 }
 
+/** documents:remove of one document (and its cascade). */
+async function removeOne(ctx: MutationCtx, tableName: string, clientIdArg: unknown) {
+  const table = checkTable(tableName);
+  const clientId = checkClientId(clientIdArg);
+  const row = await findRow(ctx, table, clientId);
+  if (row !== null) {
+    await db(ctx).delete(table, row._id as any);
+    await addToParentCount(ctx, table, parentIdOf(table, row), -1);
+  }
+  // Also when the row is already gone: a replayed remove finishes the cascade.
+  await removeChildren(ctx, table, clientId);
+  return null;
+}
+
 export const remove = internalMutation({
   args: { table: v.string(), clientId: v.string() },
-  handler: async (ctx, args) => {
-    const table = checkTable(args.table);
-    const clientId = checkClientId(args.clientId);
-    const row = await findRow(ctx, table, clientId);
-    if (row !== null) {
-      await db(ctx).delete(table, row._id as any);
-      await addToParentCount(ctx, table, parentIdOf(table, row), -1);
-    }
-    // Also when the row is already gone: a replayed remove finishes the cascade.
-    await removeChildren(ctx, table, clientId);
-    return null;
-  },
+  handler: async (ctx, args) => removeOne(ctx, args.table, args.clientId),
 });
 
 /** The rest of a cascade too large for one transaction. */
@@ -278,5 +287,70 @@ export const removeChildrenBatch = internalMutation({
   handler: async (ctx, args) => {
     await removeChildren(ctx, checkTable(args.table), checkClientId(args.clientId));
     return null;
+  },
+});
+
+// Batches -----------------------------------------------------------------
+//
+// documents:apply runs an ordered list of writes in one transaction, each
+// exactly as its single function would (idempotent by clientId, the same
+// messageCount rules), so that one round trip carries many writes.
+//
+// A write the functions refuse (a ConvexError: a document the validator
+// refuses, an unknown table, a bad clientId, a patch of a missing document)
+// is reported for that write, {ok: false, code, message}, and the others
+// still happen: every check of a write comes before its first change, so a
+// refused write changed nothing. Anything else that fails (Convex's own
+// limits: a document over 1 MiB, too many documents written in one
+// transaction) fails the whole batch, rolled back; the caller then sends
+// those writes one at a time to find the culprit.
+
+/** The most writes documents:apply takes in one call (CAIRN_CONVEX_BATCH_MAX_WRITES). */
+export const MAX_BATCH_WRITES = 500;
+
+/** The most bytes its writes may take as JSON (CAIRN_CONVEX_BATCH_MAX_BYTES), well under the 16 MiB of arguments. */
+export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
+const write = v.union(
+  v.object({ op: v.literal("insert"), table: v.string(), document: v.any() }),
+  v.object({ op: v.literal("patch"), table: v.string(), clientId: v.string(), fields: v.any() }),
+  v.object({ op: v.literal("remove"), table: v.string(), clientId: v.string() }),
+);
+
+type WriteResult = { ok: true; value: Record<string, unknown> | null } | { ok: false; code: string; message: string };
+
+export const apply = internalMutation({
+  args: { writes: v.array(write) },
+  handler: async (ctx, args): Promise<{ results: WriteResult[] }> => {
+    if (args.writes.length > MAX_BATCH_WRITES) {
+      fail("BatchTooLarge", `A batch takes at most ${MAX_BATCH_WRITES} writes, not ${args.writes.length}; send it in parts.`);
+    }
+    const bytes = new TextEncoder().encode(JSON.stringify(args.writes)).length;
+    if (bytes > MAX_BATCH_BYTES) {
+      fail("BatchTooLarge", `A batch takes at most ${MAX_BATCH_BYTES} bytes of writes, not ${bytes}; send it in parts.`);
+    }
+    const results: WriteResult[] = [];
+    for (const w of args.writes) {
+      try {
+        let value: Record<string, unknown> | null;
+        switch (w.op) {
+          case "insert":
+            value = await insertOne(ctx, w.table, w.document);
+            break;
+          case "patch":
+            value = await patchOne(ctx, w.table, w.clientId, w.fields);
+            break;
+          case "remove":
+            value = await removeOne(ctx, w.table, w.clientId);
+            break;
+        }
+        results.push({ ok: true, value });
+      } catch (error) {
+        const data = error instanceof ConvexError ? (error.data as { code?: unknown; message?: unknown }) : null;
+        if (data === null || typeof data.code !== "string") throw error;
+        results.push({ ok: false, code: data.code, message: String(data.message) });
+      }
+    }
+    return { results };
   },
 });

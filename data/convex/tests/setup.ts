@@ -24,6 +24,7 @@ export const fn = {
   insert: makeFunctionReference<"mutation">("documents:insert"),
   patch: makeFunctionReference<"mutation">("documents:patch"),
   remove: makeFunctionReference<"mutation">("documents:remove"),
+  apply: makeFunctionReference<"mutation">("documents:apply"),
   health: makeFunctionReference<"mutation">("cairn:health"),
   status: makeFunctionReference<"query">("migrations:status"),
   acquireLease: makeFunctionReference<"mutation">("migrations:acquireLease"),
