@@ -72,10 +72,11 @@ fixture_teardown (Fixture       *f,
   g_free (f->dir);
 }
 
-/* The workspace's database with BYOD settings for the peer, as the app saves them. */
+/* The workspace's database with BYOD settings for @url, as the app saves them. */
 static void
-save_settings (Fixture  *f,
-               gboolean  enabled)
+save_settings_for (Fixture    *f,
+                   const char *url,
+                   gboolean    enabled)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_build_filename (f->data_dir, "cairn.db", NULL);
@@ -90,7 +91,7 @@ save_settings (Fixture  *f,
   g_assert_no_error (error);
 
   g_free (config->deployment_url);
-  config->deployment_url = g_strdup (convex_peer_get_url (peer));
+  config->deployment_url = g_strdup (url);
   config->enabled = enabled;
   document = cairn_byod_config_to_document (config, "default");
   cairn_store_upsert_async (CAIRN_STORE (store), "userDatabaseConfig", document, NULL, test_util_result_cb, &result);
@@ -98,6 +99,13 @@ save_settings (Fixture  *f,
   saved = cairn_store_upsert_finish (CAIRN_STORE (store), result, &error);
   g_assert_no_error (error);
   cairn_local_store_close (store);
+}
+
+static void
+save_settings (Fixture  *f,
+               gboolean  enabled)
+{
+  save_settings_for (f, convex_peer_get_url (peer), enabled);
 }
 
 static void
@@ -370,6 +378,24 @@ test_wrong_key (Fixture       *f,
   check_both (f, CAIRN_HEALTH_EXIT_UNHEALTHY, "unhealthy", "is unhealthy.");
 }
 
+/* Saved settings Cairn refuses (plain http off this computer): unhealthy, nothing sent. */
+static void
+test_unusable_settings (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_auto(Run) run = { 0 };
+
+  if (f->keyring == NULL)
+    return;
+
+  save_settings_for (f, "http://cairn.example.org", TRUE);
+  run_cairn (f, TRUE, &run);
+  g_assert_cmpint (run.status, ==, CAIRN_HEALTH_EXIT_UNHEALTHY);
+  g_assert_true (has_reason (&run, "https://"));
+  g_assert_false (json_object_has_member (run.json, "requests"));
+  g_assert_cmpuint (convex_peer_request_count (peer), ==, 0);
+}
+
 static void
 test_key_missing (Fixture       *f,
                   gconstpointer  data)
@@ -410,6 +436,7 @@ main (int   argc,
   ADD ("/check-health/failing-mutation-unhealthy", test_failing_mutation);
   ADD ("/check-health/unreachable", test_unreachable);
   ADD ("/check-health/wrong-key", test_wrong_key);
+  ADD ("/check-health/unusable-settings", test_unusable_settings);
   ADD ("/check-health/key-missing", test_key_missing);
   ADD ("/check-health/keyring-unavailable", test_keyring_unavailable);
 #undef ADD
