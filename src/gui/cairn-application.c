@@ -283,7 +283,9 @@ check_health (CairnApplication *self,
   };
   int status = cairn_health_command_run (path, DEFAULT_WORKSPACE, &thresholds, json, report);
 
-  g_print ("%s", report->str);
+  /* as UTF-8 whatever the locale: JSON is, and g_print() would turn a
+   * server's message into question marks under LANG=C (cron) */
+  fputs (report->str, stdout);
   return status;
 }
 
