@@ -38,7 +38,7 @@ installIndexedRanges(DatabaseFake);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 const USAGE =
-  "usage: convex-peer.mjs --port N --admin-key KEY [--read-only-key KEY] [--state FILE] [--functions DIR | --empty]\n";
+  "usage: convex-peer.mjs --port N --admin-key KEY [--read-only-key KEY] [--state FILE] [--functions DIR | --empty] [--refuse-args-containing TEXT]\n";
 const { values: options } = parseArgs({
   options: {
     port: { type: "string", default: "0" },
@@ -47,6 +47,7 @@ const { values: options } = parseArgs({
     state: { type: "string" },
     functions: { type: "string" },
     empty: { type: "boolean", default: false },
+    "refuse-args-containing": { type: "string" },
   },
 });
 if (!options["admin-key"] || (options.empty && options.functions !== undefined)) {
@@ -460,6 +461,11 @@ function runFunction(kind, fnPath, rawArgs, caller, id, active) {
     }
     if (takeFunctionError(active, fnPath)) {
       return { answer: thrownAnswer(new Error(active.message), fnPath, head) };
+    }
+    // a write the deployment refuses for good, under any fault and after any reset (the chaos soak's marker)
+    const refuse = options["refuse-args-containing"];
+    if (refuse !== undefined && refuse !== "" && JSON.stringify(rawArgs).includes(refuse)) {
+      return { answer: thrownAnswer(new Error(`Refused: the arguments contain ${refuse}`), fnPath, head) };
     }
 
     let args = rawArgs;
