@@ -11,6 +11,7 @@
 
 #include "cairn-connection-overlay.h"
 #include "cairn-preflight.h"
+#include "cairn-update-status.h"
 #include "test-keyring.h"
 #include "widget-util.h"
 
@@ -63,6 +64,13 @@ overlay_button (OverlayFixture *f,
   g_assert_nonnull (find_widget (button, match_visible_label, label));
 
   return button;
+}
+
+/* Install Cairn Functions or Update Database, whichever is shown. */
+static GtkWidget *
+update_button (OverlayFixture *f)
+{
+  return find_widget (GTK_WIDGET (window_overlay (f->window)), match_action_button, "connection.update");
 }
 
 static gboolean
@@ -204,7 +212,8 @@ assert_blocked (OverlayFixture *f,
   /* the way out has the focus, and is the suggested action */
   g_assert_true (gtk_widget_has_css_class (gtk_window_get_focus (GTK_WINDOW (f->window)), "suggested-action"));
   g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == retry
-                 || gtk_window_get_focus (GTK_WINDOW (f->window)) == settings);
+                 || gtk_window_get_focus (GTK_WINDOW (f->window)) == settings
+                 || gtk_window_get_focus (GTK_WINDOW (f->window)) == update_button (f));
 
   assert_content_blocked (f);
 }
@@ -417,8 +426,9 @@ typedef struct {
   CairnBlockReason  reason;
   const char       *title;
   const char       *cause;      /* one of the possible causes shown */
-  gboolean          command;    /* the deploy command is shown */
+  gboolean          command;    /* the deploy command is shown, as a fallback */
   const char       *contact;    /* an answer from the deployment is contact, a refusal is not */
+  const char       *fix;        /* (nullable) the way out when Cairn can fix it itself */
 } ReasonCase;
 
 #define NO_CONTACT "No contact yet"
@@ -426,13 +436,16 @@ typedef struct {
 
 static const ReasonCase reason_cases[] = {
   { "unauthorized", NULL, "dev:cairn-test|revoked", CAIRN_BLOCK_REASON_UNAUTHORIZED,
-    "Deploy Key Refused", "The deploy key was revoked or regenerated in the Convex dashboard", FALSE, NO_CONTACT },
+    "Deploy Key Refused", "The deploy key was revoked or regenerated in the Convex dashboard", FALSE, NO_CONTACT,
+    NULL },
   { "not-set-up", "{\"functions\": false}", OVERLAY_ADMIN_KEY, CAIRN_BLOCK_REASON_NOT_SET_UP,
-    "Cairn Functions Not Deployed", "The Cairn functions were never deployed to this deployment", TRUE, NO_CONTACT },
+    "Cairn Functions Not Deployed", "The Cairn functions were never deployed to this deployment", TRUE, NO_CONTACT,
+    "Install Cairn Functions" },
   { "schema-outdated", "{\"schemaVersion\": 0}", OVERLAY_ADMIN_KEY, CAIRN_BLOCK_REASON_SCHEMA_OUTDATED,
-    "Database Update Needed", "This version of Cairn is newer than the Cairn functions on your deployment", TRUE, CONTACT },
+    "Database Update Needed", "This version of Cairn is newer than the Cairn functions on your deployment", TRUE, CONTACT,
+    "Update Database" },
   { "schema-newer", "{\"schemaVersion\": 1000}", OVERLAY_ADMIN_KEY, CAIRN_BLOCK_REASON_SCHEMA_NEWER,
-    "Cairn Update Needed", "This version of Cairn is out of date", FALSE, CONTACT },
+    "Cairn Update Needed", "This version of Cairn is out of date", FALSE, CONTACT, NULL },
 };
 
 /* Each way the deployment can refuse Cairn has its own title, causes and way out. */
@@ -451,19 +464,23 @@ test_overlay_reason (OverlayFixture *f,
   overlay_connect (f, convex_peer_get_url (peer), c->key);
   wait_settled (f, CAIRN_CONNECTION_BLOCKED, c->reason);
 
-  /* the command has a box of its own, not repeated in the message */
+  /* the command is a hint of its own, not repeated in the message: the
+   * message ends before the line that gives it */
   message = cairn_connection_get_error (f->connection)->message;
   if (c->command)
     {
       g_autofree char *without = NULL;
       const char *at = strstr (message, command);
 
+      while (at != NULL && at > message && at[-1] != '\n')
+        at--;
       without = at != NULL ? g_strstrip (g_strndup (message, at - message)) : g_strdup (message);
       assert_blocked (f, c->title, without);
       command_label = find_widget (GTK_WIDGET (f->window), match_visible_label, command);
       g_assert_nonnull (command_label);
       g_assert_true (gtk_label_get_selectable (GTK_LABEL (command_label)));
       g_assert_true (gtk_widget_has_css_class (command_label, "monospace"));
+      wait_for_label (f->window, "Without Cairn, from a terminal:");
     }
   else
     {
@@ -474,11 +491,27 @@ test_overlay_reason (OverlayFixture *f,
   wait_for_label (f->window, c->cause);
   wait_for_label (f->window, c->contact);
 
-  /* a refused key is fixed in Settings: that comes first */
-  if (c->reason == CAIRN_BLOCK_REASON_UNAUTHORIZED)
-    g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == overlay_button (f, "app.preferences", "Check Settings"));
+  /* a refused key is fixed in Settings, functions Cairn can install or
+   * update by Cairn: that comes first */
+  if (c->fix != NULL)
+    {
+      GtkWidget *fix = overlay_button (f, "connection.update", c->fix);
+
+      g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (fix)), ==, c->fix);
+      g_assert_true (gtk_widget_has_css_class (fix, "suggested-action"));
+      g_assert_true (gtk_widget_is_sensitive (fix));
+      g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == fix);
+    }
   else
-    g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == overlay_button (f, "connection.retry", "Retry Connection"));
+    {
+      g_assert_null (update_button (f));
+      if (c->reason == CAIRN_BLOCK_REASON_UNAUTHORIZED)
+        g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window))
+                       == overlay_button (f, "app.preferences", "Check Settings"));
+      else
+        g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window))
+                       == overlay_button (f, "connection.retry", "Retry Connection"));
+    }
 
   save_screenshot (f->window, c->name);
 }
@@ -495,6 +528,18 @@ test_overlay_keyring_unavailable_in_subprocess (void)
   g_test_trap_assert_passed ();
 }
 
+/* Updating the saved deployment needs its key from a keyring: a process of
+ * its own too, on a private bus with a keyring of its own. */
+#define UPDATE_SUBPROCESS "/widgets/overlay/update-database/subprocess"
+
+static void
+test_overlay_update_database_in_subprocess (void)
+{
+  g_test_trap_subprocess (UPDATE_SUBPROCESS, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+/* One of the tests that run on a private bus. */
 static gboolean
 is_keyring_subprocess (int    argc,
                        char **argv)
@@ -505,7 +550,7 @@ is_keyring_subprocess (int    argc,
   for (int i = 1; i < argc; i++)
     {
       subprocess |= g_str_equal (argv[i], "--GTestSubprocess");
-      keyring |= g_str_equal (argv[i], KEYRING_SUBPROCESS);
+      keyring |= g_str_equal (argv[i], KEYRING_SUBPROCESS) || g_str_equal (argv[i], UPDATE_SUBPROCESS);
     }
 
   return subprocess && keyring;
@@ -523,6 +568,84 @@ test_overlay_keyring_unavailable (OverlayFixture *f,
   wait_settled (f, CAIRN_CONNECTION_BLOCKED, CAIRN_BLOCK_REASON_KEYRING_UNAVAILABLE);
   assert_blocked (f, "Keyring Unavailable", NULL);
   save_screenshot (f->window, "keyring-unavailable");
+}
+
+static gboolean
+match_status_stage (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget)
+         && gtk_widget_get_ancestor (widget, CAIRN_TYPE_UPDATE_STATUS) != NULL
+         && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), data) == 0;
+}
+
+static gboolean
+stage_shown (gpointer data)
+{
+  OverlayFixture *f = ((gpointer *) data)[0];
+
+  return find_widget (GTK_WIDGET (window_overlay (f->window)), match_status_stage, ((gpointer *) data)[1]) != NULL;
+}
+
+static void
+wait_for_stage (OverlayFixture *f,
+                const char     *stage)
+{
+  gpointer data[2] = { f, (gpointer) stage };
+
+  wait_until (stage_shown, data, stage);
+}
+
+/* The saved deployment has the functions of version 1 and their data:
+ * Update Database pushes the new ones and migrates the data, with its
+ * progress in the overlay, which then goes by itself; the sidebar counts
+ * the messages the migration counted. */
+static void
+test_overlay_update_database (OverlayFixture *f,
+                              gconstpointer   data)
+{
+  TestKeyring *keyring = test_keyring_start ();
+  g_autoptr(ConvexPeer) peer = convex_peer_start_with_args (OVERLAY_ADMIN_KEY, NULL, NULL, "--empty", NULL);
+  CairnByod *byod = cairn_workspace_get_byod (f->workspace);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *update;
+
+  peer_make_version_1 (peer, OVERLAY_ADMIN_KEY, 3);
+
+  /* switched on as Save does it: the key in the keyring, the settings saved */
+  cairn_byod_enable_async (byod, convex_peer_get_url (peer), OVERLAY_ADMIN_KEY, NULL, NULL,
+                           test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  g_assert_true (cairn_byod_enable_finish (byod, result, &error));
+  g_assert_no_error (error);
+  f->connection = g_object_ref (cairn_byod_get_connection (byod));
+  overlay_present_window (f);
+  wait_settled (f, CAIRN_CONNECTION_BLOCKED, CAIRN_BLOCK_REASON_SCHEMA_OUTDATED);
+  wait_for_label (f->window, "Database Update Needed");
+  wait_for_label (f->window, "Without Cairn, from a terminal:");
+
+  update = overlay_button (f, "connection.update", "Update Database");
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == update);
+  g_assert_true (gtk_widget_has_css_class (update, "suggested-action"));
+  save_screenshot (f->window, "update-needed");
+
+  /* slow enough to see it work */
+  convex_peer_control (peer, "fault", "{\"mode\": \"slow\", \"ms\": 300}");
+  g_signal_emit_by_name (update, "clicked");
+  g_assert_true (cairn_byod_get_updating (byod));
+  wait_for_stage (f, "Checking the schema against your data…");
+  g_assert_false (gtk_widget_is_sensitive (update));
+  save_screenshot (f->window, "updating");
+
+  wait_until (connection_connected, f->connection, "the connection after the update");
+  assert_content_reachable (f);
+  g_assert_null (cairn_byod_get_update_error (byod));
+  wait_for_label (rows_of (window_list (f->window)), "Written by version 1");
+  wait_for_label (rows_of (window_list (f->window)), "3 messages");
+  save_screenshot (f->window, "updated");
+
+  test_keyring_free (keyring);
 }
 
 /* Once the deployment answers, the overlay goes by itself and the content is back. */
@@ -593,6 +716,8 @@ main (int   argc,
     }
   g_test_add_func ("/widgets/overlay/keyring-unavailable", test_overlay_keyring_unavailable_in_subprocess);
   ADD_OVERLAY (KEYRING_SUBPROCESS, NULL, test_overlay_keyring_unavailable);
+  g_test_add_func ("/widgets/overlay/update-database", test_overlay_update_database_in_subprocess);
+  ADD_OVERLAY (UPDATE_SUBPROCESS, NULL, test_overlay_update_database);
   ADD_OVERLAY ("/widgets/overlay/goes-when-connected", NULL, test_overlay_goes_when_connected);
 
 #undef ADD_OVERLAY

@@ -1,19 +1,29 @@
 /* test-database-page.c — Preferences' Database page: what it shows,
- * Test Connection and Save refusing what cannot work
+ * Test Connection and Save refusing what cannot work, installing and
+ * updating the Cairn functions on the Convex test peer, a migration's row
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
 
+#include "config.h"
+
 #include "cairn-check-row.h"
 #include "cairn-database-page.h"
+#include "cairn-migration-row.h"
 #include "cairn-preferences-window.h"
+#include "cairn-update-status.h"
 #include "widget-util.h"
+
+#define ADMIN_KEY     "dev:cairn-test|page-secret"
+#define READ_ONLY_KEY "dev:cairn-test|page-read-only"
 
 static GtkWidget *
 preferences_new (Fixture *f)
 {
   GtkWidget *preferences = cairn_preferences_window_new (f->workspace);
+
+  load_app_style ();
 
   cairn_preferences_window_set_visible_page_name (CAIRN_PREFERENCES_WINDOW (preferences), "database");
   gtk_window_present (GTK_WINDOW (preferences));
@@ -118,6 +128,102 @@ assert_step_message (gpointer            root,
   g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));
 }
 
+static gboolean
+match_label_prefix (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget)
+         && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), data);
+}
+
+static gboolean
+has_items (gpointer data)
+{
+  return g_list_model_get_n_items (data) > 0;
+}
+
+static void
+wait_until_n_items (GListModel *model,
+                    guint       n)
+{
+  wait_until (has_items, model, "the history");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n);
+}
+
+static gboolean
+all_steps_passed (gpointer data)
+{
+  CairnPreflight *preflight = cairn_byod_get_preflight (cairn_database_page_get_byod (data));
+
+  for (CairnPreflightStep step = 0; step < CAIRN_PREFLIGHT_N_STEPS; step++)
+    if (cairn_preflight_get_state (preflight, step) != CAIRN_PREFLIGHT_PASSED)
+      return FALSE;
+
+  return TRUE;
+}
+
+/* The button in @step's row; NULL when it is not shown. */
+static GtkWidget *
+fix_button (gpointer            root,
+            CairnPreflightStep  step,
+            const char         *label)
+{
+  GtkWidget *button = find_widget (GTK_WIDGET (step_row (root, step)), match_button_label, label);
+
+  return button != NULL && gtk_widget_is_drawable (button) ? button : NULL;
+}
+
+/* Every text the update's row showed as its stage, in order, once each. */
+static void
+on_stage_shown (GtkLabel   *label,
+                GParamSpec *pspec,
+                GPtrArray  *stages)
+{
+  const char *text = gtk_label_get_text (label);
+
+  if (stages->len == 0 || g_strcmp0 (g_ptr_array_index (stages, stages->len - 1), text) != 0)
+    g_ptr_array_add (stages, g_strdup (text));
+}
+
+static GPtrArray *
+record_stages (gpointer root)
+{
+  CairnUpdateStatus *status = find_child_of_type (root, CAIRN_TYPE_UPDATE_STATUS);
+  GtkLabel *stage = find_child_of_type (status, GTK_TYPE_LABEL);
+  GPtrArray *stages = g_ptr_array_new_with_free_func (g_free);
+
+  g_signal_connect (stage, "notify::label", G_CALLBACK (on_stage_shown), stages);
+
+  return stages;
+}
+
+static gboolean
+stages_include (GPtrArray  *stages,
+                const char *text)
+{
+  for (guint i = 0; i < stages->len; i++)
+    if (g_str_equal (g_ptr_array_index (stages, i), text))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Test Connection on @peer: the checks end, and @step failed. */
+static void
+test_connection_fails_at (gpointer            root,
+                          ConvexPeer         *peer,
+                          const char         *key,
+                          CairnPreflightStep  step)
+{
+  enter_connection (root, convex_peer_get_url (peer), key);
+  press_button (root, "Test Connection");
+  wait_for_page_idle (root);
+
+  for (CairnPreflightStep passed = 0; passed < step; passed++)
+    assert_step (root, passed, CAIRN_PREFLIGHT_PASSED);
+  assert_step (root, step, CAIRN_PREFLIGHT_FAILED);
+}
+
 /* Preferences opens at the Database page, which names the database file. */
 static void
 test_preferences_database_page (Fixture       *f,
@@ -220,6 +326,201 @@ test_preferences_save_refused (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
+
+/* A new deployment: the functions' step offers to install them; while they
+ * go up the update's row says what happens, then the checks pass. */
+static void
+test_preferences_install_functions (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(ConvexPeer) peer = convex_peer_start_with_args (ADMIN_KEY, NULL, NULL, "--empty", NULL);
+  GtkWidget *preferences = preferences_new (f);
+  g_autoptr(GPtrArray) stages = record_stages (preferences);
+  GtkWidget *install;
+
+  gtk_window_set_default_size (GTK_WINDOW (preferences), 640, 900);
+  test_connection_fails_at (preferences, peer, ADMIN_KEY, CAIRN_PREFLIGHT_STEP_FUNCTIONS);
+  assert_step_message (preferences, CAIRN_PREFLIGHT_STEP_FUNCTIONS, "Install Cairn Functions");
+  assert_step (preferences, CAIRN_PREFLIGHT_STEP_SCHEMA, CAIRN_PREFLIGHT_SKIPPED);
+
+  /* the fix is in the step that found it, and only there */
+  install = fix_button (preferences, CAIRN_PREFLIGHT_STEP_FUNCTIONS, "Install Cairn Functions");
+  g_assert_nonnull (install);
+  g_assert_true (gtk_widget_is_sensitive (install));
+  g_assert_true (gtk_widget_get_focusable (install));
+  g_assert_null (fix_button (preferences, CAIRN_PREFLIGHT_STEP_SCHEMA, "Update Cairn Functions"));
+  g_assert_null (find_widget (preferences, match_visible_label, "Updating Your Database"));
+  save_window_screenshot (preferences, "database-install-offered.png");
+
+  /* slow enough to see each stage */
+  convex_peer_control (peer, "fault", "{\"mode\": \"slow\", \"ms\": 400}");
+  press_button (preferences, "Install Cairn Functions");
+  g_assert_true (cairn_byod_get_updating (cairn_workspace_get_byod (f->workspace)));
+  wait_for_label (preferences, "Updating Your Database");
+  wait_for_label (preferences, "Checking the schema against your data…");
+  g_assert_false (gtk_widget_is_sensitive (find_widget (preferences, match_button_label, "Install Cairn Functions")));
+  test_util_run_for (300);
+  save_window_screenshot (preferences, "database-installing.png");
+  wait_until (all_steps_passed, find_child_of_type (preferences, CAIRN_TYPE_DATABASE_PAGE), "the checks to pass");
+  wait_for_page_idle (preferences);
+
+  /* each stage was shown, in order, and how it ended */
+  for (guint i = 0; i < stages->len; i++)
+    g_test_message ("stage: %s", (const char *) g_ptr_array_index (stages, i));
+  g_assert_true (stages_include (stages, "Uploading the functions…"));
+  g_assert_true (stages_include (stages, "Checking the schema against your data…"));
+  g_assert_true (stages_include (stages, "Activating the new functions…"));
+  g_assert_cmpstr (g_ptr_array_index (stages, stages->len - 1), ==, "Your database is up to date");
+  g_assert_null (cairn_byod_get_update_error (cairn_workspace_get_byod (f->workspace)));
+  /* a toast says it worked, the checks show it; the update's row goes */
+  wait_for_label (preferences, "Your database is up to date");
+  g_assert_null (find_widget (preferences, match_visible_label, "Updating Your Database"));
+
+  /* nothing left to fix; the deployment has this app's functions */
+  for (CairnPreflightStep step = 0; step < CAIRN_PREFLIGHT_N_STEPS; step++)
+    assert_step (preferences, step, CAIRN_PREFLIGHT_PASSED);
+  g_assert_null (fix_button (preferences, CAIRN_PREFLIGHT_STEP_FUNCTIONS, "Install Cairn Functions"));
+  g_assert_false (cairn_byod_get_enabled (cairn_workspace_get_byod (f->workspace)));
+  save_window_screenshot (preferences, "database-installed.png");
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+/* A key that may only read cannot install: the row says so, the deployment
+ * is unchanged and the button stays to try again with another key. */
+static void
+test_preferences_install_refused (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(ConvexPeer) peer = convex_peer_start_with_args (ADMIN_KEY, READ_ONLY_KEY, NULL, "--empty", NULL);
+  GtkWidget *preferences = preferences_new (f);
+  CairnByod *byod = cairn_workspace_get_byod (f->workspace);
+  GtkWidget *error_label;
+  const char *error;
+
+  test_connection_fails_at (preferences, peer, READ_ONLY_KEY, CAIRN_PREFLIGHT_STEP_FUNCTIONS);
+  press_button (preferences, "Install Cairn Functions");
+  wait_for_page_idle (preferences);
+
+  wait_for_label (preferences, "The update did not work");
+  error = cairn_byod_get_update_error (byod);
+  g_assert_nonnull (error);
+  g_test_message ("update error: %s", error);
+  g_assert_nonnull (strstr (error, "key"));
+  g_assert_null (strstr (error, READ_ONLY_KEY));
+  error_label = find_widget (preferences, match_visible_label, error);
+  g_assert_nonnull (error_label);
+  g_assert_true (gtk_label_get_wrap (GTK_LABEL (error_label)));
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (error_label)));
+  g_assert_nonnull (fix_button (preferences, CAIRN_PREFLIGHT_STEP_FUNCTIONS, "Install Cairn Functions"));
+  save_window_screenshot (preferences, "database-install-refused.png");
+
+  /* still a deployment without functions */
+  press_button (preferences, "Test Connection");
+  wait_for_page_idle (preferences);
+  assert_step (preferences, CAIRN_PREFLIGHT_STEP_FUNCTIONS, CAIRN_PREFLIGHT_FAILED);
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static gboolean
+message_counted (gpointer data)
+{
+  ConvexPeer *peer = data;
+  g_autoptr(JsonObject) state = convex_peer_get_state (peer);
+  JsonArray *conversations = json_object_get_array_member (json_object_get_object_member (state, "tables"),
+                                                            "conversations");
+  JsonObject *conversation = json_array_get_object_element (conversations, 0);
+
+  return json_object_has_member (conversation, "messageCount")
+         && json_object_get_double_member (conversation, "messageCount") == 3;
+}
+
+/* Functions of version 1 with their data: the schema's step offers the
+ * update, which pushes the new functions and migrates the data. */
+static void
+test_preferences_update_functions (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(ConvexPeer) peer = convex_peer_start_with_args (ADMIN_KEY, NULL, NULL, "--empty", NULL);
+  GtkWidget *preferences = preferences_new (f);
+  g_autoptr(GPtrArray) stages = record_stages (preferences);
+  GListModel *history;
+  g_autoptr(CairnMigrationRecord) record = NULL;
+
+  peer_make_version_1 (peer, ADMIN_KEY, 3);
+  test_connection_fails_at (preferences, peer, ADMIN_KEY, CAIRN_PREFLIGHT_STEP_SCHEMA);
+  g_assert_null (fix_button (preferences, CAIRN_PREFLIGHT_STEP_FUNCTIONS, "Install Cairn Functions"));
+  g_assert_nonnull (fix_button (preferences, CAIRN_PREFLIGHT_STEP_SCHEMA, "Update Cairn Functions"));
+
+  press_button (preferences, "Update Cairn Functions");
+  wait_until (all_steps_passed, find_child_of_type (preferences, CAIRN_TYPE_DATABASE_PAGE), "the checks to pass");
+  wait_for_page_idle (preferences);
+  for (guint i = 0; i < stages->len; i++)
+    g_test_message ("stage: %s", (const char *) g_ptr_array_index (stages, i));
+  g_assert_true (stages_include (stages, "Uploading the functions…"));
+  g_assert_true (stages_include (stages, "Migrating your data…"));
+  wait_for_label (preferences, "Your database is up to date");
+  g_assert_null (fix_button (preferences, CAIRN_PREFLIGHT_STEP_SCHEMA, "Update Cairn Functions"));
+
+  /* the data migrated, and recorded */
+  g_assert_true (message_counted (peer));
+  history = cairn_byod_get_migration_history (cairn_workspace_get_byod (f->workspace));
+  wait_until_n_items (history, 1);
+  record = g_list_model_get_item (history, 0);
+  g_assert_cmpstr (cairn_migration_record_get_migration_id (record), ==, "0002_message_counts");
+  g_assert_cmpuint (cairn_migration_record_get_status (record), ==, CAIRN_MIGRATION_COMPLETED);
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static CairnMigrationRecord *
+record_from_json (const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_nonnull (node);
+  return cairn_migration_record_new_from_json (json_node_get_object (node));
+}
+
+/* One migration as the history lists it: name, description, version and
+ * status; a failed one with its error, to read in full and copy. */
+static void
+test_preferences_migration_rows (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(CairnMigrationRecord) completed = record_from_json (
+    "{\"migrationId\": \"0002_message_counts\", \"version\": 2, \"name\": \"Count messages\", "
+    "\"description\": \"Every conversation learns how many messages it has.\", \"status\": \"completed\", "
+    "\"processed\": 12, \"error\": null, \"startedAt\": 1700000000000, \"completedAt\": 1700000060000, "
+    "\"createdAt\": 1700000000000}");
+  g_autoptr(CairnMigrationRecord) failed = record_from_json (
+    "{\"migrationId\": \"0003_example\", \"version\": 3, \"name\": \"Tidy titles\", "
+    "\"description\": \"Titles lose trailing spaces.\", \"status\": \"failed\", \"processed\": 0, "
+    "\"error\": \"Uncaught Error: Injected failure\", \"startedAt\": 1700000000000, \"completedAt\": null, "
+    "\"createdAt\": 1700000000000}");
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *error;
+
+  gtk_list_box_append (GTK_LIST_BOX (list), cairn_migration_row_new (completed));
+  gtk_list_box_append (GTK_LIST_BOX (list), cairn_migration_row_new (failed));
+  gtk_window_set_child (GTK_WINDOW (window), list);
+  gtk_window_present (GTK_WINDOW (window));
+
+  wait_for_label (list, "Count messages");
+  wait_for_label (list, "Every conversation learns how many messages it has.");
+  g_assert_nonnull (find_widget (list, match_label_prefix, "Version 2 · Completed "));
+  wait_for_label (list, "Tidy titles");
+  wait_for_label (list, "Version 3 · Failed");
+  error = find_widget (list, match_visible_label, "Uncaught Error: Injected failure");
+  g_assert_nonnull (error);
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (error)));
+  g_assert_true (gtk_widget_has_css_class (error, "error"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -233,6 +534,10 @@ main (int   argc,
   ADD ("/widgets/preferences/test-bad-url", test_preferences_test_bad_url);
   ADD ("/widgets/preferences/test-empty-key", test_preferences_test_empty_key);
   ADD ("/widgets/preferences/save-refused", test_preferences_save_refused);
+  ADD ("/widgets/preferences/install-functions", test_preferences_install_functions);
+  ADD ("/widgets/preferences/install-refused", test_preferences_install_refused);
+  ADD ("/widgets/preferences/update-functions", test_preferences_update_functions);
+  ADD ("/widgets/preferences/migration-rows", test_preferences_migration_rows);
 
 #undef ADD
 

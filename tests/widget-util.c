@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "cairn-convex-store.h"
+#include "cairn-functions-push.h"
 #include "widget-util.h"
 
 #define WAIT_TIMEOUT_S 10
@@ -17,6 +19,20 @@ widget_util_init (int    *argc,
   adw_init ();
   /* No transitions: what is shown is shown at once. */
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+}
+
+void
+load_app_style (void)
+{
+  static GtkCssProvider *style;
+
+  if (style != NULL)
+    return;
+
+  style = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (style, "/io/github/cairnapp/Cairn/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (style),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
 /* Fixture */
@@ -232,12 +248,20 @@ void
 save_screenshot (CairnWindow *window,
                  const char  *name)
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  g_autofree char *file = g_strdup_printf ("overlay-%s.png", name);
+
+  save_window_screenshot (GTK_WIDGET (window), file);
+}
+
+void
+save_window_screenshot (GtkWidget  *window,
+                        const char *file)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
   g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *dir = NULL;
-  g_autofree char *file = g_strdup_printf ("overlay-%s.png", name);
   g_autofree char *path = NULL;
   const char *root = g_getenv ("CAIRN_BUILD_ROOT");
   int width, height;
@@ -245,8 +269,8 @@ save_screenshot (CairnWindow *window,
   /* a frame with everything laid out and styled */
   wait_for_frame (window);
 
-  width = gtk_widget_get_width (GTK_WIDGET (window));
-  height = gtk_widget_get_height (GTK_WIDGET (window));
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_to_node (snapshot);
   g_assert_nonnull (node);
@@ -369,17 +393,7 @@ void
 overlay_setup (OverlayFixture *f,
                gconstpointer   data)
 {
-  static GtkCssProvider *style;
-
-  /* the style sheet the application loads, for screenshots as users see them */
-  if (style == NULL)
-    {
-      style = gtk_css_provider_new ();
-      gtk_css_provider_load_from_resource (style, "/io/github/cairnapp/Cairn/style.css");
-      gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (style),
-                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-    }
-
+  load_app_style ();
   fixture_setup (&f->base, GINT_TO_POINTER (FALSE));
   f->clock = fake_clock_new ();
   f->monitor = fake_network_monitor_new ();
@@ -485,8 +499,6 @@ overlay_connect (OverlayFixture *f,
                  const char     *key)
 {
   g_autoptr(CairnConvexClient) client = NULL;
-  g_autoptr(GSimpleActionGroup) app = g_simple_action_group_new ();
-  g_autoptr(GSimpleAction) preferences = g_simple_action_new ("preferences", G_VARIANT_TYPE_STRING);
   g_autoptr(GError) error = NULL;
 
   client = cairn_convex_client_new (url, &error);
@@ -497,18 +509,104 @@ overlay_connect (OverlayFixture *f,
   f->connection = cairn_connection_new ("default", client, CAIRN_CLOCK (f->clock), G_NETWORK_MONITOR (f->monitor));
   cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), CAIRN_STORE (f->connection));
 
+  overlay_present_window (f);
+  cairn_connection_start (f->connection);
+}
+
+/* The main window over the fixture's workspace, with app.preferences. */
+void
+overlay_present_window (OverlayFixture *f)
+{
+  g_autoptr(GSimpleActionGroup) app = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) preferences = g_simple_action_new ("preferences", G_VARIANT_TYPE_STRING);
+
   f->window = cairn_window_new (NULL, f->workspace);
   /* what the application would do with Check Settings */
   g_signal_connect (preferences, "activate", G_CALLBACK (preferences_activated), f);
   g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (preferences));
   gtk_widget_insert_action_group (GTK_WIDGET (f->window), "app", G_ACTION_GROUP (app));
   gtk_window_present (GTK_WINDOW (f->window));
-
-  cairn_connection_start (f->connection);
 }
 
 gboolean
 connection_connected (gpointer data)
 {
   return cairn_connection_get_state (data) == CAIRN_CONNECTION_CONNECTED;
+}
+
+/* A deployment as version 1 of Cairn left it */
+
+/* 1 March 2026, 09:30 UTC: when version 1 wrote it */
+#define VERSION_1_TIME 1772357400000.0
+
+static void
+pushed_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  cairn_functions_push_run_finish (CAIRN_FUNCTIONS_PUSH (object), result, &error);
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+void
+peer_make_version_1 (ConvexPeer *peer,
+                     const char *key,
+                     guint       n_messages)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("CAIRN_SOURCE_ROOT"), "tests", "peer", "fixtures",
+                                            "cairn-functions-v1.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GBytes) bundle = NULL;
+  g_autoptr(CairnConvexClient) client = cairn_convex_client_new (convex_peer_get_url (peer), &error);
+  g_autoptr(CairnFunctionsPush) push = NULL;
+  g_autoptr(CairnConvexStore) store = NULL;
+  g_autoptr(JsonObject) document = json_object_new ();
+  g_autofree char *conversation_id = g_uuid_string_random ();
+  gboolean pushed = FALSE;
+  gsize length;
+
+  g_assert_no_error (error);
+  cairn_convex_client_set_admin_key (client, key);
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  bundle = g_bytes_new_take (g_steal_pointer (&contents), length);
+
+  push = cairn_functions_push_new (client, bundle);
+  cairn_functions_push_run_async (push, NULL, pushed_cb, &pushed);
+  wait_until (is_true, &pushed, "the push of the version 1 functions");
+
+  /* what version 1 wrote: a conversation without messageCount */
+  store = cairn_convex_store_new (client);
+  json_object_set_string_member (document, "clientId", conversation_id);
+  json_object_set_string_member (document, "title", "Written by version 1");
+  json_object_set_boolean_member (document, "pinned", FALSE);
+  json_object_set_boolean_member (document, "archived", FALSE);
+  json_object_set_double_member (document, "createdAt", VERSION_1_TIME);
+  json_object_set_double_member (document, "updatedAt", VERSION_1_TIME);
+  json_object_unref (test_util_store_insert (CAIRN_STORE (store), "conversations", document, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < n_messages; i++)
+    {
+      g_autoptr(JsonObject) message = json_object_new ();
+      g_autofree char *message_id = g_uuid_string_random ();
+
+      json_object_set_string_member (message, "clientId", message_id);
+      json_object_set_string_member (message, "conversationId", conversation_id);
+      json_object_set_string_member (message, "role", "user");
+      json_object_set_string_member (message, "content", "From before the update");
+      json_object_set_double_member (message, "createdAt", VERSION_1_TIME + 1000 * (i + 1));
+      json_object_unref (test_util_store_insert (CAIRN_STORE (store), "messages", message, &error));
+      g_assert_no_error (error);
+    }
 }

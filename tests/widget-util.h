@@ -31,6 +31,8 @@ G_BEGIN_DECLS
  * no animations: call first in main(). */
 void widget_util_init (int    *argc,
                        char ***argv);
+/* The style sheet the application loads, for screenshots as users see them. */
+void load_app_style   (void);
 
 /* A workspace on a SQLite file in a temporary directory. */
 typedef struct {
@@ -87,6 +89,9 @@ AdwMessageDialog *find_message_dialog (void);
 /* Renders the window as it is now into <build dir>/screenshots/overlay-@name.png. */
 void       save_screenshot      (CairnWindow   *window,
                                  const char    *name);
+/* The same for any window, into <build dir>/screenshots/@file_name. */
+void       save_window_screenshot (GtkWidget   *window,
+                                   const char  *file_name);
 
 /* Parts of a window */
 
@@ -142,6 +147,15 @@ char       *loopback_url         (GSocket       **keep);
 void        overlay_connect      (OverlayFixture *f,
                                   const char     *url,
                                   const char     *key);
+/* The main window over the fixture's workspace, with app.preferences. */
+void        overlay_present_window (OverlayFixture *f);
 gboolean    connection_connected (gpointer        data);
+
+/* The Cairn functions of version 1 (tests/peer/fixtures/cairn-functions-v1.json)
+ * pushed to @peer as Cairn pushes its own, and a conversation with
+ * @n_messages messages written through them: a deployment Cairn must update. */
+void        peer_make_version_1  (ConvexPeer     *peer,
+                                  const char     *key,
+                                  guint           n_messages);
 
 G_END_DECLS

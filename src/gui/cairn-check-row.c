@@ -26,6 +26,7 @@ struct _CairnCheckRow
   GtkSpinner          *spinner;
   GtkLabel            *title_label;
   GtkLabel            *message_label;
+  GtkBox              *text_box;
 };
 
 G_DEFINE_FINAL_TYPE (CairnCheckRow, cairn_check_row, ADW_TYPE_PREFERENCES_ROW)
@@ -185,6 +186,7 @@ cairn_check_row_class_init (CairnCheckRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnCheckRow, spinner);
   gtk_widget_class_bind_template_child (widget_class, CairnCheckRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, CairnCheckRow, message_label);
+  gtk_widget_class_bind_template_child (widget_class, CairnCheckRow, text_box);
   gtk_widget_class_set_css_name (widget_class, "cairn-check-row");
 }
 
@@ -257,4 +259,21 @@ cairn_check_row_set_message (CairnCheckRow *self,
   gtk_label_set_text (self->message_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+}
+
+/**
+ * cairn_check_row_add_action:
+ * @widget: (transfer floating): a button that fixes what the step found,
+ *   shown under its message
+ */
+void
+cairn_check_row_add_action (CairnCheckRow *self,
+                            GtkWidget     *widget)
+{
+  g_return_if_fail (CAIRN_IS_CHECK_ROW (self));
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  gtk_widget_set_halign (widget, GTK_ALIGN_START);
+  gtk_widget_set_margin_top (widget, 6);
+  gtk_box_append (self->text_box, widget);
 }

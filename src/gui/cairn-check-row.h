@@ -21,5 +21,7 @@ void                 cairn_check_row_set_state   (CairnCheckRow       *self,
 const char          *cairn_check_row_get_message (CairnCheckRow       *self);
 void                 cairn_check_row_set_message (CairnCheckRow       *self,
                                                   const char          *message);
+void                 cairn_check_row_add_action  (CairnCheckRow       *self,
+                                                  GtkWidget           *widget);
 
 G_END_DECLS

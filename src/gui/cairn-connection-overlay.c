@@ -6,10 +6,13 @@
  * anywhere else. This widget is what the user sees meanwhile: a spinner
  * while connecting; when blocked, why (per reason: its own title, icon and
  * possible causes), the error itself, and what to do — Retry Connection,
- * Check Settings, the Convex dashboard, the command that deploys the Cairn
- * functions when they are missing or outdated. A dim line says when the
- * next automatic attempt is due, when the deployment last answered and how
- * many writes wait in the outbox.
+ * Check Settings, the Convex dashboard. When the Cairn functions are
+ * missing or older, or the data needs a migration, the way out is Install
+ * Cairn Functions or Update Database (CairnByod's update of the saved
+ * deployment), its progress shown in place (CairnUpdateStatus); the command
+ * that deploys them from a terminal stays as a small fallback hint. A dim
+ * line says when the next automatic attempt is due, when the deployment
+ * last answered and how many writes wait in the outbox.
  *
  * It follows the workspace: hidden while BYOD is off (no connection) and
  * once the connection is connected; the window hosts it above its content
@@ -30,6 +33,7 @@
 #include "cairn-connection-overlay.h"
 #include "cairn-outbox-delivery.h"
 #include "cairn-preflight.h"
+#include "cairn-update-status.h"
 #include "cairn-workspace.h"
 
 struct _CairnConnectionOverlay
@@ -53,11 +57,14 @@ struct _CairnConnectionOverlay
   GtkImage         *icon;
   GtkLabel         *title_label;
   GtkLabel         *error_label;
+  GtkWidget        *update_box;
+  CairnUpdateStatus *update_status;
   GtkWidget        *command_box;
   GtkLabel         *command_label;
   GtkBox           *causes_list;
   GtkBox           *primary_row;
   GtkBox           *secondary_row;
+  GtkWidget        *update_button;
   GtkWidget        *retry_button;
   GtkStack         *retry_icon_stack;
   GtkWidget        *retry_icon;
@@ -89,12 +96,20 @@ static GParamSpec *properties[N_PROPS];
 
 /* What the overlay says for each reason */
 
+/* The button that comes first, as the suggested action. */
+typedef enum {
+  WAY_OUT_RETRY,
+  WAY_OUT_SETTINGS,  /* only new credentials help */
+  WAY_OUT_INSTALL,   /* Cairn installs its functions itself */
+  WAY_OUT_UPDATE,    /* Cairn updates its functions and the data itself */
+} WayOut;
+
 typedef struct {
   const char *icon_name;
   const char *title;
   const char *causes[4];      /* NULL-terminated */
-  gboolean    settings_first; /* Check Settings is the way out, not Retry */
-  gboolean    show_command;   /* the command that deploys the Cairn functions */
+  WayOut      way_out;
+  gboolean    show_command;   /* the command that deploys the Cairn functions, as a fallback */
 } ReasonLook;
 
 static const ReasonLook *
@@ -106,63 +121,64 @@ reason_look (CairnBlockReason reason)
       { N_("Your Convex deployment is paused or deleted"),
         N_("Network connectivity issues"),
         N_("A Convex service outage"), NULL },
-      FALSE, FALSE },
+      WAY_OUT_RETRY, FALSE },
     [CAIRN_BLOCK_REASON_OFFLINE] = {
       "network-offline-symbolic", N_("You Are Offline"),
       { N_("This computer is not connected to a network"),
         N_("The Wi-Fi or network cable was disconnected"),
         N_("A VPN or proxy this computer needs is not running"), NULL },
-      FALSE, FALSE },
+      WAY_OUT_RETRY, FALSE },
     [CAIRN_BLOCK_REASON_UNREACHABLE] = {
       "dialog-warning-symbolic", N_("Database Connection Error"),
       { N_("Your Convex deployment is paused or deleted"),
         N_("The deployment URL changed"),
         N_("A network or firewall problem"), N_("A Convex service outage") },
-      FALSE, FALSE },
+      WAY_OUT_RETRY, FALSE },
     [CAIRN_BLOCK_REASON_UNAUTHORIZED] = {
       "dialog-password-symbolic", N_("Deploy Key Refused"),
       { N_("The deploy key was revoked or regenerated in the Convex dashboard"),
         N_("The deploy key belongs to another deployment"),
         N_("The deploy key was entered incompletely"), NULL },
-      TRUE, FALSE },
+      WAY_OUT_SETTINGS, FALSE },
     [CAIRN_BLOCK_REASON_NOT_SET_UP] = {
       "dialog-warning-symbolic", N_("Cairn Functions Not Deployed"),
       { N_("The Cairn functions were never deployed to this deployment"),
         N_("They were removed, or another project was deployed over them"),
         N_("The deployment URL points to another project"), NULL },
-      FALSE, TRUE },
+      WAY_OUT_INSTALL, TRUE },
     [CAIRN_BLOCK_REASON_SCHEMA_OUTDATED] = {
       "software-update-available-symbolic", N_("Database Update Needed"),
       { N_("This version of Cairn is newer than the Cairn functions on your deployment"),
-        N_("An older version of Cairn deployed its functions again"), NULL },
-      FALSE, TRUE },
+        N_("An older version of Cairn deployed its functions again"),
+        N_("Another computer’s Cairn started an update of the data that is not finished"), NULL },
+      WAY_OUT_UPDATE, TRUE },
     [CAIRN_BLOCK_REASON_SCHEMA_NEWER] = {
       "software-update-available-symbolic", N_("Cairn Update Needed"),
       { N_("A newer version of Cairn on another computer updated your deployment"),
         N_("This version of Cairn is out of date"), NULL },
-      FALSE, FALSE },
+      WAY_OUT_RETRY, FALSE },
     [CAIRN_BLOCK_REASON_KEYRING_UNAVAILABLE] = {
       "dialog-password-symbolic", N_("Keyring Unavailable"),
       { N_("The keyring is locked or its service is not running"),
         N_("The deploy key was removed from the keyring"),
         N_("Cairn is not allowed to use the keyring"), NULL },
-      FALSE, FALSE },
+      WAY_OUT_RETRY, FALSE },
     [CAIRN_BLOCK_REASON_REDIRECTED] = {
       "dialog-warning-symbolic", N_("Your Database Redirected Elsewhere"),
       { N_("The deployment URL is mistyped or points to a website, not a deployment"),
         N_("A proxy or captive portal on this network redirects requests"),
         N_("The deployment moved to another address"), NULL },
-      TRUE, FALSE },
+      WAY_OUT_SETTINGS, FALSE },
     [CAIRN_BLOCK_REASON_READ_ONLY] = {
       "dialog-password-symbolic", N_("Deploy Key Can Only Read"),
       { N_("The deploy key was created with read-only access"),
         N_("The key’s permissions were changed in the Convex dashboard"), NULL },
-      TRUE, FALSE },
+      WAY_OUT_SETTINGS, FALSE },
     [CAIRN_BLOCK_REASON_BAD_CONFIG] = {
       "dialog-warning-symbolic", N_("Database Settings Cannot Be Used"),
       { N_("The saved deployment URL is not a valid Convex deployment address"),
         N_("The settings were changed outside Cairn"), NULL },
-      TRUE, FALSE },
+      WAY_OUT_SETTINGS, FALSE },
   };
 
   if (reason >= G_N_ELEMENTS (looks))
@@ -200,12 +216,14 @@ set_blocking (CairnConnectionOverlay *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BLOCKING]);
 }
 
-/* The error without the deploy command, which has a box of its own. */
+/* The error without the line that gives the deploy command, which has a
+ * hint of its own. */
 static char *
 error_text (const GError *error,
             const char   *command)
 {
   const char *found;
+  const char *line;
   GString *text;
 
   if (error == NULL)
@@ -215,7 +233,10 @@ error_text (const GError *error,
   if (found == NULL)
     return g_strdup (error->message);
 
-  text = g_string_new_len (error->message, found - error->message);
+  for (line = found; line > error->message && line[-1] != '\n'; line--)
+    ;
+
+  text = g_string_new_len (error->message, line - error->message);
   g_string_append (text, found + strlen (command));
 
   return g_strstrip (g_string_free (text, FALSE));
@@ -255,11 +276,28 @@ update_causes (CairnConnectionOverlay *self,
     gtk_box_append (self->causes_list, cause_row_new (_(look->causes[i])));
 }
 
+static GtkWidget *
+way_out_button (CairnConnectionOverlay *self,
+                const ReasonLook       *look)
+{
+  switch (look->way_out)
+    {
+    case WAY_OUT_SETTINGS:
+      return self->settings_button;
+    case WAY_OUT_INSTALL:
+    case WAY_OUT_UPDATE:
+      return self->update_button;
+    case WAY_OUT_RETRY:
+    default:
+      return self->retry_button;
+    }
+}
+
 /* The way out comes first and is the suggested action. */
 static GtkWidget *
 primary_button (CairnConnectionOverlay *self)
 {
-  return reason_look (self->shown_reason)->settings_first ? self->settings_button : self->retry_button;
+  return way_out_button (self, reason_look (self->shown_reason));
 }
 
 /* Puts @button first in @row. */
@@ -282,24 +320,56 @@ move_button (GtkWidget *button,
 }
 
 /* The way out is a suggested pill on a row of its own; the other buttons
- * sit side by side below it. */
+ * sit side by side below it: Retry Connection, Check Settings, the Convex
+ * dashboard. Install and Update are shown only when they are the way out. */
 static void
 update_primary (CairnConnectionOverlay *self,
                 const ReasonLook       *look)
 {
-  GtkWidget *primary = look->settings_first ? self->settings_button : self->retry_button;
-  GtkWidget *secondary = look->settings_first ? self->retry_button : self->settings_button;
+  GtkWidget *primary = way_out_button (self, look);
+  /* each is put first in its row: the order below is the reverse */
+  GtkWidget *movable[] = { self->settings_button, self->retry_button, self->update_button };
 
   /* a button that moves loses the focus: it comes back */
-  if (gtk_widget_has_focus (primary) || gtk_widget_has_focus (secondary))
-    self->focus_pending = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (movable); i++)
+    if (gtk_widget_has_focus (movable[i]))
+      self->focus_pending = TRUE;
 
+  gtk_widget_set_visible (self->update_button, look->way_out == WAY_OUT_INSTALL || look->way_out == WAY_OUT_UPDATE);
+  gtk_button_set_label (GTK_BUTTON (self->update_button),
+                        look->way_out == WAY_OUT_INSTALL ? _("Install Cairn Functions") : _("Update Database"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (movable); i++)
+    {
+      if (movable[i] == primary)
+        continue;
+      move_button (movable[i], movable[i] == self->update_button ? self->primary_row : self->secondary_row);
+      gtk_widget_remove_css_class (movable[i], "pill");
+      gtk_widget_remove_css_class (movable[i], "suggested-action");
+    }
   move_button (primary, self->primary_row);
-  move_button (secondary, self->secondary_row);
   gtk_widget_add_css_class (primary, "pill");
   gtk_widget_add_css_class (primary, "suggested-action");
-  gtk_widget_remove_css_class (secondary, "pill");
-  gtk_widget_remove_css_class (secondary, "suggested-action");
+}
+
+/* While CairnByod updates the deployment its progress shows here, and why
+ * it did not work once it failed; the update cannot be asked for again
+ * while CairnByod is busy. */
+static void
+update_update (CairnConnectionOverlay *self)
+{
+  const ReasonLook *look = reason_look (self->shown_reason);
+  gboolean busy = self->byod != NULL && cairn_byod_get_busy (self->byod);
+  gboolean fixable = look->way_out == WAY_OUT_INSTALL || look->way_out == WAY_OUT_UPDATE;
+  gboolean shown = self->byod != NULL && fixable
+                   && (cairn_byod_get_updating (self->byod) || cairn_byod_get_update_error (self->byod) != NULL);
+
+  /* a disabled button loses the focus; it gets it back when enabled again */
+  if (busy && gtk_widget_has_focus (self->update_button))
+    self->focus_pending = TRUE;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.update", !busy);
+  gtk_widget_set_visible (self->update_box, shown);
 }
 
 static void
@@ -328,6 +398,8 @@ update_reason (CairnConnectionOverlay *self)
       update_causes (self, look);
       update_primary (self, look);
     }
+
+  update_update (self);
 }
 
 static void
@@ -563,6 +635,14 @@ on_user_store_changed (CairnConnectionOverlay *self)
   follow_connection (self);
 }
 
+/* An update started or ended: the way out is usable again, or not. */
+static void
+on_byod_update_changed (CairnConnectionOverlay *self)
+{
+  if (self->blocking)
+    update (self);
+}
+
 static void
 on_outbox_count_changed (CairnConnectionOverlay *self)
 {
@@ -583,6 +663,7 @@ unfollow_workspace (CairnConnectionOverlay *self)
     g_signal_handlers_disconnect_by_data (self->delivery, self);
   g_clear_object (&self->byod);
   g_clear_object (&self->delivery);
+  cairn_update_status_set_byod (self->update_status, NULL);
   g_clear_object (&self->workspace);
   g_clear_object (&self->clock);
 }
@@ -598,6 +679,11 @@ follow_workspace (CairnConnectionOverlay *self,
 
   g_signal_connect_object (self->byod, "notify::user-store",
                            G_CALLBACK (on_user_store_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->byod, "notify::busy",
+                           G_CALLBACK (on_byod_update_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->byod, "notify::update-error",
+                           G_CALLBACK (on_byod_update_changed), self, G_CONNECT_SWAPPED);
+  cairn_update_status_set_byod (self->update_status, self->byod);
   g_signal_connect_object (self->delivery, "notify::count",
                            G_CALLBACK (on_outbox_count_changed), self, G_CONNECT_SWAPPED);
 }
@@ -613,6 +699,18 @@ retry_action (GtkWidget  *widget,
 
   if (self->connection != NULL)
     cairn_connection_retry (self->connection);
+}
+
+/* Install Cairn Functions, Update Database: the saved deployment, with the key in the keyring. */
+static void
+update_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CairnConnectionOverlay *self = CAIRN_CONNECTION_OVERLAY (widget);
+
+  if (self->byod != NULL)
+    cairn_byod_update_database (self->byod, NULL, NULL);
 }
 
 static void
@@ -774,6 +872,7 @@ cairn_connection_overlay_class_init (CairnConnectionOverlayClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "connection.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "connection.update", NULL, update_action);
   gtk_widget_class_install_action (widget_class, "connection.open-dashboard", NULL, open_dashboard_action);
   gtk_widget_class_install_action (widget_class, "connection.copy-command", NULL, copy_command_action);
 
@@ -788,11 +887,14 @@ cairn_connection_overlay_class_init (CairnConnectionOverlayClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, icon);
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, title_label);
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, error_label);
+  gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, update_box);
+  gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, update_status);
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, command_box);
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, command_label);
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, causes_list);
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, primary_row);
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, secondary_row);
+  gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, update_button);
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, retry_button);
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, retry_icon_stack);
   gtk_widget_class_bind_template_child (widget_class, CairnConnectionOverlay, retry_icon);
@@ -813,6 +915,7 @@ cairn_connection_overlay_init (CairnConnectionOverlay *self)
 
   self->shown_reason = CAIRN_BLOCK_REASON_NONE;
 
+  g_type_ensure (CAIRN_TYPE_UPDATE_STATUS);
   gtk_widget_init_template (GTK_WIDGET (self));
 
   /* a command is copied as it is: a line break must not add a hyphen */

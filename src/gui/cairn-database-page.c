@@ -3,9 +3,13 @@
  * The page shows a workspace's CairnByod: where content lives now, the
  * connection's status, and what Test Connection, Save and Disconnect
  * (which CairnByod runs) are doing — each step of the checks as a row, the
- * progress of a move, why something did not work. Its buttons only ask; it
- * holds no state of its own beyond what is typed, so a page opened while a
- * switch or a move runs shows it, and closing the page stops nothing.
+ * progress of a move, why something did not work. When the checks find the
+ * Cairn functions missing or older, their step offers Install (or Update)
+ * Cairn Functions, and the update's progress shows below (CairnUpdateStatus);
+ * a saved deployment lists its data migrations (CairnMigrationRow). Its
+ * buttons only ask; it holds no state of its own beyond what is typed, so a
+ * page opened while a switch, a move or an update runs shows it, and closing
+ * the page stops nothing.
  *
  * The deploy key is read from its entry when it is asked for and never kept.
  *
@@ -22,10 +26,15 @@
 #include "cairn-content-mover.h"
 #include "cairn-database-page.h"
 #include "cairn-date.h"
+#include "cairn-migration-row.h"
+#include "cairn-migrator.h"
 #include "cairn-preflight.h"
+#include "cairn-update-status.h"
 
 /* Room left below what is scrolled into view, as below a page's last group. */
 #define REVEAL_MARGIN 24.0
+/* How long to wait for the page to grow to what is to be shown. */
+#define REVEAL_MAX_FRAMES 10
 
 struct _CairnDatabasePage
 {
@@ -38,6 +47,8 @@ struct _CairnDatabasePage
   CairnContentMover   *mover;          /* (nullable) the move shown, kept once done */
   GSignalGroup        *mover_signals;
   CairnCheckRow       *check_rows[CAIRN_PREFLIGHT_N_STEPS];
+  GtkWidget           *install_button;  /* in the functions' step */
+  GtkWidget           *update_button;   /* in the schema's step */
   gboolean             filling_in;     /* the page, not the user, sets the URL */
   gboolean             url_edited;
 
@@ -64,6 +75,10 @@ struct _CairnDatabasePage
   GtkProgressBar      *move_bar;
   GtkLabel            *move_error_label;
   GtkWidget           *resume_button;
+  AdwPreferencesGroup *update_group;
+  CairnUpdateStatus   *update_status;
+  AdwPreferencesGroup *history_group;
+  GtkListBox          *history_list;
 };
 
 G_DEFINE_FINAL_TYPE (CairnDatabasePage, cairn_database_page, ADW_TYPE_PREFERENCES_PAGE)
@@ -105,8 +120,10 @@ reveal_tick_cb (GtkWidget     *widget,
 {
   guint *frames = user_data;
   GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment;
   GtkWidget *child;
   graphene_rect_t bounds;
+  double bottom;
 
   /* the frame after a change is laid out with the sizes before it */
   if (++*frames < 2)
@@ -115,12 +132,20 @@ reveal_tick_cb (GtkWidget     *widget,
   if (scrolled == NULL)
     return G_SOURCE_REMOVE;
 
+  /* where @widget is in what scrolls, not in the part of it shown now */
   child = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
-  if (child != NULL && gtk_widget_compute_bounds (widget, child, &bounds))
-    gtk_adjustment_clamp_page (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
-                               bounds.origin.y, bounds.origin.y + bounds.size.height + REVEAL_MARGIN);
+  if (GTK_IS_VIEWPORT (child))
+    child = gtk_viewport_get_child (GTK_VIEWPORT (child));
+  if (child == NULL || !gtk_widget_compute_bounds (widget, child, &bounds))
+    return G_SOURCE_REMOVE;
 
-  return G_SOURCE_REMOVE;
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  bottom = bounds.origin.y + bounds.size.height + REVEAL_MARGIN;
+  gtk_adjustment_clamp_page (adjustment, bounds.origin.y, bottom);
+
+  /* the scrolled area may take its new size a few frames later still */
+  return gtk_adjustment_get_upper (adjustment) < bottom && *frames < REVEAL_MAX_FRAMES
+         ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 static void
@@ -215,6 +240,7 @@ update_connection (CairnDatabasePage     *self,
   gtk_widget_set_visible (GTK_WIDGET (self->schema_row), on);
   gtk_widget_set_visible (GTK_WIDGET (self->checked_row), on);
   gtk_widget_set_visible (self->disconnect_button, on);
+  gtk_widget_set_visible (GTK_WIDGET (self->history_group), on);
 }
 
 static void
@@ -251,6 +277,7 @@ failure_title (CairnByodPhase failed)
     case CAIRN_BYOD_CHECKING:
     case CAIRN_BYOD_COUNTING:
     case CAIRN_BYOD_MOVING:
+    case CAIRN_BYOD_UPDATING:  /* said in the update's own row */
     default:
       return NULL;
     }
@@ -281,6 +308,29 @@ update_step (CairnDatabasePage *self,
 
   cairn_check_row_set_state (self->check_rows[step], cairn_preflight_get_state (preflight, step));
   cairn_check_row_set_message (self->check_rows[step], cairn_preflight_get_message (preflight, step));
+}
+
+/* Installing and updating the functions --------------------------------------- */
+
+/* Shown while an update runs, and after one that failed, with why; one
+ * that worked is said by a toast and the checks that pass. */
+static void
+update_update_group (CairnDatabasePage *self)
+{
+  gboolean shown = cairn_byod_get_updating (self->byod) || cairn_byod_get_update_error (self->byod) != NULL;
+
+  gboolean appears = shown && !gtk_widget_get_visible (GTK_WIDGET (self->update_group));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->update_group), shown);
+  if (appears)
+    reveal (GTK_WIDGET (self->update_group));
+}
+
+static GtkWidget *
+create_migration_row (gpointer item,
+                      gpointer user_data)
+{
+  return cairn_migration_row_new (item);
 }
 
 /* Moving content ----------------------------------------------------------- */
@@ -407,9 +457,11 @@ on_finished (CairnDatabasePage *self,
     case CAIRN_BYOD_SWITCHING_ON:
       /* what the checks said is history now; the status above tells the present */
       gtk_widget_set_visible (GTK_WIDGET (self->checks_group), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->update_group), FALSE);
       gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
       self->url_edited = FALSE;
       update_from_config (self);
+      cairn_byod_load_migration_history (self->byod);
       add_toast (self, _("Your content now lives in your Convex deployment"));
       break;
 
@@ -423,6 +475,18 @@ on_finished (CairnDatabasePage *self,
     case CAIRN_BYOD_SWITCHING_OFF:
       gtk_widget_set_visible (GTK_WIDGET (self->checks_group), FALSE);
       add_toast (self, _("Your content is back on this computer"));
+      break;
+
+    case CAIRN_BYOD_UPDATING:
+      /* why it did not work is said in the update's row; after it worked
+       * the checks run again by themselves and go green */
+      if (error != NULL)
+        {
+          reveal (GTK_WIDGET (self->update_group));
+          add_toast (self, _("The update of your database did not work"));
+        }
+      else
+        add_toast (self, _("Your database is up to date"));
       break;
 
     case CAIRN_BYOD_IDLE:
@@ -483,6 +547,27 @@ static void
 on_resume_clicked (CairnDatabasePage *self)
 {
   cairn_byod_resume_move (self->byod);
+}
+
+/* Install or Update Cairn Functions: on the deployment that was checked. */
+static void
+on_install_clicked (CairnDatabasePage *self)
+{
+  cairn_byod_update_database (self->byod, entered_url (self), entered_key (self));
+}
+
+/* A button in a step of the checks that fixes what it found. */
+static GtkWidget *
+fix_button_new (CairnDatabasePage *self,
+                const char        *label)
+{
+  /* a plain label: its text is the button's accessible name */
+  GtkWidget *button = gtk_button_new_with_label (label);
+
+  gtk_widget_set_visible (button, FALSE);
+  g_signal_connect_object (button, "clicked", G_CALLBACK (on_install_clicked), self, G_CONNECT_SWAPPED);
+
+  return button;
 }
 
 static void
@@ -548,6 +633,9 @@ sync_with_byod (CairnDatabasePage *self)
     update_step (self, step);
   on_phase_changed (self);
   on_mover_changed (self);
+  update_update_group (self);
+  if (byod_on (self))
+    cairn_byod_load_migration_history (self->byod);
 }
 
 /* GObject ------------------------------------------------------------------ */
@@ -639,6 +727,7 @@ cairn_database_page_class_init (CairnDatabasePageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CAIRN_TYPE_CHECK_ROW);
+  g_type_ensure (CAIRN_TYPE_UPDATE_STATUS);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/cairnapp/Cairn/cairn-database-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, location_row);
@@ -664,6 +753,10 @@ cairn_database_page_class_init (CairnDatabasePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, move_bar);
   gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, move_error_label);
   gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, resume_button);
+  gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, update_group);
+  gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, update_status);
+  gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, history_group);
+  gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, history_list);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_test_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
@@ -678,6 +771,7 @@ bind_busy (CairnDatabasePage *self)
   GtkWidget *controls[] = {
     GTK_WIDGET (self->url_row), GTK_WIDGET (self->key_row), self->test_button,
     self->save_button, self->disconnect_button, self->resume_button,
+    self->install_button, self->update_button,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
@@ -698,8 +792,27 @@ cairn_database_page_init (CairnDatabasePage *self)
       adw_preferences_group_add (self->checks_group, GTK_WIDGET (self->check_rows[step]));
     }
 
+  /* missing functions fail the functions' step, older ones (or data to
+   * migrate) the schema's: each offers its fix */
+  self->install_button = fix_button_new (self, _("Install Cairn Functions"));
+  cairn_check_row_add_action (self->check_rows[CAIRN_PREFLIGHT_STEP_FUNCTIONS], self->install_button);
+  self->update_button = fix_button_new (self, _("Update Cairn Functions"));
+  cairn_check_row_add_action (self->check_rows[CAIRN_PREFLIGHT_STEP_SCHEMA], self->update_button);
+
+  gtk_list_box_set_placeholder (self->history_list,
+                                g_object_new (GTK_TYPE_LABEL,
+                                              "label", _("No updates yet: the data on your deployment has "
+                                                         "needed none."),
+                                              "wrap", TRUE,
+                                              "margin-top", 12, "margin-bottom", 12,
+                                              "margin-start", 12, "margin-end", 12,
+                                              "css-classes", (const char *[]) { "dim-label", NULL },
+                                              NULL));
+
   self->byod_bindings = g_binding_group_new ();
   bind_busy (self);
+  g_binding_group_bind (self->byod_bindings, "can-install", self->install_button, "visible", G_BINDING_SYNC_CREATE);
+  g_binding_group_bind (self->byod_bindings, "can-update", self->update_button, "visible", G_BINDING_SYNC_CREATE);
 
   self->byod_signals = g_signal_group_new (CAIRN_TYPE_BYOD);
   g_signal_group_connect_swapped (self->byod_signals, "notify::config", G_CALLBACK (update_from_config), self);
@@ -710,6 +823,9 @@ cairn_database_page_init (CairnDatabasePage *self)
   g_signal_group_connect_swapped (self->byod_signals, "notify::mover", G_CALLBACK (on_mover_changed), self);
   g_signal_group_connect_swapped (self->byod_signals, "finished", G_CALLBACK (on_finished), self);
   g_signal_group_connect_swapped (self->byod_signals, "move-offered", G_CALLBACK (on_move_offered), self);
+  g_signal_group_connect_swapped (self->byod_signals, "notify::updating", G_CALLBACK (update_update_group), self);
+  g_signal_group_connect_swapped (self->byod_signals, "notify::update-stage", G_CALLBACK (update_update_group), self);
+  g_signal_group_connect_swapped (self->byod_signals, "notify::update-error", G_CALLBACK (update_update_group), self);
 
   self->preflight_signals = g_signal_group_new (CAIRN_TYPE_PREFLIGHT);
   g_signal_group_connect_swapped (self->preflight_signals, "step-changed", G_CALLBACK (update_step), self);
@@ -749,6 +865,9 @@ cairn_database_page_set_byod (CairnDatabasePage *self,
   g_binding_group_set_source (self->byod_bindings, byod);
   g_signal_group_set_target (self->byod_signals, byod);
   g_signal_group_set_target (self->preflight_signals, byod != NULL ? cairn_byod_get_preflight (byod) : NULL);
+  cairn_update_status_set_byod (self->update_status, byod);
+  gtk_list_box_bind_model (self->history_list, byod != NULL ? cairn_byod_get_migration_history (byod) : NULL,
+                           create_migration_row, NULL, NULL);
   sync_with_byod (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYOD]);

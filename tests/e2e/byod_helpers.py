@@ -129,12 +129,14 @@ class Peer:
 
     port=0 picks a free port at every start; a fixed port (free_port()) and a
     state file let stop() and start() take the deployment down and bring it
-    back at the same URL with the same documents, as an outage would."""
+    back at the same URL with the same documents, as an outage would.
+    empty=True starts it as a new deployment, without any functions."""
 
-    def __init__(self, admin_key, port=0, state=None, start=True):
+    def __init__(self, admin_key, port=0, state=None, start=True, empty=False):
         self.admin_key = admin_key
         self.port = port
         self.state_file = state
+        self.empty = empty
         self.proc = None
         self.url = f"http://127.0.0.1:{port}" if port else None
         if start:
@@ -148,6 +150,8 @@ class Peer:
         args = ["node", PEER_SCRIPT, "--port", str(self.port), "--admin-key", self.admin_key]
         if self.state_file is not None:
             args += ["--state", self.state_file]
+        if self.empty:
+            args.append("--empty")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                      env=helper_env(), preexec_fn=die_with_parent)
         line = self.proc.stdout.readline().strip()
@@ -211,6 +215,37 @@ class Peer:
 
     def stats(self):
         return self._call("/_peer/stats")
+
+    # the deployment's own API, with the deploy key
+
+    def _post(self, path, body):
+        request = urllib.request.Request(f"{self.url}{path}", data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": f"Convex {self.admin_key}"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return json.load(answer)
+
+    def push(self, bundle):
+        """Pushes a bundle (a StartPushRequest without its adminKey, as
+        build-aux/convex-bundle writes it) the way `npx convex deploy` does."""
+        with open(bundle) as f:
+            request = json.load(f)
+        request["adminKey"] = self.admin_key
+        started = self._post("/api/deploy2/start_push", request)
+        while True:
+            waited = self._post("/api/deploy2/wait_for_schema",
+                                {"adminKey": self.admin_key, "schemaChange": started["schemaChange"],
+                                 "timeoutMs": 10000, "dryRun": False})
+            if waited["type"] != "inProgress":
+                break
+        assert waited["type"] == "complete", f"the push failed: {waited}"
+        self._post("/api/deploy2/finish_push",
+                   {"adminKey": self.admin_key, "startPush": started, "dryRun": False, "message": None})
+
+    def mutation(self, path, args):
+        answer = self._post("/api/mutation", {"path": path, "args": args, "format": "json"})
+        assert answer["status"] == "success", f"{path}: {answer}"
+        return answer["value"]
 
     def messages(self, content=None):
         """The messages on the deployment (only those with content, if given)."""
