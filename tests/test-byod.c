@@ -481,10 +481,11 @@ test_outbox_refused_replay (Fixture       *f,
   g_assert_null (cairn_message_get_failure (refused));
   g_assert_cmpuint (cairn_outbox_delivery_get_count (cairn_workspace_get_delivery (f->workspace)), ==, 4);
 
-  /* back, but its first write is refused for good */
+  /* back, but its first write is refused for good: the batch of all four
+   * is refused as a whole, so the first goes alone, and is refused again */
   g_signal_connect_swapped (f->workspace, "document-changed", G_CALLBACK (test_util_count_cb), &changed);
   convex_peer_control (peer, "fault",
-                       "{\"mode\": \"status\", \"status\": 400, \"count\": 1, \"path\": \"/api/mutation\","
+                       "{\"mode\": \"status\", \"status\": 400, \"count\": 2, \"path\": \"/api/mutation\","
                        " \"body\": {\"code\": \"BadJsonBody\", \"message\": \"The body could not be read\"}}");
   expect_refusal ();
   cairn_connection_retry (cairn_byod_get_connection (cairn_workspace_get_byod (f->workspace)));

@@ -192,8 +192,9 @@ test_to_deployment (Fixture       *f,
 }
 
 typedef struct {
-  guint    at;
-  gboolean faulted;
+  guint       at;
+  const char *fault;
+  gboolean    faulted;
 } Breaker;
 
 static void
@@ -204,7 +205,7 @@ break_half_way (CairnContentMover *mover,
   if (!breaker->faulted && cairn_content_mover_get_copied (mover) >= breaker->at)
     {
       breaker->faulted = TRUE;
-      convex_peer_control (peer, "fault", "{\"mode\": \"refuse\", \"seconds\": 60}");
+      convex_peer_control (peer, "fault", breaker->fault);
     }
 }
 
@@ -217,6 +218,23 @@ remember_first (CairnContentMover *mover,
     *first = cairn_content_mover_get_copied (mover);
 }
 
+/* Every conversation on the peer counts its messages exactly. */
+static void
+assert_peer_message_counts (guint expected)
+{
+  g_autoptr(JsonObject) state = convex_peer_get_state (peer);
+  JsonArray *rows = json_object_get_array_member (json_object_get_object_member (state, "tables"), "conversations");
+
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    g_assert_cmpfloat (cairn_json_get_number (json_array_get_object_element (rows, i), "messageCount"), ==, expected);
+}
+
+/* Copying goes in rounds of batches in flight together (8 × 250 documents).
+ * The deployment fails half of the second round of messages: four of its
+ * eight batches land, four are refused (503). The move fails, the journal
+ * still at the end of the first round; a new mover resumes there, sends the
+ * whole round again (what landed is an idempotent replay) and finishes:
+ * every document once, every messageCount exact. */
 static void
 test_failure_then_resume (Fixture       *f,
                           gconstpointer  data)
@@ -224,26 +242,36 @@ test_failure_then_resume (Fixture       *f,
   g_autoptr(CairnContentMover) first = mover_new (f, CAIRN_CONTENT_MOVE_TO_DEPLOYMENT);
   g_autoptr(CairnContentMover) second = NULL;
   g_autoptr(GError) error = NULL;
-  Breaker breaker = { 300, FALSE };
-  guint total = 60 + 600;
+  Breaker breaker = { 20 + 2000,
+                      "{\"mode\": \"status\", \"status\": 503, \"count\": 4, \"path\": \"/api/mutation\"}",
+                      FALSE };
+  guint total = 20 + 4000;
   guint documents;
   guint distinct;
   guint resumed_from = G_MAXUINT;
+  guint batches;
 
-  fill (CAIRN_STORE (f->local), 60, 10, 0);
+  fill (CAIRN_STORE (f->local), 20, 200, 0);
   g_signal_connect (first, "notify::copied", G_CALLBACK (break_half_way), &breaker);
 
   g_assert_false (run (first, &error));
-  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY);
+  g_assert_error (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SERVER);
   g_test_message ("failed after %u of %u: %s", cairn_content_mover_get_copied (first), total, error->message);
   g_clear_error (&error);
   g_assert_true (breaker.faulted);
 
-  /* half way: some documents arrived, nothing was removed here */
+  /* half way: the first round and half of the second arrived, each once;
+   * nothing was removed here */
   peer_counts ("messages", &documents, &distinct);
   g_assert_cmpuint (documents, ==, distinct);
-  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "conversations"), ==, 60);
-  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "messages"), ==, 600);
+  g_assert_cmpuint (documents, ==, 2000 + 4 * 250);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "conversations"), ==, 20);
+  g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "messages"), ==, 4000);
+  batches = convex_peer_function_count (peer, "documents:apply");
+  g_test_message ("%u batches so far", batches);
+  /* one for the conversations, eight and four for the messages */
+  g_assert_cmpuint (batches, ==, 1 + 8 + 4);
+  g_assert_cmpuint (convex_peer_function_count (peer, "documents:insert"), ==, 0);
 
   /* the deployment is back; a new mover (a new run of the app) resumes */
   convex_peer_control (peer, "reset", "{}");
@@ -251,14 +279,16 @@ test_failure_then_resume (Fixture       *f,
   g_signal_connect (second, "notify::copied", G_CALLBACK (remember_first), &resumed_from);
   g_assert_true (run (second, &error));
   g_assert_no_error (error);
-  /* it went on from the journal's last page, not from zero */
+  /* it went on from the journal's last round, not from zero */
   g_test_message ("resumed from %u", resumed_from);
-  g_assert_cmpuint (resumed_from, >=, 200);
-  g_assert_cmpuint (resumed_from, <, total);
+  g_assert_cmpuint (resumed_from, ==, 20 + 2000);
   g_assert_cmpuint (cairn_content_mover_get_total (second), ==, total);
+  /* the second round again, whole: eight batches */
+  g_assert_cmpuint (convex_peer_function_count (peer, "documents:apply"), ==, 8);
 
-  assert_on_peer ("conversations", 60);
-  assert_on_peer ("messages", 600);
+  assert_on_peer ("conversations", 20);
+  assert_on_peer ("messages", 4000);
+  assert_peer_message_counts (200);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "conversations"), ==, 0);
   g_assert_cmpuint (test_util_count (CAIRN_STORE (f->local), "messages"), ==, 0);
 
@@ -267,7 +297,27 @@ test_failure_then_resume (Fixture       *f,
   second = mover_new (f, CAIRN_CONTENT_MOVE_TO_DEPLOYMENT);
   g_assert_true (run (second, &error));
   g_assert_cmpuint (cairn_content_mover_get_total (second), ==, 0);
-  assert_on_peer ("messages", 600);
+  assert_on_peer ("messages", 4000);
+}
+
+/* The functions without documents:apply (or failing it as a whole): the
+ * same move goes one write at a time, and arrives the same. */
+static void
+test_without_batches (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(CairnContentMover) mover = mover_new (f, CAIRN_CONTENT_MOVE_TO_DEPLOYMENT);
+  g_autoptr(GError) error = NULL;
+
+  fill (CAIRN_STORE (f->local), 3, 10, 2);
+  convex_peer_control (peer, "fault", "{\"mode\": \"function-error\", \"function\": \"documents:apply\"}");
+  g_assert_true (run (mover, &error));
+  g_assert_no_error (error);
+  assert_on_peer ("conversations", 3);
+  assert_on_peer ("messages", 30);
+  assert_on_peer ("notes", 2);
+  assert_peer_message_counts (10);
+  g_assert_cmpuint (convex_peer_function_count (peer, "documents:insert"), ==, 3 + 30 + 2);
 }
 
 static void
@@ -330,6 +380,7 @@ main (int   argc,
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/content-mover/to-deployment", test_to_deployment);
   ADD ("/content-mover/failure-then-resume", test_failure_then_resume);
+  ADD ("/content-mover/without-batches", test_without_batches);
   ADD ("/content-mover/to-local", test_to_local);
   ADD ("/content-mover/endless-cursor", test_endless_cursor);
 #undef ADD

@@ -380,6 +380,7 @@ typedef enum {
   OP_PATCH,
   OP_REMOVE,
   OP_PING,
+  OP_APPLY,
 } OpKind;
 
 typedef struct {
@@ -388,6 +389,7 @@ typedef struct {
   char       *table;
   char       *client_id;
   JsonObject *object;
+  GPtrArray  *writes;   /* OP_APPLY */
   guint       attempt;
 } Op;
 
@@ -398,6 +400,7 @@ op_free (Op *op)
   g_free (op->table);
   g_free (op->client_id);
   g_clear_pointer (&op->object, json_object_unref);
+  g_clear_pointer (&op->writes, g_ptr_array_unref);
   g_free (op);
 }
 
@@ -441,6 +444,9 @@ op_done_cb (GObject      *object,
     case OP_REMOVE:
       removed = cairn_store_remove_finish (inner, result, &error);
       break;
+    case OP_APPLY:
+      removed = cairn_store_apply_finish (inner, result, &error);
+      break;
     case OP_PING:
       value = cairn_store_ping_finish (inner, result, &error);
       break;
@@ -452,7 +458,7 @@ op_done_cb (GObject      *object,
     {
       self->last_success = cairn_clock_get_real_time_ms (self->clock);
       notify (self, PROP_LAST_SUCCESS);
-      if (op->kind == OP_REMOVE)
+      if (op->kind == OP_REMOVE || op->kind == OP_APPLY)
         g_task_return_boolean (task, removed);
       else
         g_task_return_pointer (task, value, destroy);
@@ -468,7 +474,7 @@ op_done_cb (GObject      *object,
       if (metrics != NULL)
         cairn_metrics_record_retry (metrics);
 
-      g_debug ("retrying %s in %u ms: %s", op->table != NULL ? op->table : "ping", delay, error->message);
+      g_debug ("retrying %s in %u ms: %s", op->table != NULL ? op->table : op->kind == OP_APPLY ? "a batch" : "ping", delay, error->message);
       cairn_clock_add_timeout (self->clock, delay, retry_cb, g_steal_pointer (&task), g_object_unref);
       return;
     }
@@ -530,6 +536,9 @@ issue (GTask *task)
       break;
     case OP_PING:
       cairn_store_ping_async (self->inner, cancellable, op_done_cb, task);
+      break;
+    case OP_APPLY:
+      cairn_store_apply_async (self->inner, op->writes, cancellable, op_done_cb, task);
       break;
     default:
       g_assert_not_reached ();
@@ -639,6 +648,19 @@ cairn_connection_ping_async (CairnStore          *store,
             cancellable, callback, user_data, cairn_connection_ping_async);
 }
 
+static void
+cairn_connection_apply_async (CairnStore          *store,
+                              GPtrArray           *writes,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  Op *op = op_new (OP_APPLY, NULL, NULL, NULL);
+
+  op->writes = g_ptr_array_ref (writes);
+  start_op (CAIRN_CONNECTION (store), op, cancellable, callback, user_data, cairn_connection_apply_async);
+}
+
 static gpointer
 pointer_finish (CairnStore    *store,
                 GAsyncResult  *result,
@@ -670,6 +692,8 @@ store_iface_init (CairnStoreInterface *iface)
   iface->remove_finish = boolean_finish;
   iface->ping_async = cairn_connection_ping_async;
   iface->ping_finish = (gpointer) pointer_finish;
+  iface->apply_async = cairn_connection_apply_async;
+  iface->apply_finish = boolean_finish;
 }
 
 /* GObject ------------------------------------------------------------------ */

@@ -4,13 +4,18 @@
  * stranded when Bring Your Own Database is switched on or off:
  *
  *   counting  → how many documents there are, for the progress bar
- *   copying   → page by page, each document inserted into the destination
- *               (idempotent by clientId, so a page copied twice is harmless)
+ *   copying   → page by page, the documents inserted into the destination in
+ *               batches (cairn_store_apply_async(): one request carries
+ *               MOVE_BATCH_WRITES of them), MOVE_ROUND_PAGES pages read ahead
+ *               and their batches in flight together (inserts of one table
+ *               do not depend on each other's order); idempotent by
+ *               clientId, so a round copied twice is harmless
  *   verifying → every source clientId must be in the destination
  *   removing  → only then, and only towards the deployment, the source copies go
  *
  * Where it stands is written to a journal row in the main store after every
- * page, so a move that fails or is interrupted resumes where it stopped.
+ * page (copying: every round, once all of its batches were acknowledged), so
+ * a move that fails or is interrupted resumes where it stopped.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -30,8 +35,10 @@
 #include "cairn-store.h"
 
 #define JOURNAL_TABLE   "byodMigrations"
-#define COPY_PAGE_SIZE  100
-#define SCAN_PAGE_SIZE  1000
+#define COPY_PAGE_SIZE     250
+#define SCAN_PAGE_SIZE     1000
+#define MOVE_BATCH_WRITES  250   /* documents per batch request */
+#define MOVE_ROUND_PAGES   8     /* pages (and so batches) in flight at once */
 
 struct _CairnContentMover
 {
@@ -56,8 +63,9 @@ struct _CairnContentMover
   GHashTable                *present;      /* verifying: clientIds in the destination */
   gboolean                   scanned;      /* verifying: all of the destination is in present */
   guint                      missing;
-  guint                      in_flight;    /* writes of the current page */
+  guint                      in_flight;    /* writes (removing) or batches (copying) of the current page */
   GError                    *page_error;
+  GPtrArray                 *round;        /* copying: (element-type GPtrArray of CairnStoreWrite) the batches read ahead */
 };
 
 G_DEFINE_FINAL_TYPE (CairnContentMover, cairn_content_mover, G_TYPE_OBJECT)
@@ -314,24 +322,6 @@ page_written (GTask *task)
 }
 
 static void
-inserted_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  GTask *task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) stored = cairn_store_insert_finish (CAIRN_STORE (object), result, &error);
-  CairnContentMover *self = g_task_get_source_object (task);
-
-  if (stored == NULL && self->page_error == NULL)
-    self->page_error = g_steal_pointer (&error);
-  else if (stored != NULL)
-    set_copied (self, self->copied + 1);
-
-  page_written (task);
-}
-
-static void
 removed_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
@@ -346,6 +336,72 @@ removed_cb (GObject      *object,
   page_written (task);
 }
 
+/* A batch of the round, acknowledged or not. */
+typedef struct {
+  GTask     *task;
+  GPtrArray *writes;
+} RoundBatch;
+
+static void
+batch_written_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  RoundBatch *batch = user_data;
+  GTask *task = batch->task;
+  g_autoptr(GError) error = NULL;
+  CairnContentMover *self = g_task_get_source_object (task);
+  guint copied = 0;
+
+  if (!cairn_store_apply_finish (CAIRN_STORE (object), result, &error))
+    {
+      if (self->page_error == NULL)
+        self->page_error = g_steal_pointer (&error);
+    }
+  else
+    for (guint i = 0; i < batch->writes->len; i++)
+      {
+        CairnStoreWrite *write = g_ptr_array_index (batch->writes, i);
+
+        if (write->error == NULL)
+          copied++;
+        else if (self->page_error == NULL)
+          self->page_error = g_error_copy (write->error);
+      }
+
+  if (copied > 0)
+    set_copied (self, self->copied + copied);
+
+  g_ptr_array_unref (batch->writes);
+  g_free (batch);
+  page_written (task);
+}
+
+/* Sends every batch of the round at once; the journal moves on when all are in. */
+static void
+send_round (GTask *task)
+{
+  CairnContentMover *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GPtrArray) round = g_steal_pointer (&self->round);
+
+  if (round == NULL || round->len == 0)
+    {
+      save_and_step (task);
+      return;
+    }
+
+  self->in_flight = round->len;
+  for (guint i = 0; i < round->len; i++)
+    {
+      RoundBatch *batch = g_new0 (RoundBatch, 1);
+
+      batch->task = task;
+      batch->writes = g_ptr_array_ref (g_ptr_array_index (round, i));
+      cairn_store_apply_async (self->to, batch->writes, cancellable, batch_written_cb, batch);
+    }
+}
+
 static void
 copy_page_cb (GObject      *object,
               GAsyncResult *result,
@@ -355,29 +411,46 @@ copy_page_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnPage) page = cairn_store_list_finish (CAIRN_STORE (object), result, &error);
   CairnContentMover *self = g_task_get_source_object (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
   const char *table = current_table (self);
+  gboolean round_full;
 
   if (!walk_on (self, page, &error) && fail_if (task, &error))
-    return;
+    {
+      g_clear_pointer (&self->round, g_ptr_array_unref);
+      return;
+    }
 
-  /* the journal moves past this page only once all of it has been written */
+  if (self->round == NULL)
+    self->round = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+
+  for (guint i = 0; i < page->documents->len; i++)
+    {
+      GPtrArray *batch = self->round->len > 0 ? g_ptr_array_index (self->round, self->round->len - 1) : NULL;
+
+      if (batch == NULL || batch->len >= MOVE_BATCH_WRITES)
+        {
+          batch = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_store_write_free);
+          g_ptr_array_add (self->round, batch);
+        }
+      g_ptr_array_add (batch, cairn_store_write_new (CAIRN_STORE_WRITE_INSERT, table, NULL,
+                                                     g_ptr_array_index (page->documents, i)));
+    }
+  round_full = self->round->len >= MOVE_ROUND_PAGES * COPY_PAGE_SIZE / MOVE_BATCH_WRITES;
+
+  /* the journal moves past these pages only once all of them have been written */
   g_free (self->cursor);
   self->cursor = g_strdup (page->cursor);
   if (page->done)
     next_table (self, CAIRN_CONTENT_MOVE_VERIFYING);
 
-  if (page->documents->len == 0)
+  /* read ahead within the table: its next page joins the round */
+  if (!page->done && !round_full)
     {
-      save_and_step (g_steal_pointer (&task));
+      step (g_steal_pointer (&task));
       return;
     }
 
-  self->in_flight = page->documents->len;
-  for (guint i = 0; i < page->documents->len; i++)
-    cairn_store_insert_async (self->to, table, g_ptr_array_index (page->documents, i),
-                              cancellable, inserted_cb, task);
-  g_steal_pointer (&task);
+  send_round (g_steal_pointer (&task));
 }
 
 /* Removing always lists the first page again: what it removed is gone. */
@@ -580,6 +653,7 @@ cairn_content_mover_finalize (GObject *object)
   g_clear_pointer (&self->walk, cairn_page_walk_free);
   g_clear_pointer (&self->tables, g_ptr_array_unref);
   g_clear_pointer (&self->present, g_hash_table_unref);
+  g_clear_pointer (&self->round, g_ptr_array_unref);
   g_clear_error (&self->page_error);
 
   G_OBJECT_CLASS (cairn_content_mover_parent_class)->finalize (object);
@@ -698,6 +772,7 @@ cairn_content_mover_run_async (CairnContentMover   *self,
   g_task_set_source_tag (task, cairn_content_mover_run_async);
 
   g_clear_pointer (&self->present, g_hash_table_unref);
+  g_clear_pointer (&self->round, g_ptr_array_unref);
   g_clear_error (&self->page_error);
   self->total = 0;
 

@@ -213,6 +213,19 @@ cairn_function_error (JsonObject *data)
   return g_error_new_literal (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_FUNCTION_FAILED, message);
 }
 
+/**
+ * cairn_convex_refusal_new:
+ * @data: a Cairn function's refusal, {code, message} (as errorData, or one
+ *   write's outcome in a documents:apply answer)
+ *
+ * Returns: (transfer full): the error it stands for
+ */
+GError *
+cairn_convex_refusal_new (JsonObject *data)
+{
+  return cairn_function_error (data);
+}
+
 static GError *
 function_error (JsonObject *response)
 {

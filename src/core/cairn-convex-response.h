@@ -26,5 +26,6 @@ JsonNode *cairn_convex_admin_response_parse (guint        status,
                                              const char  *location,
                                              GError     **error);
 char     *cairn_convex_server_text    (const char  *text);
+GError   *cairn_convex_refusal_new    (JsonObject  *data);
 
 G_END_DECLS

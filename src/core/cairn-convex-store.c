@@ -13,6 +13,9 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <string.h>
+
+#include "cairn-convex-response.h"
 #include "cairn-convex-store.h"
 #include "cairn-error.h"
 #include "cairn-json.h"
@@ -442,6 +445,357 @@ cairn_convex_store_ping_async (CairnStore          *store,
   call_function (self, CAIRN_CONVEX_QUERY, "cairn:ping", json_object_new (), NULL, RESULT_PING, task);
 }
 
+/* Batches: documents:apply --------------------------------------------------- */
+
+typedef struct {
+  GPtrArray *writes;     /* (element-type CairnStoreWrite) */
+  guint      pos;        /* the first write of the current chunk */
+  guint      end;        /* past its last */
+} Apply;
+
+static void
+apply_free (Apply *apply)
+{
+  g_ptr_array_unref (apply->writes);
+  g_free (apply);
+}
+
+static void apply_next_chunk (GTask *task);
+static void apply_next_single (GTask *task);
+
+/* @write checked as its single call would check it; FALSE (and the write
+ * done, refused) when it fails. */
+static gboolean
+apply_check (CairnStoreWrite *write)
+{
+  g_autoptr(GError) error = NULL;
+  const CairnTableSpec *table = content_table (write->table, &error);
+
+  if (table != NULL)
+    switch (write->kind)
+      {
+      case CAIRN_STORE_WRITE_INSERT:
+        cairn_schema_validate_document (table, write->object, &error);
+        break;
+      case CAIRN_STORE_WRITE_PATCH:
+        if (cairn_schema_check_client_id (write->client_id, &error))
+          cairn_schema_validate_patch (table, write->object, &error);
+        break;
+      case CAIRN_STORE_WRITE_REMOVE:
+        cairn_schema_check_client_id (write->client_id, &error);
+        break;
+      default:
+        g_assert_not_reached ();
+      }
+
+  if (error == NULL)
+    return TRUE;
+
+  write->error = g_steal_pointer (&error);
+  write->done = TRUE;
+  return FALSE;
+}
+
+static JsonNode *
+apply_item (CairnStoreWrite *write)
+{
+  static const char *ops[] = { "insert", "patch", "remove" };
+  JsonObject *item = json_object_new ();
+
+  json_object_set_string_member (item, "op", ops[write->kind]);
+  json_object_set_string_member (item, "table", write->table);
+  switch (write->kind)
+    {
+    case CAIRN_STORE_WRITE_INSERT:
+      json_object_set_object_member (item, "document", json_object_ref (write->object));
+      break;
+    case CAIRN_STORE_WRITE_PATCH:
+      json_object_set_string_member (item, "clientId", write->client_id);
+      json_object_set_object_member (item, "fields", json_object_ref (write->object));
+      break;
+    case CAIRN_STORE_WRITE_REMOVE:
+      json_object_set_string_member (item, "clientId", write->client_id);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  return json_node_init_object (json_node_alloc (), item);
+}
+
+static gsize
+item_size (JsonNode *item)
+{
+  gsize length = 0;
+  g_autofree char *text = json_to_string (item, FALSE);
+
+  length = strlen (text);
+  return length + 1;
+}
+
+/* One write's outcome in the answer: {ok: true, value} or {ok: false, code, message}. */
+static void
+apply_outcome (CairnStoreWrite *write,
+               JsonNode        *outcome)
+{
+  g_autoptr(GError) error = NULL;
+  const CairnTableSpec *table = cairn_schema_lookup_table (write->table);
+  JsonObject *object = outcome != NULL && JSON_NODE_HOLDS_OBJECT (outcome) ? json_node_get_object (outcome) : NULL;
+  JsonNode *ok = object != NULL ? json_object_get_member (object, "ok") : NULL;
+  JsonNode *value = object != NULL ? json_object_get_member (object, "value") : NULL;
+
+  write->done = TRUE;
+  if (ok == NULL || !JSON_NODE_HOLDS_VALUE (ok) || json_node_get_value_type (ok) != G_TYPE_BOOLEAN)
+    write->error = g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
+                                _("Your database answered a write of a batch in a shape Cairn cannot read."));
+  else if (!json_node_get_boolean (ok))
+    write->error = cairn_convex_refusal_new (object);
+  else if (write->kind == CAIRN_STORE_WRITE_REMOVE)
+    ;
+  else if (!check_document (table, value, &error))
+    write->error = g_steal_pointer (&error);
+  else
+    write->stored = json_object_ref (json_node_get_object (value));
+}
+
+/* Whether a batch that failed as a whole is worth sending one write at a
+ * time: a function error (a Convex limit, a document over 1 MiB) or
+ * functions without documents:apply (older ones). */
+static gboolean
+worth_singles (const GError *error)
+{
+  return g_error_matches (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_FUNCTION_FAILED) ||
+         g_error_matches (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_NOT_SET_UP) ||
+         error->domain == CAIRN_STORE_ERROR;
+}
+
+static void
+applied_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  Apply *apply = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = cairn_convex_client_call_finish (CAIRN_CONVEX_CLIENT (object), result, &error);
+  JsonObject *answer;
+  JsonNode *results;
+  JsonArray *outcomes;
+  guint sent = 0;
+  guint k = 0;
+
+  for (guint i = apply->pos; i < apply->end; i++)
+    if (!((CairnStoreWrite *) g_ptr_array_index (apply->writes, i))->done)
+      sent++;
+
+  if (value == NULL)
+    {
+      /* a batch of one refused for good: that write is the one refused */
+      if (sent == 1 && cairn_store_error_is_refusal (error))
+        {
+          for (; apply->pos < apply->end; apply->pos++)
+            {
+              CairnStoreWrite *write = g_ptr_array_index (apply->writes, apply->pos);
+
+              if (!write->done)
+                {
+                  write->error = g_steal_pointer (&error);
+                  write->done = TRUE;
+                }
+            }
+          apply_next_chunk (task);
+          return;
+        }
+      if (worth_singles (error))
+        {
+          g_debug ("Sending a batch one write at a time: %s", error->message);
+          apply_next_single (task);
+          return;
+        }
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  answer = JSON_NODE_HOLDS_OBJECT (value) ? json_node_get_object (value) : NULL;
+  results = answer != NULL ? json_object_get_member (answer, "results") : NULL;
+  if (results == NULL || !JSON_NODE_HOLDS_ARRAY (results) ||
+      json_array_get_length (json_node_get_array (results)) != sent)
+    {
+      g_task_return_new_error (task, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
+                               _("Your database answered a batch of writes in a shape Cairn cannot read."));
+      g_object_unref (task);
+      return;
+    }
+
+  outcomes = json_node_get_array (results);
+  for (guint i = apply->pos; i < apply->end; i++)
+    {
+      CairnStoreWrite *write = g_ptr_array_index (apply->writes, i);
+
+      if (!write->done)
+        apply_outcome (write, json_array_get_element (outcomes, k++));
+    }
+
+  apply->pos = apply->end;
+  apply_next_chunk (task);
+}
+
+/* Sends the next chunk: as many writes as one call takes, in order. */
+static void
+apply_next_chunk (GTask *task)
+{
+  CairnConvexStore *self = g_task_get_source_object (task);
+  Apply *apply = g_task_get_task_data (task);
+  JsonArray *items;
+  JsonObject *args;
+  gsize bytes = 0;
+  guint count = 0;
+
+  while (apply->pos < apply->writes->len &&
+         ((CairnStoreWrite *) g_ptr_array_index (apply->writes, apply->pos))->done)
+    apply->pos++;
+
+  if (apply->pos >= apply->writes->len)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  items = json_array_new ();
+  for (apply->end = apply->pos; apply->end < apply->writes->len && count < CAIRN_CONVEX_BATCH_MAX_WRITES; apply->end++)
+    {
+      CairnStoreWrite *write = g_ptr_array_index (apply->writes, apply->end);
+      JsonNode *item;
+      gsize size;
+
+      if (write->done)
+        continue;
+
+      item = apply_item (write);
+      size = item_size (item);
+      /* an eighth to spare: the functions measure the JSON their own way */
+      if (count > 0 && bytes + size > CAIRN_CONVEX_BATCH_MAX_BYTES - CAIRN_CONVEX_BATCH_MAX_BYTES / 8)
+        {
+          json_node_unref (item);
+          break;
+        }
+      json_array_add_element (items, item);
+      bytes += size;
+      count++;
+    }
+
+  args = json_object_new ();
+  json_object_set_array_member (args, "writes", items);
+  cairn_convex_client_call_async (self->client, CAIRN_CONVEX_MUTATION, "documents:apply", args,
+                                  g_task_get_cancellable (task), applied_cb, task);
+  json_object_unref (args);
+}
+
+static void
+single_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GTask *task = user_data;
+  Apply *apply = g_task_get_task_data (task);
+  CairnStoreWrite *write = g_ptr_array_index (apply->writes, apply->pos);
+  CairnStore *store = CAIRN_STORE (object);
+  g_autoptr(GError) error = NULL;
+
+  switch (write->kind)
+    {
+    case CAIRN_STORE_WRITE_INSERT:
+      write->stored = cairn_store_insert_finish (store, result, &error);
+      break;
+    case CAIRN_STORE_WRITE_PATCH:
+      write->stored = cairn_store_patch_finish (store, result, &error);
+      break;
+    case CAIRN_STORE_WRITE_REMOVE:
+      cairn_store_remove_finish (store, result, &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (error != NULL && !cairn_store_error_is_refusal (error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  write->error = g_steal_pointer (&error);
+  write->done = TRUE;
+  apply_next_single (task);
+}
+
+/* The current chunk one write at a time (its single calls), in order. */
+static void
+apply_next_single (GTask *task)
+{
+  CairnStore *store = g_task_get_source_object (task);
+  Apply *apply = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  CairnStoreWrite *write;
+
+  while (apply->pos < apply->end && ((CairnStoreWrite *) g_ptr_array_index (apply->writes, apply->pos))->done)
+    apply->pos++;
+
+  if (apply->pos >= apply->end)
+    {
+      apply_next_chunk (task);
+      return;
+    }
+
+  write = g_ptr_array_index (apply->writes, apply->pos);
+  switch (write->kind)
+    {
+    case CAIRN_STORE_WRITE_INSERT:
+      cairn_convex_store_insert_async (store, write->table, write->object, cancellable, single_cb, task);
+      break;
+    case CAIRN_STORE_WRITE_PATCH:
+      cairn_convex_store_patch_async (store, write->table, write->client_id, write->object, cancellable,
+                                      single_cb, task);
+      break;
+    case CAIRN_STORE_WRITE_REMOVE:
+      cairn_convex_store_remove_async (store, write->table, write->client_id, cancellable, single_cb, task);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+cairn_convex_store_apply_async (CairnStore          *store,
+                                GPtrArray           *writes,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  CairnConvexStore *self = CAIRN_CONVEX_STORE (store);
+  GTask *task = store_task_new (self, cancellable, callback, user_data, cairn_convex_store_apply_async);
+  Apply *apply = g_new0 (Apply, 1);
+
+  apply->writes = g_ptr_array_ref (writes);
+  g_task_set_task_data (task, apply, (GDestroyNotify) apply_free);
+
+  /* what the checks refuse is not sent */
+  for (guint i = 0; i < writes->len; i++)
+    apply_check (g_ptr_array_index (writes, i));
+
+  apply_next_chunk (task);
+}
+
+static gboolean
+cairn_convex_store_apply_finish (CairnStore    *store,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 store_iface_init (CairnStoreInterface *iface)
 {
@@ -457,6 +811,8 @@ store_iface_init (CairnStoreInterface *iface)
   iface->remove_finish = cairn_convex_store_remove_finish;
   iface->ping_async = cairn_convex_store_ping_async;
   iface->ping_finish = document_finish;
+  iface->apply_async = cairn_convex_store_apply_async;
+  iface->apply_finish = cairn_convex_store_apply_finish;
 }
 
 /* GObject ------------------------------------------------------------------ */

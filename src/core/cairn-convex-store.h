@@ -9,6 +9,12 @@
 
 G_BEGIN_DECLS
 
+/* What one documents:apply call takes (data/convex/convex/documents.ts):
+ * cairn_store_apply_async() splits longer batches into calls of at most this
+ * many writes and bytes of JSON. */
+#define CAIRN_CONVEX_BATCH_MAX_WRITES 500
+#define CAIRN_CONVEX_BATCH_MAX_BYTES  (8 * 1024 * 1024)
+
 #define CAIRN_TYPE_CONVEX_STORE (cairn_convex_store_get_type ())
 
 G_DECLARE_FINAL_TYPE (CairnConvexStore, cairn_convex_store, CAIRN, CONVEX_STORE, GObject)

@@ -4,9 +4,11 @@
  * store it is given, the user's deployment. A write is first made durable
  * in the outbox; its caller hears back as soon as the store acknowledged it,
  * or — when the store cannot take it now — as soon as it is kept safe, with
- * the document marked "_pending". The outbox is sent in order, one write at
- * a time, and again on every flush (the connection came back); clientIds
- * make every write safe to send twice.
+ * the document marked "_pending". The outbox is sent in order, in batches
+ * (the oldest DELIVERY_BATCH_WRITES pending writes, one request:
+ * cairn_store_apply_async()), one batch at a time, and again on every flush
+ * (the connection came back); clientIds make every write, and so every
+ * batch, safe to send twice.
  *
  * A write the store refuses for good (too large, invalid input) is not
  * dropped: it stays in the outbox, marked failed with the reason, and an
@@ -39,6 +41,7 @@ struct _CairnOutboxDelivery
   CairnStore  *store;     /* (nullable) where the writes go; NULL holds them */
   GHashTable  *waiting;   /* CairnOutboxEntry -> GTask of the caller */
   gboolean     flushing;
+  guint        batch_limit; /* the most writes sent together */
 };
 
 G_DEFINE_FINAL_TYPE (CairnOutboxDelivery, cairn_outbox_delivery, G_TYPE_OBJECT)
@@ -58,6 +61,9 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+/* The most writes one batch carries (a prefix of the queue, in order). */
+#define DELIVERY_BATCH_WRITES 250
 
 static void flush (CairnOutboxDelivery *self);
 
@@ -194,8 +200,10 @@ check_write (CairnOutboxOperation   operation,
 
 /* One write on its way. What the announcement needs is copied out of the
  * outbox entry, which is gone (or may be) by the time the write is announced. */
+typedef struct _Batch Batch;
+
 typedef struct {
-  CairnOutboxDelivery    *self;     /* a reference, while the write is on its way */
+  Batch                  *batch;
   const CairnOutboxEntry *entry;    /* valid until it is removed from the outbox */
   CairnOutboxOperation    operation;
   char                   *table;
@@ -205,10 +213,17 @@ typedef struct {
   GError                 *refused;  /* a write it will never take */
 } Delivery;
 
+/* The writes sent together: a prefix of the outbox's pending writes. */
+struct _Batch {
+  CairnOutboxDelivery *self;        /* a reference, while the batch is on its way */
+  GPtrArray           *deliveries;  /* (element-type Delivery) in outbox order */
+  GPtrArray           *writes;      /* (element-type CairnStoreWrite) the same order */
+  guint                unsettled;   /* outbox rows still to update */
+};
+
 static void
 delivery_free (Delivery *delivery)
 {
-  g_clear_object (&delivery->self);
   g_free (delivery->table);
   g_clear_pointer (&delivery->payload, json_object_unref);
   g_clear_object (&delivery->waiting);
@@ -217,13 +232,20 @@ delivery_free (Delivery *delivery)
   g_free (delivery);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Delivery, delivery_free)
+static void
+batch_free (Batch *batch)
+{
+  g_clear_object (&batch->self);
+  g_ptr_array_unref (batch->deliveries);
+  g_ptr_array_unref (batch->writes);
+  g_free (batch);
+}
 
 /* Tells the lists and the waiting caller how the write ended. */
 static void
-announce (Delivery *delivery)
+announce (CairnOutboxDelivery *self,
+          Delivery            *delivery)
 {
-  CairnOutboxDelivery *self = delivery->self;
   GTask *waiting = delivery->waiting;
 
   /* Refused for good, and kept: an insert's document stays in the lists,
@@ -250,16 +272,23 @@ announce (Delivery *delivery)
     g_task_return_pointer (waiting, g_steal_pointer (&delivery->stored), (GDestroyNotify) json_object_unref);
 }
 
-/* The write is settled (acknowledged, or failed for good): the next one goes. */
+/* One write of the batch is settled (acknowledged, or failed for good);
+ * once all are, they are announced in order and the next batch goes. */
 static void
 settled (Delivery *delivery)
 {
-  CairnOutboxDelivery *self = delivery->self;
+  Batch *batch = delivery->batch;
+  CairnOutboxDelivery *self = batch->self;
 
-  announce (delivery);
+  if (--batch->unsettled > 0)
+    return;
+
+  for (guint i = 0; i < batch->deliveries->len; i++)
+    announce (self, g_ptr_array_index (batch->deliveries, i));
 
   self->flushing = FALSE;
   flush (self);
+  batch_free (batch);
 }
 
 static void
@@ -267,7 +296,7 @@ entry_removed_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(Delivery) delivery = user_data;
+  Delivery *delivery = user_data;
   g_autoptr(GError) error = NULL;
 
   /* the write went through; a note of it that stays is sent again, harmlessly */
@@ -282,7 +311,7 @@ entry_failed_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(Delivery) delivery = user_data;
+  Delivery *delivery = user_data;
   g_autoptr(GError) error = NULL;
 
   /* failed in memory all the same: it is not sent again before a restart */
@@ -297,97 +326,118 @@ sent_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  g_autoptr(Delivery) delivery = user_data;
+  Batch *batch = user_data;
   g_autoptr(GError) error = NULL;
-  CairnOutboxDelivery *self = delivery->self;
+  CairnOutboxDelivery *self = batch->self;
   CairnStore *store = CAIRN_STORE (object);
-  const CairnOutboxEntry *entry;
-  const char *reason;
 
-  switch (delivery->operation)
+  if (!cairn_store_apply_finish (store, result, &error))
     {
-    case CAIRN_OUTBOX_INSERT:
-      delivery->stored = cairn_store_insert_finish (store, result, &error);
-      break;
-    case CAIRN_OUTBOX_PATCH:
-      delivery->stored = cairn_store_patch_finish (store, result, &error);
-      break;
-    case CAIRN_OUTBOX_REMOVE:
-      cairn_store_remove_finish (store, result, &error);
-      break;
-    default:
-      g_assert_not_reached ();
+      if (!cairn_store_error_is_refusal (error))
+        {
+          /* the store cannot take them now: they wait, safe, for the next flush */
+          g_debug ("Keeping %u writes for later: %s", cairn_outbox_get_count (self->outbox), error->message);
+          self->flushing = FALSE;
+          release_waiting (self);
+          batch_free (batch);
+          return;
+        }
+
+      /* refused as a whole, for good: each write on its own finds which */
+      if (batch->writes->len > 1)
+        {
+          g_debug ("A batch of %u writes was refused as a whole; sending them one by one: %s",
+                   batch->writes->len, error->message);
+          self->batch_limit = 1;
+          self->flushing = FALSE;
+          batch_free (batch);
+          flush (self);
+          return;
+        }
+
+      /* one write: it is the one refused */
+      {
+        CairnStoreWrite *write = g_ptr_array_index (batch->writes, 0);
+
+        write->error = g_steal_pointer (&error);
+        write->done = TRUE;
+      }
     }
 
-  if (error != NULL &&
-      (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-       g_error_matches (error, CAIRN_CONNECTION_ERROR, CAIRN_CONNECTION_ERROR_BLOCKED) ||
-       cairn_connection_reason_for_error (error) != CAIRN_BLOCK_REASON_NONE))
+  self->batch_limit = DELIVERY_BATCH_WRITES;
+  batch->unsettled = batch->deliveries->len;
+  for (guint i = 0; i < batch->deliveries->len; i++)
     {
-      /* the store cannot take it now: it waits, safe, for the next flush */
-      g_debug ("Keeping %u writes for later: %s", cairn_outbox_get_count (self->outbox), error->message);
-      self->flushing = FALSE;
-      release_waiting (self);
-      return;
+      Delivery *delivery = g_ptr_array_index (batch->deliveries, i);
+      CairnStoreWrite *write = g_ptr_array_index (batch->writes, i);
+      const CairnOutboxEntry *entry = delivery->entry;
+
+      g_hash_table_steal_extended (self->waiting, entry, NULL, (gpointer *) &delivery->waiting);
+
+      /* refused for good (too large, bad input): it stays, failed, and the
+       * writes behind it go on */
+      if (write->error != NULL)
+        {
+          g_autofree char *why = first_line (write->error->message);
+
+          g_warning ("Your database refused a write for good (%s in “%s”); it stays in the outbox, "
+                     "failed, until it is retried or discarded: %s",
+                     operation_names[delivery->operation], delivery->table, why);
+          delivery->refused = g_steal_pointer (&write->error);
+          cairn_outbox_set_status_async (self->outbox, entry, CAIRN_OUTBOX_FAILED, delivery->refused->message,
+                                         NULL, entry_failed_cb, delivery);
+          continue;
+        }
+
+      /* acknowledged: it leaves */
+      delivery->stored = g_steal_pointer (&write->stored);
+      cairn_outbox_remove_async (self->outbox, entry, NULL, entry_removed_cb, delivery);
     }
-
-  entry = delivery->entry;
-  g_hash_table_steal_extended (self->waiting, entry, NULL, (gpointer *) &delivery->waiting);
-
-  /* refused for good (too large, bad input): it stays, failed, and the
-   * writes behind it go on */
-  if (error != NULL)
-    {
-      g_autofree char *why = first_line (error->message);
-
-      g_warning ("Your database refused a write for good (%s in “%s”); it stays in the outbox, "
-                 "failed, until it is retried or discarded: %s",
-                 operation_names[delivery->operation], delivery->table, why);
-      reason = error->message;
-      delivery->refused = g_steal_pointer (&error);
-      cairn_outbox_set_status_async (self->outbox, entry, CAIRN_OUTBOX_FAILED, reason,
-                                     NULL, entry_failed_cb, g_steal_pointer (&delivery));
-      return;
-    }
-
-  /* acknowledged: it leaves */
-  cairn_outbox_remove_async (self->outbox, entry, NULL, entry_removed_cb, g_steal_pointer (&delivery));
 }
 
-/* Sends the oldest waiting write, if nothing is on its way yet. */
+/* Sends the oldest waiting writes, up to a batch of them, in order, if
+ * nothing is on its way yet. */
 static void
 flush (CairnOutboxDelivery *self)
 {
-  const CairnOutboxEntry *entry = cairn_outbox_peek (self->outbox);
-  Delivery *delivery;
+  g_autoptr(GPtrArray) entries = NULL;
+  Batch *batch;
 
-  if (self->flushing || entry == NULL || self->store == NULL)
+  if (self->flushing || self->store == NULL)
+    return;
+
+  entries = cairn_outbox_peek_many (self->outbox, self->batch_limit);
+  if (entries->len == 0)
     return;
 
   self->flushing = TRUE;
-  delivery = g_new0 (Delivery, 1);
-  delivery->self = g_object_ref (self);
-  delivery->entry = entry;
-  delivery->operation = entry->operation;
-  delivery->table = g_strdup (entry->table);
-  if (entry->payload != NULL)
-    delivery->payload = json_object_ref (entry->payload);
+  batch = g_new0 (Batch, 1);
+  batch->self = g_object_ref (self);
+  batch->deliveries = g_ptr_array_new_full (entries->len, (GDestroyNotify) delivery_free);
+  batch->writes = g_ptr_array_new_full (entries->len, (GDestroyNotify) cairn_store_write_free);
 
-  switch (entry->operation)
+  for (guint i = 0; i < entries->len; i++)
     {
-    case CAIRN_OUTBOX_INSERT:
-      cairn_store_insert_async (self->store, entry->table, entry->payload, NULL, sent_cb, delivery);
-      break;
-    case CAIRN_OUTBOX_PATCH:
-      cairn_store_patch_async (self->store, entry->table, entry->document_id, entry->payload,
-                               NULL, sent_cb, delivery);
-      break;
-    case CAIRN_OUTBOX_REMOVE:
-      cairn_store_remove_async (self->store, entry->table, entry->document_id, NULL, sent_cb, delivery);
-      break;
-    default:
-      g_assert_not_reached ();
+      const CairnOutboxEntry *entry = g_ptr_array_index (entries, i);
+      Delivery *delivery = g_new0 (Delivery, 1);
+      static const CairnStoreWriteKind kinds[] = {
+        [CAIRN_OUTBOX_INSERT] = CAIRN_STORE_WRITE_INSERT,
+        [CAIRN_OUTBOX_PATCH] = CAIRN_STORE_WRITE_PATCH,
+        [CAIRN_OUTBOX_REMOVE] = CAIRN_STORE_WRITE_REMOVE,
+      };
+
+      delivery->batch = batch;
+      delivery->entry = entry;
+      delivery->operation = entry->operation;
+      delivery->table = g_strdup (entry->table);
+      if (entry->payload != NULL)
+        delivery->payload = json_object_ref (entry->payload);
+      g_ptr_array_add (batch->deliveries, delivery);
+      g_ptr_array_add (batch->writes, cairn_store_write_new (kinds[entry->operation], entry->table,
+                                                             entry->document_id, entry->payload));
     }
+
+  cairn_store_apply_async (self->store, batch->writes, NULL, sent_cb, batch);
 }
 
 /* Queueing ------------------------------------------------------------------ */
@@ -687,6 +737,7 @@ static void
 cairn_outbox_delivery_init (CairnOutboxDelivery *self)
 {
   self->waiting = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_object_unref);
+  self->batch_limit = DELIVERY_BATCH_WRITES;
 }
 
 /* Public API ----------------------------------------------------------------- */

@@ -618,6 +618,33 @@ cairn_outbox_peek (CairnOutbox *self)
   return NULL;
 }
 
+/**
+ * cairn_outbox_peek_many:
+ * @max: how many at most
+ *
+ * Returns: (transfer container) (element-type CairnOutboxEntry): the oldest
+ *   writes to send, in order (failed ones skipped), valid until removed
+ */
+GPtrArray *
+cairn_outbox_peek_many (CairnOutbox *self,
+                        guint        max)
+{
+  GPtrArray *entries;
+
+  g_return_val_if_fail (CAIRN_IS_OUTBOX (self), NULL);
+
+  entries = g_ptr_array_new ();
+  for (GList *l = self->entries.head; l != NULL && entries->len < max; l = l->next)
+    {
+      CairnOutboxEntry *entry = l->data;
+
+      if (entry->status == CAIRN_OUTBOX_PENDING)
+        g_ptr_array_add (entries, entry);
+    }
+
+  return entries;
+}
+
 /* The writes still to be sent; failed ones are not counted. */
 guint
 cairn_outbox_get_count (CairnOutbox *self)

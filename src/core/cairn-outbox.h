@@ -83,6 +83,8 @@ gboolean                cairn_outbox_set_status_finish (CairnOutbox        *self
                                                      GAsyncResult          *result,
                                                      GError               **error);
 const CairnOutboxEntry *cairn_outbox_peek           (CairnOutbox           *self);
+GPtrArray              *cairn_outbox_peek_many      (CairnOutbox           *self,
+                                                     guint                  max);
 guint                   cairn_outbox_get_count      (CairnOutbox           *self);
 guint                   cairn_outbox_get_failed_count (CairnOutbox         *self);
 GPtrArray              *cairn_outbox_list_inserts   (CairnOutbox           *self,

@@ -4,6 +4,7 @@
  */
 #define G_LOG_DOMAIN "cairn-store"
 
+#include "cairn-connection.h"
 #include "cairn-error.h"
 #include "cairn-store.h"
 
@@ -257,4 +258,210 @@ cairn_store_upsert_finish (CairnStore    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Batches ------------------------------------------------------------------ */
+
+CairnStoreWrite *
+cairn_store_write_new (CairnStoreWriteKind  kind,
+                       const char          *table,
+                       const char          *client_id,
+                       JsonObject          *object)
+{
+  CairnStoreWrite *write = g_new0 (CairnStoreWrite, 1);
+
+  write->kind = kind;
+  write->table = g_strdup (table);
+  if (client_id == NULL && object != NULL && kind == CAIRN_STORE_WRITE_INSERT)
+    client_id = json_object_get_string_member_with_default (object, "clientId", NULL);
+  write->client_id = g_strdup (client_id);
+  write->object = object != NULL ? json_object_ref (object) : NULL;
+
+  return write;
+}
+
+static void
+write_reset (CairnStoreWrite *write)
+{
+  write->done = FALSE;
+  g_clear_pointer (&write->stored, json_object_unref);
+  g_clear_error (&write->error);
+}
+
+void
+cairn_store_write_free (CairnStoreWrite *write)
+{
+  if (write == NULL)
+    return;
+
+  write_reset (write);
+  g_free (write->table);
+  g_free (write->client_id);
+  g_clear_pointer (&write->object, json_object_unref);
+  g_free (write);
+}
+
+/**
+ * cairn_store_error_is_refusal:
+ *
+ * Whether @error (of a write) says the store will never take that write
+ * (invalid input, too large, refused by a function) rather than that it
+ * cannot take writes now (cancelled, unreachable, blocked, not set up…),
+ * when sending it again later is the answer.
+ */
+gboolean
+cairn_store_error_is_refusal (const GError *error)
+{
+  return error != NULL &&
+         !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+         !g_error_matches (error, CAIRN_CONNECTION_ERROR, CAIRN_CONNECTION_ERROR_BLOCKED) &&
+         cairn_connection_reason_for_error (error) == CAIRN_BLOCK_REASON_NONE;
+}
+
+/* Without the store's own batches: the writes one at a time, in order. */
+typedef struct {
+  GPtrArray *writes;
+  guint      next;
+} OneByOne;
+
+static void
+one_by_one_free (OneByOne *batch)
+{
+  g_ptr_array_unref (batch->writes);
+  g_free (batch);
+}
+
+static void one_by_one_next (GTask *task);
+
+static void
+one_written_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  OneByOne *batch = g_task_get_task_data (task);
+  CairnStoreWrite *write = g_ptr_array_index (batch->writes, batch->next);
+  CairnStore *self = CAIRN_STORE (object);
+  g_autoptr(GError) error = NULL;
+
+  switch (write->kind)
+    {
+    case CAIRN_STORE_WRITE_INSERT:
+      write->stored = cairn_store_insert_finish (self, result, &error);
+      break;
+    case CAIRN_STORE_WRITE_PATCH:
+      write->stored = cairn_store_patch_finish (self, result, &error);
+      break;
+    case CAIRN_STORE_WRITE_REMOVE:
+      cairn_store_remove_finish (self, result, &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (error != NULL && !cairn_store_error_is_refusal (error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  write->error = g_steal_pointer (&error);
+  write->done = TRUE;
+  batch->next++;
+  one_by_one_next (task);
+}
+
+static void
+one_by_one_next (GTask *task)
+{
+  CairnStore *self = g_task_get_source_object (task);
+  OneByOne *batch = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  CairnStoreWrite *write;
+
+  if (batch->next >= batch->writes->len)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  write = g_ptr_array_index (batch->writes, batch->next);
+  switch (write->kind)
+    {
+    case CAIRN_STORE_WRITE_INSERT:
+      cairn_store_insert_async (self, write->table, write->object, cancellable, one_written_cb, task);
+      break;
+    case CAIRN_STORE_WRITE_PATCH:
+      cairn_store_patch_async (self, write->table, write->client_id, write->object, cancellable,
+                               one_written_cb, task);
+      break;
+    case CAIRN_STORE_WRITE_REMOVE:
+      cairn_store_remove_async (self, write->table, write->client_id, cancellable, one_written_cb, task);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/**
+ * cairn_store_apply_async:
+ * @writes: (element-type CairnStoreWrite): the writes, in the order they must happen
+ *
+ * Applies @writes in order, as few round trips as the store can: on the
+ * deployment, in batches (documents:apply). Each write then tells how it
+ * ended: @done, with what was @stored, or the @error it was refused with for
+ * good (the other writes still happen). The outcomes of an earlier call are
+ * cleared first.
+ */
+void
+cairn_store_apply_async (CairnStore          *self,
+                         GPtrArray           *writes,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  OneByOne *batch;
+  GTask *task;
+
+  g_return_if_fail (CAIRN_IS_STORE (self));
+  g_return_if_fail (writes != NULL);
+
+  for (guint i = 0; i < writes->len; i++)
+    write_reset (g_ptr_array_index (writes, i));
+
+  if (IFACE (self)->apply_async != NULL)
+    {
+      IFACE (self)->apply_async (self, writes, cancellable, callback, user_data);
+      return;
+    }
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_store_apply_async);
+  batch = g_new0 (OneByOne, 1);
+  batch->writes = g_ptr_array_ref (writes);
+  g_task_set_task_data (task, batch, (GDestroyNotify) one_by_one_free);
+  one_by_one_next (task);
+}
+
+/**
+ * cairn_store_apply_finish:
+ *
+ * Returns: %TRUE when the store answered for every write (each may still
+ *   have been refused); %FALSE with @error when the batch as a whole could
+ *   not be applied now: some of its writes may have happened, and sending it
+ *   again is safe (idempotent by clientId).
+ */
+gboolean
+cairn_store_apply_finish (CairnStore    *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (CAIRN_IS_STORE (self), FALSE);
+
+  if (g_task_is_valid (result, self) && g_task_get_source_tag (G_TASK (result)) == cairn_store_apply_async)
+    return g_task_propagate_boolean (G_TASK (result), error);
+
+  return IFACE (self)->apply_finish (self, result, error);
 }

@@ -14,6 +14,35 @@ G_BEGIN_DECLS
 
 #define CAIRN_TYPE_STORE (cairn_store_get_type ())
 
+/**
+ * CairnStoreWrite:
+ * @kind: insert, patch or remove
+ * @table: the table
+ * @client_id: the document's clientId (for an insert, the document's own)
+ * @object: (nullable): an insert's document, a patch's fields; %NULL for a remove
+ * @done: whether the store answered for this write (set by cairn_store_apply_async())
+ * @stored: (nullable): what the store answered for an insert or a patch
+ * @error: (nullable): why the store refused this write for good
+ *
+ * One write of a batch (cairn_store_apply_async()) and, once the batch was
+ * applied, how it ended.
+ */
+typedef enum {
+  CAIRN_STORE_WRITE_INSERT,
+  CAIRN_STORE_WRITE_PATCH,
+  CAIRN_STORE_WRITE_REMOVE,
+} CairnStoreWriteKind;
+
+typedef struct {
+  CairnStoreWriteKind  kind;
+  char                *table;
+  char                *client_id;
+  JsonObject          *object;
+  gboolean             done;
+  JsonObject          *stored;
+  GError              *error;
+} CairnStoreWrite;
+
 G_DECLARE_INTERFACE (CairnStore, cairn_store, CAIRN, STORE, GObject)
 
 /**
@@ -81,6 +110,15 @@ struct _CairnStoreInterface
   JsonObject *(*ping_finish)   (CairnStore           *self,
                                 GAsyncResult         *result,
                                 GError              **error);
+  /* optional: without it, cairn_store_apply_async() sends the writes one by one */
+  void        (*apply_async)   (CairnStore           *self,
+                                GPtrArray            *writes,
+                                GCancellable         *cancellable,
+                                GAsyncReadyCallback   callback,
+                                gpointer              user_data);
+  gboolean    (*apply_finish)  (CairnStore           *self,
+                                GAsyncResult         *result,
+                                GError              **error);
 };
 
 void        cairn_store_list_async    (CairnStore           *self,
@@ -145,5 +183,23 @@ void        cairn_store_upsert_async  (CairnStore           *self,
 JsonObject *cairn_store_upsert_finish (CairnStore           *self,
                                        GAsyncResult         *result,
                                        GError              **error);
+
+CairnStoreWrite *cairn_store_write_new     (CairnStoreWriteKind   kind,
+                                           const char           *table,
+                                           const char           *client_id,
+                                           JsonObject           *object);
+void             cairn_store_write_free    (CairnStoreWrite      *write);
+gboolean         cairn_store_error_is_refusal (const GError      *error);
+
+void        cairn_store_apply_async   (CairnStore           *self,
+                                       GPtrArray            *writes,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+gboolean    cairn_store_apply_finish  (CairnStore           *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CairnStoreWrite, cairn_store_write_free)
 
 G_END_DECLS
