@@ -83,6 +83,8 @@ close_workspace (Fixture *f)
 {
   while (g_main_context_iteration (NULL, FALSE))
     ;
+  /* what it still does after this tells this test nothing */
+  g_signal_handlers_disconnect_by_data (f->byod, f);
   f->byod = NULL;
   g_clear_object (&f->workspace);
   cairn_local_store_close (f->store);
@@ -325,6 +327,23 @@ test_read_only (Fixture       *f,
   g_assert_no_error (f->finished_error);
 }
 
+/* Nothing answers at the address: the update tries a few times, then says
+ * why, and can be asked for again. */
+static void
+test_unreachable (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->keyring == NULL)
+    return;
+
+  cairn_byod_update_database (f->byod, "http://127.0.0.1:1", ADMIN_KEY);
+  wait_finished (f, CAIRN_BYOD_UPDATING);
+  g_assert_error (f->finished_error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY);
+  g_assert_cmpstr (f->stages->str, ==, "CF");
+  g_assert_false (cairn_byod_get_busy (f->byod));
+  g_assert_null (strstr (cairn_byod_get_update_error (f->byod), SECRET));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -339,6 +358,7 @@ main (int   argc,
   ADD ("/byod-update/update-saved", test_update_saved);
   ADD ("/byod-update/runner-id", test_runner_id);
   ADD ("/byod-update/read-only", test_read_only);
+  ADD ("/byod-update/unreachable", test_unreachable);
 #undef ADD
 
   ret = g_test_run ();

@@ -910,7 +910,8 @@ start_move (CairnByod                 *self,
 /* Installing and updating the deployment ------------------------------------- */
 
 /* The saved deployment's client, holding its key: the cached one when it
- * has it, else one made with the key from the keyring. */
+ * has it, else one made with the key from the keyring. The task does not
+ * keep this object alive: it has the URL (its task data). */
 static void
 saved_key_cb (GObject      *object,
               GAsyncResult *result,
@@ -919,20 +920,19 @@ saved_key_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_auto(CairnCredentialsKey) key = cairn_credentials_lookup_finish (result, &error);
-  CairnByod *self = g_task_get_source_object (task);
+  const char *url = g_task_get_task_data (task);
   CairnConvexClient *client;
 
   if (key == NULL && error == NULL)
     g_set_error (&error, CAIRN_CREDENTIALS_ERROR, CAIRN_CREDENTIALS_ERROR_KEYRING,
-                 _("The deploy key for %s is not in the keyring. Enter it again in Preferences."),
-                 self->config->deployment_url);
+                 _("The deploy key for %s is not in the keyring. Enter it again in Preferences."), url);
   if (key == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  client = cairn_convex_client_new (self->config->deployment_url, &error);
+  client = cairn_convex_client_new (url, &error);
   if (client == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -945,20 +945,20 @@ saved_key_cb (GObject      *object,
 
 static void
 saved_client_async (CairnByod           *self,
-                    GCancellable        *cancellable,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) task = g_task_new (NULL, self->cancellable, callback, user_data);
   CairnConvexClient *cached = cairn_byod_get_client (self, self->config->deployment_url);
 
+  g_task_set_task_data (task, g_strdup (self->config->deployment_url), g_free);
   if (cached != NULL && cairn_convex_client_has_admin_key (cached))
     {
       g_task_return_pointer (task, g_object_ref (cached), g_object_unref);
       return;
     }
 
-  cairn_credentials_lookup_async (self->workspace_id, self->config->deployment_url, cancellable,
+  cairn_credentials_lookup_async (self->workspace_id, self->config->deployment_url, self->cancellable,
                                   saved_key_cb, g_steal_pointer (&task));
 }
 
@@ -971,16 +971,44 @@ saved_client_finish (GAsyncResult  *result,
 
 /* History --------------------------------------------------------------- */
 
+/* A read of the history does not keep this object alive: when it goes, the
+ * read stops. */
+typedef struct {
+  CairnByod    *self;
+  GCancellable *cancellable;
+} Reading;
+
+static Reading *
+reading_new (CairnByod *self)
+{
+  Reading *reading = g_new0 (Reading, 1);
+
+  reading->self = self;
+  reading->cancellable = g_object_ref (self->cancellable);
+
+  return reading;
+}
+
+static void
+reading_free (Reading *reading)
+{
+  g_object_unref (reading->cancellable);
+  g_free (reading);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reading, reading_free)
+
 static void
 history_loaded_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(CairnByod) self = user_data;
+  g_autoptr(Reading) reading = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) records = cairn_migrator_load_history_finish (CAIRN_MIGRATOR (object), result, &error);
+  CairnByod *self = reading->self;
 
-  if (g_cancellable_is_cancelled (self->cancellable))
+  if (g_cancellable_is_cancelled (reading->cancellable))
     return;
 
   /* functions from before migrations have no history */
@@ -993,6 +1021,38 @@ history_loaded_cb (GObject      *object,
 
   g_list_store_splice (self->history, 0, g_list_model_get_n_items (G_LIST_MODEL (self->history)),
                        records->pdata, records->len);
+}
+
+/* Takes @reading. */
+static void
+load_history (Reading           *reading,
+              CairnConvexClient *client)
+{
+  CairnByod *self = reading->self;
+  g_autoptr(CairnMigrator) reader = cairn_migrator_new (client, self->clock, NULL, NULL);
+
+  cairn_migrator_load_history_async (reader, reading->cancellable, history_loaded_cb, reading);
+}
+
+static void
+history_client_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(Reading) reading = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnConvexClient) client = saved_client_finish (result, &error);
+
+  if (g_cancellable_is_cancelled (reading->cancellable))
+    return;
+
+  if (client == NULL)
+    {
+      g_debug ("No migration history without the key: %s", error->message);
+      return;
+    }
+
+  load_history (g_steal_pointer (&reading), client);
 }
 
 /* The owner of the migration lease: this computer and workspace. The id
@@ -1010,35 +1070,6 @@ migration_owner (CairnByod *self)
     }
 
   return g_strdup_printf ("%s/%s", g_get_host_name (), config->runner_id);
-}
-
-static void
-load_history (CairnByod         *self,
-              CairnConvexClient *client)
-{
-  g_autofree char *owner = migration_owner (self);
-  g_autoptr(CairnMigrator) reader = cairn_migrator_new (client, self->clock, owner, NULL);
-
-  cairn_migrator_load_history_async (reader, self->cancellable, history_loaded_cb, g_object_ref (self));
-}
-
-static void
-history_client_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(CairnByod) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnConvexClient) client = saved_client_finish (result, &error);
-
-  if (client == NULL)
-    {
-      if (!g_cancellable_is_cancelled (self->cancellable))
-        g_debug ("No migration history without the key: %s", error->message);
-      return;
-    }
-
-  load_history (self, client);
 }
 
 /* The update --------------------------------------------------------------- */
@@ -1153,7 +1184,7 @@ updated_cb (GObject      *object,
         saved_deployment_updated (self);
     }
 
-  load_history (self, client);
+  load_history (reading_new (self), client);
   finish (self, CAIRN_BYOD_UPDATING, error);
 
   /* the Database page shows the entries' checks, green now */
@@ -1193,13 +1224,16 @@ update_client_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(CairnConvexClient) client = saved_client_finish (result, &error);
 
+  if (g_cancellable_is_cancelled (update->self->cancellable))
+    {
+      update_free (update);
+      return;
+    }
+
   if (client == NULL)
     {
-      if (!g_cancellable_is_cancelled (update->self->cancellable))
-        {
-          set_update_error (update->self, error);
-          finish (update->self, CAIRN_BYOD_UPDATING, error);
-        }
+      set_update_error (update->self, error);
+      finish (update->self, CAIRN_BYOD_UPDATING, error);
       update_free (update);
       return;
     }
@@ -2025,7 +2059,7 @@ cairn_byod_update_database (CairnByod  *self,
 
   if (url == NULL)
     {
-      saved_client_async (self, self->cancellable, update_client_cb, update);
+      saved_client_async (self, update_client_cb, update);
       return;
     }
 
@@ -2127,5 +2161,5 @@ cairn_byod_load_migration_history (CairnByod *self)
   if (*self->config->deployment_url == '\0')
     return;
 
-  saved_client_async (self, self->cancellable, history_client_cb, g_object_ref (self));
+  saved_client_async (self, history_client_cb, reading_new (self));
 }

@@ -15,7 +15,8 @@
  *      until done. Each step is one transaction on the deployment that does a
  *      batch from the cursor stored there and stores the new cursor, so a
  *      run that stops anywhere resumes where the last step left off. A step
- *      that hits a transaction limit is tried again with half the batch; any
+ *      that hits a transaction limit is tried again with half the batch (down
+ *      to one document; it doubles again after a few steps that fit); any
  *      other failure is recorded (migrations:recordFailure) and stops the
  *      chain;
  *   5. the lease released (also after a failure), and a last ping: nothing
@@ -48,6 +49,9 @@
 #define MAX_LEASE_LOSSES 3
 /* Rounds of migrations before the last ping must find nothing pending. */
 #define MAX_ROUNDS       2
+/* Steps that fit in a row before a halved batch doubles again: a few heavy
+ * documents do not slow the rest of the migration down for good. */
+#define STEPS_TO_GROW    4
 
 struct _CairnMigrator
 {
@@ -112,6 +116,7 @@ typedef struct {
   GHashTable      *names;        /* migration id -> name */
   guint            current;      /* index into pending */
   guint            batch_size;
+  guint            steps_fitted;  /* in a row, at this batch size */
   char            *step_error;   /* the failed step's reason, while it is recorded */
   GError          *failure;      /* kept while the lease is released */
 } Update;
@@ -520,6 +525,7 @@ stepped (GTask        *task,
   if (error != NULL && hit_transaction_limit (error) && update->batch_size > 1)
     {
       update->batch_size /= 2;
+      update->steps_fitted = 0;
       g_debug ("a step hit a transaction limit: batches of %u now", update->batch_size);
       step (task);
       return;
@@ -545,8 +551,15 @@ stepped (GTask        *task,
     {
       update->current++;
       update->batch_size = CAIRN_MIGRATOR_FIRST_BATCH;
+      update->steps_fitted = 0;
       migrate_next (task);
       return;
+    }
+
+  if (update->batch_size < CAIRN_MIGRATOR_FIRST_BATCH && ++update->steps_fitted == STEPS_TO_GROW)
+    {
+      update->batch_size = MIN (update->batch_size * 2, CAIRN_MIGRATOR_FIRST_BATCH);
+      update->steps_fitted = 0;
     }
 
   step (task);
@@ -642,6 +655,7 @@ status_loaded (GTask        *task,
   update->pending = string_list (cairn_json_get_array (status, "pending"));
   update->current = 0;
   update->batch_size = CAIRN_MIGRATOR_FIRST_BATCH;
+  update->steps_fitted = 0;
 
   g_clear_pointer (&update->names, g_hash_table_unref);
   update->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1048,11 +1062,13 @@ cairn_migrator_init (CairnMigrator *self)
 /**
  * cairn_migrator_new:
  * @client: a client for the deployment, holding its deploy key
- * @owner: who holds the lease: "host/id", stable for this computer and
- *   workspace, so a run after a crash takes its own lease back at once
+ * @owner: (nullable): who holds the lease: "host/id", stable for this
+ *   computer and workspace, so a run after a crash takes its own lease back
+ *   at once
  * @bundle: (nullable): the functions to push when the deployment's are
- *   missing or older; without, such a deployment fails the update (a
- *   migrator that only reads the history needs none)
+ *   missing or older; without, such a deployment fails the update
+ *
+ * A migrator that only reads the history needs neither an owner nor a bundle.
  */
 CairnMigrator *
 cairn_migrator_new (CairnConvexClient *client,
@@ -1062,7 +1078,7 @@ cairn_migrator_new (CairnConvexClient *client,
 {
   g_return_val_if_fail (CAIRN_IS_CONVEX_CLIENT (client), NULL);
   g_return_val_if_fail (CAIRN_IS_CLOCK (clock), NULL);
-  g_return_val_if_fail (owner != NULL && *owner != '\0', NULL);
+  g_return_val_if_fail (owner == NULL || *owner != '\0', NULL);
 
   return g_object_new (CAIRN_TYPE_MIGRATOR,
                        "client", client,
@@ -1126,6 +1142,7 @@ cairn_migrator_update_async (CairnMigrator       *self,
   GTask *task;
 
   g_return_if_fail (CAIRN_IS_MIGRATOR (self));
+  g_return_if_fail (self->owner != NULL);
   g_return_if_fail (!self->running);
 
   task = g_task_new (self, cancellable, callback, user_data);
