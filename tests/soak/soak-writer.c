@@ -10,8 +10,10 @@
  * its delivery. Only the keyring is left out: the client is given the key
  * (as enable does) instead of the connection reading it from the keyring.
  *
- * It creates a few conversations and then sends messages into them, a few
- * at a time, until SIGTERM; a few (1 in 40) carry the marker SOAK-REFUSE,
+ * It creates a few conversations and then sends messages into them (one
+ * every 60-240 ms, as a brisk user and below what the peer takes; up to 3
+ * on their way at once; none while 100 wait in the outbox), now and then a
+ * new conversation, until SIGTERM; a few (1 in 40) carry the marker SOAK-REFUSE,
  * which the peer (--refuse-args-containing) refuses for good. Then (and
  * at once with --drain) it stops writing, waits until only failed writes
  * are left in the outbox, and writes DIR/outbox-NAME-RUN.json: what is left.
@@ -23,7 +25,10 @@
  * is asked for. kind is c (a conversation, token in its title) or m (a
  * message, token in its content).
  *
- * Standard output, every 500 ms: "status pending=N failed=M inflight=K rss=KB sent=S".
+ * On SIGUSR1 it prints "mark rss=KB raw=KB": its RSS after malloc_trim()
+ * (and before); the report has the same at the end.
+ *
+ * Standard output, every 500 ms: "status pending=N failed=M inflight=K rss=KB sent=S connection=STATE".
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -31,6 +36,7 @@
 
 #include <fcntl.h>
 #include <glib-unix.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +54,7 @@
 
 #define MARKER          "SOAK-REFUSE"
 #define MAX_INFLIGHT    3
+#define MAX_BACKLOG     100   /* writes waiting in the outbox before it waits too */
 #define DRAIN_SECONDS   180
 
 typedef struct {
@@ -108,6 +115,29 @@ rss_kb (void)
     return -1;
   line = strstr (status, "VmRSS:");
   return line != NULL ? strtol (line + strlen ("VmRSS:"), NULL, 10) : -1;
+}
+
+/* The memory in use: what glibc keeps from the largest backlog goes back
+ * first, so a write's worth of memory that stays shows, and a high-water
+ * mark that was freed does not. Returns the RSS before, in *raw. */
+static long
+rss_in_use_kb (long *raw)
+{
+  *raw = rss_kb ();
+  malloc_trim (0);
+  return rss_kb ();
+}
+
+/* SIGUSR1 (the soak's end of warm-up): "mark rss=KB raw=KB" */
+static gboolean
+sigusr1_cb (gpointer user_data)
+{
+  long raw;
+  long in_use = rss_in_use_kb (&raw);
+
+  printf ("mark rss=%ld raw=%ld\n", in_use, raw);
+  fflush (stdout);
+  return G_SOURCE_CONTINUE;
 }
 
 static char *
@@ -220,7 +250,16 @@ send_timeout_cb (gpointer user_data)
 {
   Writer *w = user_data;
 
-  if (!w->stopping && w->inflight < MAX_INFLIGHT)
+  if (w->stopping)
+    return G_SOURCE_REMOVE;
+  /* a writer far ahead of its deployment waits for it, so its memory
+   * has a ceiling the soak's warm-up reaches */
+  if (cairn_outbox_get_count (w->outbox) >= MAX_BACKLOG)
+    {
+      g_timeout_add (200, send_timeout_cb, w);
+      return G_SOURCE_REMOVE;
+    }
+  if (w->inflight < MAX_INFLIGHT)
     send_one (w);
 
   return G_SOURCE_REMOVE;
@@ -234,7 +273,7 @@ schedule_next (Writer *w)
   /* the first conversations one after the other, so messages have somewhere to go */
   if (w->conversations->len < 3 && w->inflight > 0)
     return;
-  g_timeout_add (g_rand_int_range (w->rand, 5, 40), send_timeout_cb, w);
+  g_timeout_add (g_rand_int_range (w->rand, 60, 240), send_timeout_cb, w);
 }
 
 /* Draining and the report ------------------------------------------------------ */
@@ -249,10 +288,14 @@ write_report (Writer *w)
   g_autoptr(GError) error = NULL;
   g_autofree char *file = g_strdup_printf ("outbox-%s-%s.json", w->name, w->run);
   g_autofree char *path = g_build_filename (w->dir, file, NULL);
+  long raw;
+  long in_use = rss_in_use_kb (&raw);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "rssKb");
-  json_builder_add_int_value (builder, rss_kb ());
+  json_builder_add_int_value (builder, in_use);
+  json_builder_set_member_name (builder, "rssRawKb");
+  json_builder_add_int_value (builder, raw);
   json_builder_set_member_name (builder, "pending");
   json_builder_add_int_value (builder, cairn_outbox_get_count (w->outbox));
   json_builder_set_member_name (builder, "failed");
@@ -294,8 +337,9 @@ status_cb (gpointer user_data)
   Writer *w = user_data;
   guint pending = cairn_outbox_get_count (w->outbox);
 
-  printf ("status pending=%u failed=%u inflight=%u rss=%ld sent=%u\n", pending,
-          cairn_outbox_get_failed_count (w->outbox), w->inflight, rss_kb (), w->sent);
+  printf ("status pending=%u failed=%u inflight=%u rss=%ld sent=%u connection=%d\n", pending,
+          cairn_outbox_get_failed_count (w->outbox), w->inflight, rss_kb (), w->sent,
+          cairn_connection_get_state (w->connection));
   fflush (stdout);
 
   if (!w->stopping)
@@ -434,6 +478,7 @@ main (int   argc,
   cairn_connection_start (w.connection);
 
   g_unix_signal_add (SIGTERM, sigterm_cb, &w);
+  g_unix_signal_add (SIGUSR1, sigusr1_cb, &w);
   g_timeout_add (500, status_cb, &w);
   if (drain)
     stop (&w);

@@ -26,8 +26,13 @@ invariant is checked:
 - every marked write is in an outbox, failed, and not on the deployment;
   the outboxes hold nothing else;
 - each conversation's messageCount on the deployment equals its messages;
-- writer B's RSS at the end is within 10 % of after warm-up (its RSS at the
-  end of the first 10 % of the run, at least 20 s).
+- writer B's RSS at the end is within 10 % of after warm-up. Warm-up is the
+  first 10 % of the run, at least 30 s; it begins with an 18-s outage (the
+  peer refuses everything) in which each outbox fills to the writers'
+  ceiling (they wait while 100 writes wait in the outbox) and then
+  replays, so the largest backlog a writer will ever hold is behind it.
+  Both numbers are the memory in use: the writer measures its RSS after
+  malloc_trim(0); the untrimmed numbers are printed as well.
 
 Prints a summary; the last line says whether the invariant held, and the
 exit status follows it (0 held, 1 broken).
@@ -83,6 +88,12 @@ class Peer:
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=120) as answer:
             return json.loads(answer.read())
+
+    def reset(self):
+        """Clears the fault (and what "hang" held); returns the requests since the last reset."""
+        requests = self.control("GET", "stats")["requests"]
+        self.control("POST", "reset", {})
+        return requests
 
     def stop(self):
         self.process.terminate()
@@ -143,6 +154,23 @@ class Writer:
         except OSError:
             pass
         return None
+
+    def mark(self):
+        """The writer's RSS in use (after malloc_trim) and before, in KB, now."""
+        seen = len(self._marks())
+        self.process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            marks = self._marks()
+            if len(marks) > seen:
+                return marks[-1]
+            time.sleep(0.05)
+        return None, None
+
+    def _marks(self):
+        with open(self.status_path) as f:
+            return [tuple(int(part.split("=", 1)[1]) for part in line.split()[1:3])
+                    for line in f.read().splitlines() if line.startswith("mark ")]
 
     def alive(self):
         return self.process is not None and self.process.poll() is None
@@ -214,7 +242,7 @@ def main():
     seed = args.seed if args.seed is not None else int(time.time())
     rng = random.Random(seed)
     duration = args.minutes * 60
-    warmup = max(20.0, duration * 0.10)
+    warmup = max(30.0, duration * 0.10)
     workdir = tempfile.mkdtemp(prefix="cairn-soak-")
     log(f"soak: {args.minutes:g} min, seed {seed}, work dir {workdir}")
 
@@ -222,8 +250,9 @@ def main():
     a = Writer(args.writer, "A", workdir, peer.url)
     b = Writer(args.writer, "B", workdir, peer.url)
     faults = collections.Counter()
+    requests = 0
     problems = []
-    rss_warm = None
+    rss_warm = rss_warm_raw = None
     rss_samples = []
     broken = None
 
@@ -231,13 +260,21 @@ def main():
         a.start()
         b.start()
         start = time.monotonic()
+        # warm-up begins with an outage long enough for both outboxes to fill
+        # to the writers' ceiling (100 waiting) and replay: the most memory a
+        # writer needs, before the mark RSS is compared with at the end
+        time.sleep(2)
+        peer.control("POST", "fault", {"mode": "refuse"})
+        faults["refuse (warm-up, 18 s)"] += 1
+        time.sleep(18)
+        requests += peer.reset()
         next_kill = start + rng.uniform(5, 15)
         restart_at = None
         while time.monotonic() - start < duration:
             now = time.monotonic()
             if rss_warm is None and now - start >= warmup:
-                rss_warm = b.rss_kb()
-                log(f"soak: warm-up over after {warmup:.0f} s, writer B RSS {rss_warm} KB")
+                rss_warm, rss_warm_raw = b.mark()
+                log(f"soak: warm-up over after {warmup:.0f} s, writer B RSS {rss_warm} KB in use ({rss_warm_raw} KB before trimming)")
             if not b.alive():
                 broken = f"writer B exited with {b.process.returncode} during the run"
                 break
@@ -258,7 +295,7 @@ def main():
                     a.start()
                     restart_at = None
             # over: reset closes what "hang" held; the marker is a peer option, it stays
-            peer.control("POST", "reset", {})
+            requests += peer.reset()
 
             # calm, and now and then a kill -9 of A as it replays
             calm_end = time.monotonic() + rng.uniform(1, 3)
@@ -279,7 +316,7 @@ def main():
                     rss_samples.append(sample)
 
         # the end: no faults, writers drain and stop
-        peer.control("POST", "reset", {})
+        requests += peer.reset()
         if broken is None:
             log("soak: faults cleared; the writers drain and stop")
             if restart_at is not None or not a.alive():
@@ -299,7 +336,7 @@ def main():
 
     try:
         state = peer.control("GET", "state")["tables"]
-        stats = peer.control("GET", "stats")
+        requests += peer.control("GET", "stats")["requests"]
     finally:
         peer.stop()
 
@@ -340,6 +377,7 @@ def main():
             problems.append(f"writer {writer.name} left no outbox report")
             continue
         writer.rss_end = report["rssKb"]
+        writer.rss_end_raw = report.get("rssRawKb")
         for entry in report["entries"]:
             if entry["status"] == "failed":
                 failed_entries[(entry["table"], entry["clientId"])] = entry["error"]
@@ -395,6 +433,7 @@ def main():
         problems.append(f"{len(errors)} writes the core refused at once: {list(errors.items())[:3]}")
 
     rss_end = getattr(b, "rss_end", None)
+    rss_end_raw = getattr(b, "rss_end_raw", None)
     if rss_warm is None:
         problems.append("the run ended before warm-up did")
     elif rss_end is None or rss_end > rss_warm * 1.10:
@@ -411,7 +450,7 @@ def main():
     log(f"  on the deployment {len(state.get('conversations', []))} conversations, {len(state.get('messages', []))} messages")
     log(f"  kills (-9)        {a.kills} ({a.kills_replaying} with writes pending in the outbox)")
     log(f"  faults            {sum(faults.values())}: " + ", ".join(f"{k} {v}" for k, v in sorted(faults.items())))
-    log(f"  peer requests     {stats.get('requests')}")
+    log(f"  peer requests     {requests}")
     log(f"  duplicates        {len(duplicates)}")
     log(f"  missing           {len(missing)}")
     log(f"  unknown           {len(unknown)}")
@@ -421,9 +460,10 @@ def main():
     log(f"  messageCount      {len(state.get('conversations', [])) - len(bad_counts)} of "
         f"{len(state.get('conversations', []))} conversations right")
     if rss_samples:
-        log(f"  RSS writer B      after warm-up {rss_warm} KB, end {rss_end} KB, "
-            f"min/max during {min(rss_samples)}/{max(rss_samples)} KB"
-            + (f" ({100.0 * (rss_end - rss_warm) / rss_warm:+.1f} %)" if rss_warm and rss_end else ""))
+        log(f"  RSS writer B      in use after warm-up {rss_warm} KB, at the end {rss_end} KB"
+            + (f" ({100.0 * (rss_end - rss_warm) / rss_warm:+.1f} %, limit +10 %)" if rss_warm and rss_end else ""))
+        log(f"                    before trimming {rss_warm_raw} KB and {rss_end_raw} KB; "
+            f"sampled during the run {min(rss_samples)}-{max(rss_samples)} KB")
     for problem in problems:
         log(f"  PROBLEM: {problem}")
 
