@@ -11,6 +11,13 @@
  * while the user's content lives on their deployment. The restore costs one
  * look-up in the local database when BYOD is off.
  *
+ * Database Health (app.database-health) is one window over the main one.
+ * While content is on the user's deployment, CairnHealthAlerts sends a
+ * desktop notification when it gets into trouble and none of Cairn's
+ * windows has the focus. Cairn does not stay in the background: closing its
+ * last window quits it (once pending writes are done), and an alert still
+ * shown is withdrawn, since nothing watches any more.
+ *
  * `cairn --check-health` checks the default workspace's deployment and
  * exits before any window or D-Bus name (cairn-health-command.c).
  *
@@ -26,6 +33,10 @@
 
 #include "cairn-application.h"
 #include "cairn-byod.h"
+#include "cairn-connection.h"
+#include "cairn-health.h"
+#include "cairn-health-alerts.h"
+#include "cairn-health-window.h"
 #include "cairn-health-command.h"
 #include "cairn-local-store.h"
 #include "cairn-preferences-window.h"
@@ -45,6 +56,8 @@ struct _CairnApplication
   GSettings      *settings;
   gboolean        restoring;    /* the main window waits for the BYOD state */
   gboolean        restored;
+  CairnHealthAlerts *alerts;    /* (nullable) once the workspace is restored */
+  GtkWindow      *health_window; /* (weak) (nullable) Database Health */
 };
 
 G_DEFINE_FINAL_TYPE (CairnApplication, cairn_application, ADW_TYPE_APPLICATION)
@@ -240,11 +253,97 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
+/* Database Health: one window, over the main window. */
+static void
+database_health_action (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  CairnApplication *self = user_data;
+  CairnByod *byod;
+  GtkWidget *window;
+
+  if (self->workspace == NULL)
+    return;
+
+  if (self->health_window != NULL)
+    {
+      gtk_window_present (self->health_window);
+      return;
+    }
+
+  byod = cairn_workspace_get_byod (self->workspace);
+  window = cairn_health_window_new (cairn_byod_get_health (byod), byod);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (CAIRN_IS_WINDOW (l->data))
+      {
+        gtk_window_set_transient_for (GTK_WINDOW (window), l->data);
+        gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);
+        break;
+      }
+  gtk_window_set_application (GTK_WINDOW (window), GTK_APPLICATION (self));
+  g_set_weak_pointer (&self->health_window, GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* A notification's Retry: a blocked connection tries again, a connected one is checked again. */
+static void
+retry_connection_action (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  CairnApplication *self = user_data;
+  CairnByod *byod;
+  CairnConnection *connection;
+
+  if (self->workspace == NULL)
+    return;
+
+  byod = cairn_workspace_get_byod (self->workspace);
+  connection = cairn_byod_get_connection (byod);
+  if (connection != NULL && cairn_connection_get_state (connection) == CAIRN_CONNECTION_BLOCKED)
+    cairn_connection_retry (connection);
+  else
+    cairn_health_check_now (cairn_byod_get_health (byod));
+}
+
+/* Health alerts */
+
+/* Whether the user is looking at Cairn: one of its windows shows and has the focus. */
+static void
+update_window_active (CairnApplication *self)
+{
+  gboolean active = FALSE;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    active |= gtk_widget_get_visible (l->data) && gtk_window_is_active (l->data);
+
+  if (self->alerts != NULL)
+    cairn_health_alerts_set_window_active (self->alerts, active);
+}
+
+/* Notifications when the deployment is in trouble while Cairn's windows
+ * are in the background, unless the health-alerts setting is off
+ * (app.health-alerts, the switch in Preferences). */
+static void
+start_health_alerts (CairnApplication *self)
+{
+  CairnByod *byod = cairn_workspace_get_byod (self->workspace);
+  g_autoptr(GAction) setting = g_settings_create_action (self->settings, "health-alerts");
+
+  self->alerts = cairn_health_alerts_new (G_APPLICATION (self), cairn_byod_get_health (byod),
+                                          cairn_workspace_get_clock (self->workspace));
+  g_settings_bind (self->settings, "health-alerts", self->alerts, "enabled", G_SETTINGS_BIND_GET);
+  g_action_map_add_action (G_ACTION_MAP (self), setting);
+  update_window_active (self);
+}
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_action },
   { .name = "preferences", .activate = preferences_action, .parameter_type = "s" },
   { .name = "shortcuts", .activate = shortcuts_action },
   { .name = "about", .activate = about_action },
+  { .name = "database-health", .activate = database_health_action },
+  { .name = "retry-connection", .activate = retry_connection_action },
 };
 
 static void
@@ -347,6 +446,7 @@ restore_byod_cb (GObject      *object,
   self->restoring = FALSE;
   self->restored = TRUE;
   g_application_release (G_APPLICATION (self));
+  start_health_alerts (self);
 
   /* Content is routed as the config says even when this failed (a key the
    * keyring cannot give still means the deployment): show the window and say
@@ -407,6 +507,9 @@ cairn_application_shutdown (GApplication *application)
 {
   CairnApplication *self = CAIRN_APPLICATION (application);
 
+  /* withdraws an alert still shown while the application can */
+  g_clear_object (&self->alerts);
+
   G_APPLICATION_CLASS (cairn_application_parent_class)->shutdown (application);
 
   g_clear_object (&self->settings);
@@ -416,6 +519,32 @@ cairn_application_shutdown (GApplication *application)
   g_clear_object (&self->store);
 }
 
+/* GtkApplication */
+
+static void
+cairn_application_window_added (GtkApplication *application,
+                                GtkWindow      *window)
+{
+  CairnApplication *self = CAIRN_APPLICATION (application);
+
+  GTK_APPLICATION_CLASS (cairn_application_parent_class)->window_added (application, window);
+
+  g_signal_connect_object (window, "notify::is-active", G_CALLBACK (update_window_active), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (window, "notify::visible", G_CALLBACK (update_window_active), self, G_CONNECT_SWAPPED);
+  update_window_active (self);
+}
+
+static void
+cairn_application_window_removed (GtkApplication *application,
+                                  GtkWindow      *window)
+{
+  CairnApplication *self = CAIRN_APPLICATION (application);
+
+  g_signal_handlers_disconnect_by_func (window, update_window_active, self);
+  GTK_APPLICATION_CLASS (cairn_application_parent_class)->window_removed (application, window);
+  update_window_active (self);
+}
+
 /* GObject */
 
 static void
@@ -423,6 +552,7 @@ cairn_application_dispose (GObject *object)
 {
   CairnApplication *self = CAIRN_APPLICATION (object);
 
+  g_clear_object (&self->alerts);
   g_clear_object (&self->workspace);
   g_clear_object (&self->store);
 
@@ -482,6 +612,7 @@ cairn_application_class_init (CairnApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  GtkApplicationClass *gtk_app_class = GTK_APPLICATION_CLASS (klass);
 
   object_class->dispose = cairn_application_dispose;
   object_class->finalize = cairn_application_finalize;
@@ -492,6 +623,8 @@ cairn_application_class_init (CairnApplicationClass *klass)
   app_class->startup = cairn_application_startup;
   app_class->activate = cairn_application_activate;
   app_class->shutdown = cairn_application_shutdown;
+  gtk_app_class->window_added = cairn_application_window_added;
+  gtk_app_class->window_removed = cairn_application_window_removed;
 
   properties[PROP_DATA_DIR] =
     g_param_spec_string ("data-dir", NULL, NULL,
