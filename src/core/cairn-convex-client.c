@@ -45,6 +45,7 @@ struct _CairnConvexClient
   char        *url;
   char        *authorization;  /* "Convex <key>", wiped on free */
   SoupSession *session;
+  GUri        *endpoints[3];   /* /api/query, /api/mutation, /api/action, by CairnConvexKind */
   guint        timeout_ms;
   gsize        max_response_size;
   guint64      next_request_id;
@@ -65,6 +66,7 @@ typedef struct {
   SoupMessage  *message;
   GInputStream *stream;
   GByteArray   *body;
+  goffset       expected;       /* the answer's Content-Length, or -1 */
   GCancellable *cancellable;    /* ours: cancelled by the caller's or the timeout */
   GCancellable *caller_cancellable;
   gulong        caller_handler;
@@ -72,12 +74,12 @@ typedef struct {
   gboolean      timed_out;
   guint         timeout_ms;
   guint64       request_id;
-  char         *path;
+  const char   *route;          /* "query", "mutation", "action" or a push route */
+  const char   *function;       /* interned; the function's path, or a push route */
   gboolean      admin;          /* a push route: plain JSON answers */
   CairnMetrics *metrics;        /* (nullable) records the request when it ends */
   gint64        sent;           /* on the metrics' clock */
   CairnRequestKind kind;
-  const char   *function;       /* interned */
 } Request;
 
 static void
@@ -96,7 +98,6 @@ request_free (Request *request)
   g_clear_object (&request->message);
   g_clear_object (&request->stream);
   g_clear_pointer (&request->body, g_byte_array_unref);
-  g_free (request->path);
   g_free (request);
 }
 
@@ -108,6 +109,13 @@ wipe_string (char **text)
 
   explicit_bzero (*text, strlen (*text));
   g_clear_pointer (text, g_free);
+}
+
+static gboolean
+is_loopback_host (const char *host)
+{
+  return g_strcmp0 (host, "127.0.0.1") == 0 || g_strcmp0 (host, "localhost") == 0 ||
+         g_strcmp0 (host, "::1") == 0 || g_strcmp0 (host, "[::1]") == 0;
 }
 
 /* Encoding ------------------------------------------------------------------ */
@@ -273,7 +281,7 @@ finish_request (GTask *task)
            soup_message_headers_get_one (headers, "Location"), &error);
   if (value == NULL)
     {
-      g_debug ("request %" G_GUINT64_FORMAT " (%s) refused: HTTP %u", request->request_id, request->path,
+      g_debug ("request %" G_GUINT64_FORMAT " (%s %s) refused: HTTP %u", request->request_id, request->route, request->function,
                soup_message_get_status (request->message));
       g_task_return_error (task, scrub_key (self, g_steal_pointer (&error)));
       return;
@@ -293,8 +301,110 @@ fail_request (GTask        *task,
   CairnConvexClient *self = g_task_get_source_object (task);
   GError *classified = scrub_key (self, transport_error (request, error));
 
-  g_debug ("request %" G_GUINT64_FORMAT " (%s) failed: %s", request->request_id, request->path, classified->message);
+  g_debug ("request %" G_GUINT64_FORMAT " (%s %s) failed: %s", request->request_id, request->route, request->function,
+           classified->message);
   g_task_return_error (task, classified);
+}
+
+/* The body is in: closing the stream ends the message, so libsoup hands the
+ * connection back to its pool before the caller hears the answer (and,
+ * likely, sends the next request). Left to the stream's finalization, the
+ * connection is still busy then, and every request opens one of its own. */
+static void
+close_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* the whole answer is here: a failure to close only costs the connection */
+  if (!g_input_stream_close_finish (G_INPUT_STREAM (object), result, &error))
+    g_debug ("closing an answer's stream: %s", error->message);
+
+  finish_request (task);
+}
+
+static void read_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+/* Makes room for the next part of the answer: as much as the Content-Length
+ * says is left (usually all of it, in one allocation), else a chunk. */
+static gsize
+make_room (Request *request)
+{
+  guint len = request->body->len;
+  gsize want = READ_CHUNK;
+
+  /* past the Content-Length, a byte of room is enough to read the end */
+  if (request->expected >= 0)
+    want = CLAMP (request->expected - (goffset) len, 1, READ_CHUNK);
+  g_byte_array_set_size (request->body, len + want);
+  request->body->len = len;
+
+  return want;
+}
+
+/* @n more bytes are in the body, or 0 at the end: FALSE when @task has
+ * been answered (the answer too large). */
+static gboolean
+took (GTask *task,
+      gssize n)
+{
+  CairnConvexClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+
+  if (request->body->len + n > self->max_response_size)
+    {
+      g_task_return_new_error (task, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
+                               _("Your database sent an answer larger than %zu MiB."),
+                               self->max_response_size / (1024 * 1024));
+      return FALSE;
+    }
+
+  request->body->len += n;
+  return TRUE;
+}
+
+/* Reads the answer into the body until its end, then closes the stream:
+ * what is already here without waiting (usually all of it, the end
+ * included), the rest as it comes. */
+static void
+read_more (GTask *task)
+{
+  Request *request = g_task_get_task_data (task);
+  GPollableInputStream *pollable = G_IS_POLLABLE_INPUT_STREAM (request->stream) &&
+                                   g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (request->stream))
+                                   ? G_POLLABLE_INPUT_STREAM (request->stream) : NULL;
+
+  while (pollable != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize want = make_room (request);
+      gssize n = g_pollable_input_stream_read_nonblocking (pollable, request->body->data + request->body->len,
+                                                           want, request->cancellable, &error);
+
+      if (n == 0)
+        {
+          g_input_stream_close_async (request->stream, G_PRIORITY_DEFAULT, NULL, close_cb, task);
+          return;
+        }
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      if (n < 0)
+        {
+          fail_request (task, error);
+          g_object_unref (task);
+          return;
+        }
+      if (!took (task, n))
+        {
+          g_object_unref (task);
+          return;
+        }
+    }
+
+  g_input_stream_read_async (request->stream, request->body->data + request->body->len, make_room (request),
+                             G_PRIORITY_DEFAULT, request->cancellable, read_cb, task);
 }
 
 static void
@@ -304,34 +414,24 @@ read_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) chunk = NULL;
-  CairnConvexClient *self = g_task_get_source_object (task);
-  Request *request = g_task_get_task_data (task);
+  gssize n;
 
-  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
-  if (chunk == NULL)
+  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  if (n < 0)
     {
       fail_request (task, error);
       return;
     }
 
-  if (g_bytes_get_size (chunk) == 0)
+  if (n == 0)
     {
-      finish_request (task);
+      g_input_stream_close_async (G_INPUT_STREAM (object), G_PRIORITY_DEFAULT, NULL, close_cb,
+                                  g_steal_pointer (&task));
       return;
     }
 
-  if (request->body->len + g_bytes_get_size (chunk) > self->max_response_size)
-    {
-      g_task_return_new_error (task, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
-                               _("Your database sent an answer larger than %zu MiB."),
-                               self->max_response_size / (1024 * 1024));
-      return;
-    }
-
-  g_byte_array_append (request->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
-  g_input_stream_read_bytes_async (request->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   request->cancellable, read_cb, g_steal_pointer (&task));
+  if (took (task, n))
+    read_more (g_steal_pointer (&task));
 }
 
 static void
@@ -343,7 +443,6 @@ send_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   CairnConvexClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
-  goffset length;
 
   request->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (request->stream == NULL)
@@ -352,8 +451,12 @@ send_cb (GObject      *object,
       return;
     }
 
-  length = soup_message_headers_get_content_length (soup_message_get_response_headers (request->message));
-  if (length > 0 && (gsize) length > self->max_response_size)
+  /* -1 when the answer is chunked, or compressed (libsoup decodes it) */
+  request->expected = soup_message_headers_get_content_length (soup_message_get_response_headers (request->message));
+  if (soup_message_headers_get_encoding (soup_message_get_response_headers (request->message)) != SOUP_ENCODING_CONTENT_LENGTH ||
+      soup_message_headers_get_one (soup_message_get_response_headers (request->message), "Content-Encoding") != NULL)
+    request->expected = -1;
+  if (request->expected > 0 && (gsize) request->expected > self->max_response_size)
     {
       g_task_return_new_error (task, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                                _("Your database sent an answer larger than %zu MiB."),
@@ -361,8 +464,7 @@ send_cb (GObject      *object,
       return;
     }
 
-  g_input_stream_read_bytes_async (request->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   request->cancellable, read_cb, g_steal_pointer (&task));
+  read_more (g_steal_pointer (&task));
 }
 
 static gboolean
@@ -399,9 +501,40 @@ cairn_convex_client_dispose (GObject *object)
 }
 
 static void
+cairn_convex_client_constructed (GObject *object)
+{
+  CairnConvexClient *self = (CairnConvexClient *) object;
+  static const char *const kinds[] = { "query", "mutation", "action" };
+  g_autoptr(GUri) base = NULL;
+
+  G_OBJECT_CLASS (cairn_convex_client_parent_class)->constructed (object);
+
+  /* parsed once, not for every request */
+  base = g_uri_parse (self->url, G_URI_FLAGS_NONE, NULL);
+  g_return_if_fail (base != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (self->endpoints); i++)
+    {
+      g_autofree char *path = g_strconcat (g_uri_get_path (base), "/api/", kinds[i], NULL);
+
+      self->endpoints[i] = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (base), NULL, g_uri_get_host (base),
+                                        g_uri_get_port (base), path, NULL, NULL);
+    }
+
+  /* A deployment on this computer is never reached through a proxy: a proxy
+   * elsewhere would reach its own loopback, not ours. This also spares every
+   * new connection a lookup of the system's proxy settings (libproxy, in a
+   * thread). Any other deployment goes through the user's proxy settings. */
+  if (is_loopback_host (g_uri_get_host (base)))
+    soup_session_set_proxy_resolver (self->session, NULL);
+}
+
+static void
 cairn_convex_client_finalize (GObject *object)
 {
   CairnConvexClient *self = (CairnConvexClient *) object;
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->endpoints); i++)
+    g_clear_pointer (&self->endpoints[i], g_uri_unref);
 
   wipe_string (&self->authorization);
   g_free (self->url);
@@ -451,6 +584,7 @@ cairn_convex_client_class_init (CairnConvexClientClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = cairn_convex_client_constructed;
   object_class->dispose = cairn_convex_client_dispose;
   object_class->finalize = cairn_convex_client_finalize;
   object_class->get_property = cairn_convex_client_get_property;
@@ -482,8 +616,7 @@ cairn_convex_client_init (CairnConvexClient *self)
 static void
 measure (CairnConvexClient *self,
          GTask             *task,
-         CairnRequestKind   kind,
-         const char        *function)
+         CairnRequestKind   kind)
 {
   Request *request = g_task_get_task_data (task);
 
@@ -492,7 +625,6 @@ measure (CairnConvexClient *self,
 
   request->metrics = g_object_ref (self->metrics);
   request->kind = kind;
-  request->function = g_intern_string (function);
   request->sent = cairn_metrics_get_time (self->metrics);
 }
 
@@ -526,13 +658,6 @@ propagate (GAsyncResult  *result,
 }
 
 /* Public API ----------------------------------------------------------------- */
-
-static gboolean
-is_loopback_host (const char *host)
-{
-  return g_strcmp0 (host, "127.0.0.1") == 0 || g_strcmp0 (host, "localhost") == 0 ||
-         g_strcmp0 (host, "::1") == 0 || g_strcmp0 (host, "[::1]") == 0;
-}
 
 /**
  * cairn_convex_normalize_url:
@@ -802,9 +927,10 @@ endpoint_for_kind (CairnConvexKind kind)
 static void
 send_request (CairnConvexClient *self,
               GTask             *task,
-              const char        *uri,
+              GUri              *uri,
               GBytes            *body,
-              const char        *path,
+              const char        *route,
+              const char        *function,
               gboolean           admin,
               guint              timeout_ms)
 {
@@ -814,14 +940,20 @@ send_request (CairnConvexClient *self,
 
   request = g_new0 (Request, 1);
   request->request_id = ++self->next_request_id;
-  request->path = g_strdup (path);
+  request->route = route;
+  request->function = g_intern_string (function);
   request->admin = admin;
   request->timeout_ms = timeout_ms;
   request->body = g_byte_array_new ();
   request->cancellable = g_cancellable_new ();
-  request->message = soup_message_new ("POST", uri);
-  /* a redirect is answered as an error, never followed with or without the key */
-  soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT);
+  request->expected = -1;
+  request->message = soup_message_new_from_uri ("POST", uri);
+  /* A redirect is answered as an error, never followed with or without the
+   * key. IDEMPOTENT lets a POST take an idle keep-alive connection (libsoup
+   * otherwise opens a new one for every POST); libsoup still never resends a
+   * POST by itself, so a connection the server closed under us fails the
+   * request as unreachable, as any lost connection does. */
+  soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_IDEMPOTENT);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
   if (cancellable != NULL)
@@ -841,7 +973,8 @@ send_request (CairnConvexClient *self,
     soup_message_headers_append (headers, "Authorization", self->authorization);
   soup_message_set_request_body_from_bytes (request->message, "application/json", body);
 
-  g_debug ("request %" G_GUINT64_FORMAT ": %s", request->request_id, path);
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    g_debug ("request %" G_GUINT64_FORMAT ": %s %s", request->request_id, route, function);
 
   soup_session_send_async (self->session, request->message, G_PRIORITY_DEFAULT, request->cancellable,
                            send_cb, g_object_ref (task));
@@ -859,11 +992,10 @@ cairn_convex_client_call_async (CairnConvexClient   *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *uri = NULL;
-  g_autofree char *label = NULL;
 
   g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
   g_return_if_fail (path != NULL);
+  g_return_if_fail (kind <= CAIRN_CONVEX_ACTION);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cairn_convex_client_call_async);
@@ -875,10 +1007,8 @@ cairn_convex_client_call_async (CairnConvexClient   *self,
       return;
     }
 
-  uri = g_strdup_printf ("%s/api/%s", self->url, endpoint_for_kind (kind));
-  label = g_strdup_printf ("%s %s", endpoint_for_kind (kind), path);
-  send_request (self, task, uri, body, label, FALSE, self->timeout_ms);
-  measure (self, task, (CairnRequestKind) kind, path);
+  send_request (self, task, self->endpoints[kind], body, endpoint_for_kind (kind), path, FALSE, self->timeout_ms);
+  measure (self, task, (CairnRequestKind) kind);
 }
 
 /**
@@ -952,7 +1082,8 @@ cairn_convex_client_post_admin_async (CairnConvexClient   *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *uri = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GUri) uri = NULL;
 
   g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
   g_return_if_fail (path != NULL && *path != '/');
@@ -969,9 +1100,11 @@ cairn_convex_client_post_admin_async (CairnConvexClient   *self,
     }
 
   bytes = admin_body (self, body);
-  uri = g_strdup_printf ("%s/api/%s", self->url, path);
-  send_request (self, task, uri, bytes, path, TRUE, MAX (self->timeout_ms, ADMIN_TIMEOUT_MS));
-  measure (self, task, CAIRN_REQUEST_PUSH, path);
+  text = g_strdup_printf ("%s/api/%s", self->url, path);
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  g_return_if_fail (uri != NULL);
+  send_request (self, task, uri, bytes, "push", path, TRUE, MAX (self->timeout_ms, ADMIN_TIMEOUT_MS));
+  measure (self, task, CAIRN_REQUEST_PUSH);
 }
 
 /**
