@@ -28,8 +28,11 @@
 #include "cairn-paged-list.h"
 #include "cairn-workspace.h"
 
-/* Load older messages when fewer than this many pixels are left above the view. */
+/* Load older messages when fewer than this many pixels, or screenfuls, are
+ * left above the view: the next page is asked for well before the top is
+ * reached, so a deployment's round trip is over before the user gets there. */
 #define LOAD_MORE_MARGIN 400.0
+#define LOAD_MORE_SCREENS 2.0
 
 struct _CairnConversationView
 {
@@ -135,7 +138,8 @@ wants_older (CairnConversationView *self)
   if (gtk_adjustment_get_upper (adj) <= page_size)
     return TRUE;
 
-  return !self->stick_to_bottom && gtk_adjustment_get_value (adj) < LOAD_MORE_MARGIN;
+  return !self->stick_to_bottom
+         && gtk_adjustment_get_value (adj) < MAX (LOAD_MORE_MARGIN, LOAD_MORE_SCREENS * page_size);
 }
 
 static void
@@ -338,7 +342,13 @@ setup_row_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (list_item, cairn_message_row_new (self->workspace));
 }
 
-/* A row made before the workspace changed gets the new one. */
+/* A row made before the workspace changed gets the new one.
+ *
+ * There is no "unbind": a row keeps its message until it is given another
+ * one. GtkSignalListItemFactory (GTK 4.8) unbinds and binds a row again
+ * whenever its position changes, and a page of older messages moves every
+ * row GtkListView keeps (up to 200); a row that let go of its message would
+ * lay out the same text again, and a page took a quarter of a second. */
 static void
 bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *list_item,
@@ -349,16 +359,6 @@ bind_row_cb (GtkSignalListItemFactory *factory,
 
   cairn_message_row_set_workspace (CAIRN_MESSAGE_ROW (row), self->workspace);
   cairn_message_row_set_message (CAIRN_MESSAGE_ROW (row), gtk_list_item_get_item (list_item));
-}
-
-static void
-unbind_row_cb (GtkSignalListItemFactory *factory,
-               GtkListItem              *list_item,
-               gpointer                  user_data)
-{
-  GtkWidget *row = gtk_list_item_get_child (list_item);
-
-  cairn_message_row_set_message (CAIRN_MESSAGE_ROW (row), NULL);
 }
 
 static void
@@ -512,7 +512,6 @@ cairn_conversation_view_init (CairnConversationView *self)
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
   gtk_list_view_set_factory (self->list_view, factory);
 
   self->selection = gtk_no_selection_new (NULL);

@@ -546,23 +546,42 @@ wait_for_frames (Bench *bench,
   wait_until (frames_beyond, data, "frames");
 }
 
-static double
+/* Each page's time, in ms: from the scroll to the top until the older page
+ * is listed and two frames have been painted with it. */
+static GArray *
 scroll_back (Bench *bench,
              int    pages)
 {
   Growth growth = { cairn_conversation_view_get_messages (view (bench)), 0 };
-  gint64 started = g_get_monotonic_time ();
+  GArray *times = g_array_new (FALSE, FALSE, sizeof (double));
 
   for (int i = 0; i < pages; i++)
     {
+      gint64 started = g_get_monotonic_time ();
+      double ms;
+
       growth.n = g_list_model_get_n_items (growth.messages);
+      bench->trace_origin = started;
+      if (bench->trace)
+        g_printerr ("scroll to the top for page %d (%u messages)\n", i + 1, growth.n);
       scroll_to_top (bench);
       wait_until (grew, &growth, "an older page of messages");
       /* let the list view lay the new rows out before scrolling again */
       wait_for_frames (bench, 2);
+      ms = ms_since (started, g_get_monotonic_time ());
+      g_array_append_val (times, ms);
     }
 
-  return ms_since (started, g_get_monotonic_time ());
+  return times;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
 }
 
 /* Output ------------------------------------------------------------------------ */
@@ -880,14 +899,28 @@ measure_reopen (Bench *bench)
 static void
 measure_scroll (Bench *bench)
 {
-  double ms;
+  g_autoptr(GArray) times = NULL;
+  g_autoptr(GArray) sorted = NULL;
+  double total = 0;
 
   if (bench->scroll_pages <= 0)
     return;
 
-  ms = scroll_back (bench, bench->scroll_pages);
+  times = scroll_back (bench, bench->scroll_pages);
+  sorted = g_array_copy (times);
+  g_array_sort (sorted, compare_doubles);
+  for (guint i = 0; i < times->len; i++)
+    total += g_array_index (times, double, i);
+
   add_int (bench, "scroll_pages", bench->scroll_pages);
-  add_number (bench, "scroll_ms", ms);
+  add_number (bench, "scroll_ms", total);
+  add_number (bench, "scroll_page_median_ms", g_array_index (sorted, double, sorted->len / 2));
+  add_number (bench, "scroll_page_max_ms", g_array_index (sorted, double, sorted->len - 1));
+  json_builder_set_member_name (bench->json, "scroll_page_ms");
+  json_builder_begin_array (bench->json);
+  for (guint i = 0; i < times->len; i++)
+    json_builder_add_double_value (bench->json, g_array_index (times, double, i));
+  json_builder_end_array (bench->json);
   test_util_run_for (SETTLE_MS);
   add_int (bench, "messages_loaded_after_scroll", n_messages_loaded (bench));
   add_memory (bench, "memory_after_scroll");

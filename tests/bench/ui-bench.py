@@ -56,6 +56,7 @@ FIRST_FRAME_TARGET = 1.5      # x the minimal window's median
 OPEN_TARGET_MS = 200.0
 RSS_TARGET_MB = 40.0
 LONG_MESSAGE_TARGET_MS = 1000.0
+SCROLL_PAGE_TARGET_MS = 50.0  # a page of older messages, scrolled back to (median)
 LONG_MESSAGES = (("unbroken-100k", "100 000 letters, no space"),
                  ("spaces-100k", "100 000 bytes of words"),
                  ("unbroken-1m", "the largest message (~1 MiB), no space"))
@@ -359,9 +360,13 @@ def report(context, frames, opens):
     if scrolled:
         s = scrolled[0]
         grown = mb(s["memory_after_scroll"]["VmRSS"] - s["memory_open"]["VmRSS"])
-        result["scroll_back"] = {k: s[k] for k in ("scroll_pages", "scroll_ms", "messages_loaded_after_scroll",
-                                                  "memory_after_scroll")}
-        print(f"scrolling back {s['scroll_pages']} pages: {s['scroll_ms']:.0f} ms, "
+        result["scroll_back"] = {k: s[k] for k in ("scroll_pages", "scroll_ms", "scroll_page_median_ms",
+                                                  "scroll_page_max_ms", "scroll_page_ms",
+                                                  "messages_loaded_after_scroll", "memory_after_scroll")}
+        met = s["scroll_page_median_ms"] <= SCROLL_PAGE_TARGET_MS
+        print(f"scrolling back {s['scroll_pages']} pages: {s['scroll_ms']:.0f} ms, a page "
+              f"{s['scroll_page_median_ms']:.1f} ms (median), {s['scroll_page_max_ms']:.1f} ms (max) "
+              f"[target <= {SCROLL_PAGE_TARGET_MS:.0f} ms: {verdict(met)}], "
               f"{s['messages_loaded_after_scroll']} messages loaded, VmRSS {grown:+.1f} MB")
 
     print()
