@@ -58,8 +58,10 @@ struct _CairnHealthWindow
   CairnLatencyChart *chart;
   GtkToggleButton   *recent_button;
   GtkLabel          *count_label;
-  GtkLabel          *queries_label;
-  GtkLabel          *mutations_label;
+  AdwActionRow      *queries_row;
+  GtkLabel          *queries_count;
+  AdwActionRow      *mutations_row;
+  GtkLabel          *mutations_count;
   GtkLabel          *success_label;
   GtkLabel          *error_rate_label;
   AdwPreferencesGroup *errors_group;
@@ -450,6 +452,19 @@ update_slow (CairnHealthWindow         *self,
     }
 }
 
+/* A kind of request: how many (the suffix), how long they took (the subtitle). */
+static void
+show_kind (AdwActionRow       *row,
+           GtkLabel           *count_label,
+           const CairnLatency *latency)
+{
+  g_autofree char *count = g_strdup_printf ("%u", latency->count);
+  g_autofree char *percentiles = latency_text (latency);
+
+  gtk_label_set_text (count_label, count);
+  adw_action_row_set_subtitle (row, percentiles);
+}
+
 static void
 update_rates (CairnHealthWindow         *self,
               const CairnMetricsSummary *summary)
@@ -457,8 +472,6 @@ update_rates (CairnHealthWindow         *self,
   const CairnHealthThresholds *t = cairn_health_get_thresholds (self->health);
   const CairnLatency *mutations = &summary->by_kind[CAIRN_REQUEST_MUTATION];
   g_autofree char *count = NULL;
-  g_autofree char *queries = latency_text (&summary->by_kind[CAIRN_REQUEST_QUERY]);
-  g_autofree char *writes = latency_text (mutations);
   g_autofree char *success = NULL;
   g_autofree char *errors = NULL;
 
@@ -470,8 +483,8 @@ update_rates (CairnHealthWindow         *self,
     count = g_strdup_printf ("%u", summary->count);
 
   gtk_label_set_text (self->count_label, count);
-  gtk_label_set_text (self->queries_label, queries);
-  gtk_label_set_text (self->mutations_label, writes);
+  show_kind (self->queries_row, self->queries_count, &summary->by_kind[CAIRN_REQUEST_QUERY]);
+  show_kind (self->mutations_row, self->mutations_count, mutations);
 
   if (mutations->count > 0)
     {
@@ -735,8 +748,10 @@ cairn_health_window_class_init (CairnHealthWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, chart);
   gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, recent_button);
   gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, count_label);
-  gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, queries_label);
-  gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, mutations_label);
+  gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, queries_row);
+  gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, queries_count);
+  gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, mutations_row);
+  gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, mutations_count);
   gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, success_label);
   gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, error_rate_label);
   gtk_widget_class_bind_template_child (widget_class, CairnHealthWindow, errors_group);
