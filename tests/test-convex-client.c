@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include "cairn-convex-client.h"
 #include "cairn-error.h"
 #include "convex-peer.h"
@@ -108,6 +110,70 @@ test_ping (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (ping, "app"), ==, "cairn");
   g_assert_cmpint (json_object_get_int_member (ping, "schemaVersion"), ==, CAIRN_SCHEMA_VERSION);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (ping, "tables")), >=, 3);
+}
+
+static JsonNode *
+call_object (CairnConvexClient *client,
+             CairnConvexKind    kind,
+             const char        *path,
+             JsonObject        *args,
+             GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cairn_convex_client_call_async (client, kind, path, args, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+
+  return cairn_convex_client_call_finish (client, result, error);
+}
+
+/* What the request writer must get right: escapes, text beyond ASCII,
+ * doubles with and without a fraction, a double JSON cannot carry, and a
+ * field name Convex reserves refused before anything is sent. */
+static void
+test_args_round_trip (Fixture       *f,
+                      gconstpointer  data)
+{
+  static const char title[] = "quote \" backslash \\ slash / tab \t nl \n cr \r bell \a del \x7f é 🌍";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) document = json_object_new ();
+  g_autoptr(JsonObject) key = json_object_new ();
+  g_autoptr(JsonObject) bad = json_object_new ();
+  g_autoptr(JsonObject) nested = json_object_new ();
+  g_autoptr(JsonNode) inserted = NULL;
+  g_autoptr(JsonNode) got = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  JsonObject *row;
+
+  json_object_set_string_member (document, "clientId", "6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
+  json_object_set_string_member (document, "title", title);
+  json_object_set_boolean_member (document, "pinned", FALSE);
+  json_object_set_boolean_member (document, "archived", TRUE);
+  json_object_set_double_member (document, "createdAt", 1.5);
+  json_object_set_double_member (document, "updatedAt", INFINITY);
+  json_object_set_string_member (args, "table", "conversations");
+  json_object_set_object_member (args, "document", json_object_ref (document));
+  inserted = call_object (f->client, CAIRN_CONVEX_MUTATION, "documents:insert", args, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (inserted);
+
+  json_object_set_string_member (key, "table", "conversations");
+  json_object_set_string_member (key, "clientId", "6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b");
+  got = call_object (f->client, CAIRN_CONVEX_QUERY, "documents:get", key, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (got));
+  row = json_node_get_object (got);
+  g_assert_cmpstr (json_object_get_string_member (row, "title"), ==, title);
+  g_assert_true (json_object_get_boolean_member (row, "archived"));
+  g_assert_cmpfloat (json_object_get_double_member (row, "createdAt"), ==, 1.5);
+  g_assert_true (isinf (json_object_get_double_member (row, "updatedAt")));
+
+  json_object_set_int_member (nested, "$id", 1);
+  json_object_set_object_member (bad, "fields", g_steal_pointer (&nested));
+  refused = call_object (f->client, CAIRN_CONVEX_MUTATION, "documents:insert", bad, &error);
+  g_assert_null (refused);
+  g_assert_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT);
 }
 
 static void
@@ -566,6 +632,7 @@ main (int   argc,
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/convex-client/ping", test_ping);
   ADD ("/convex-client/concurrent", test_concurrent);
+  ADD ("/convex-client/args-round-trip", test_args_round_trip);
   ADD ("/convex-client/fault/refused", test_fault_refused);
   ADD ("/convex-client/fault/hang", test_fault_hang);
   ADD ("/convex-client/fault/status", test_fault_status);

@@ -120,14 +120,66 @@ is_loopback_host (const char *host)
 
 /* Encoding ------------------------------------------------------------------ */
 
-static JsonNode *encode_value (JsonNode *node, GError **error);
+/* The request is written straight into its text (no copy of the arguments
+ * as a second tree, no generator): JSON as Convex reads it, with the
+ * encoding of convex_encoded_json for the doubles JSON cannot carry. */
 
-static JsonNode *
-encode_float (double value)
+static gboolean write_value (GString *out, JsonNode *node, GError **error);
+
+static void
+write_string (GString    *out,
+              const char *text)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  static const char hex[] = "0123456789abcdef";
+  const char *run = text;
+  const char *p;
+
+  g_string_append_c (out, '"');
+  for (p = text; *p != '\0'; p++)
+    {
+      guchar c = *p;
+
+      if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\')
+        continue;
+
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+      g_string_append_c (out, '\\');
+      switch (c)
+        {
+        case '"': g_string_append_c (out, '"'); break;
+        case '\\': g_string_append_c (out, '\\'); break;
+        case '\b': g_string_append_c (out, 'b'); break;
+        case '\f': g_string_append_c (out, 'f'); break;
+        case '\n': g_string_append_c (out, 'n'); break;
+        case '\r': g_string_append_c (out, 'r'); break;
+        case '\t': g_string_append_c (out, 't'); break;
+        default:
+          g_string_append (out, "u00");
+          g_string_append_c (out, hex[c >> 4]);
+          g_string_append_c (out, hex[c & 0xf]);
+        }
+    }
+  g_string_append_len (out, run, p - run);
+  g_string_append_c (out, '"');
+}
+
+static void
+write_double (GString *out,
+              double   value)
+{
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
   g_autofree char *encoded = NULL;
   guint8 bytes[8];
+
+  if (isfinite (value))
+    {
+      /* as json-glib writes it: a double keeps its point */
+      g_string_append (out, g_ascii_dtostr (text, sizeof text, value));
+      if (strpbrk (text, ".e") == NULL)
+        g_string_append (out, ".0");
+      return;
+    }
 
   /* Convex's encoding of the doubles JSON cannot carry: 8 little-endian bytes */
   memcpy (bytes, &value, sizeof bytes);
@@ -140,77 +192,91 @@ encode_float (double value)
     }
 #endif
   encoded = g_base64_encode (bytes, sizeof bytes);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "$float");
-  json_builder_add_string_value (builder, encoded);
-  json_builder_end_object (builder);
-
-  return json_builder_get_root (builder);
+  g_string_append_printf (out, "{\"$float\":\"%s\"}", encoded);
 }
 
-static JsonNode *
-encode_object (JsonObject  *object,
-               GError     **error)
+static gboolean
+write_object (GString     *out,
+              JsonObject  *object,
+              GError     **error)
 {
-  g_autoptr(JsonObject) out = json_object_new ();
   JsonObjectIter iter;
   const char *name;
   JsonNode *member;
+  gboolean first = TRUE;
 
-  json_object_iter_init (&iter, object);
-  while (json_object_iter_next (&iter, &name, &member))
+  g_string_append_c (out, '{');
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
     {
-      JsonNode *encoded;
-
       if (name[0] == '$')
         {
           g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
                        _("The field name “%s” cannot start with “$”."), name);
-          return NULL;
+          return FALSE;
         }
 
-      encoded = encode_value (member, error);
-      if (encoded == NULL)
-        return NULL;
-      json_object_set_member (out, name, encoded);
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      write_string (out, name);
+      g_string_append_c (out, ':');
+      if (!write_value (out, member, error))
+        return FALSE;
     }
+  g_string_append_c (out, '}');
 
-  return json_node_init_object (json_node_alloc (), out);
+  return TRUE;
 }
 
-static JsonNode *
-encode_value (JsonNode  *node,
-              GError   **error)
+static gboolean
+write_value (GString   *out,
+             JsonNode  *node,
+             GError   **error)
 {
   switch (json_node_get_node_type (node))
     {
     case JSON_NODE_OBJECT:
-      return encode_object (json_node_get_object (node), error);
+      return write_object (out, json_node_get_object (node), error);
 
     case JSON_NODE_ARRAY:
       {
         JsonArray *array = json_node_get_array (node);
-        g_autoptr(JsonArray) out = json_array_new ();
+        guint length = json_array_get_length (array);
 
-        for (guint i = 0; i < json_array_get_length (array); i++)
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < length; i++)
           {
-            JsonNode *encoded = encode_value (json_array_get_element (array, i), error);
-
-            if (encoded == NULL)
-              return NULL;
-            json_array_add_element (out, encoded);
+            if (i > 0)
+              g_string_append_c (out, ',');
+            if (!write_value (out, json_array_get_element (array, i), error))
+              return FALSE;
           }
-        return json_node_init_array (json_node_alloc (), out);
+        g_string_append_c (out, ']');
+        return TRUE;
       }
 
     case JSON_NODE_VALUE:
-      if (json_node_get_value_type (node) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
-        return encode_float (json_node_get_double (node));
-      return json_node_copy (node);
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_STRING:
+          write_string (out, json_node_get_string (node));
+          return TRUE;
+        case G_TYPE_DOUBLE:
+          write_double (out, json_node_get_double (node));
+          return TRUE;
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+          return TRUE;
+        default:
+          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          return TRUE;
+        }
 
     case JSON_NODE_NULL:
     default:
-      return json_node_copy (node);
+      g_string_append (out, "null");
+      return TRUE;
     }
 }
 
@@ -877,33 +943,24 @@ cairn_convex_client_set_timeout (CairnConvexClient *self,
   self->timeout_ms = timeout_ms;
 }
 
+/* {"path": …, "args": [{…}], "format": "convex_encoded_json"} */
 static GBytes *
 request_body (const char  *path,
               JsonObject  *args,
               GError     **error)
 {
-  g_autoptr(JsonObject) empty = json_object_new ();
-  g_autoptr(JsonObject) body = json_object_new ();
-  g_autoptr(JsonArray) arg_list = json_array_new ();
-  g_autoptr(JsonNode) root = NULL;
-  JsonNode *encoded;
-  char *text;
-  gsize len;
+  g_autoptr(GString) out = g_string_sized_new (128);
 
-  encoded = encode_object (args != NULL ? args : empty, error);
-  if (encoded == NULL)
+  g_string_append (out, "{\"path\":");
+  write_string (out, path);
+  g_string_append (out, ",\"args\":[");
+  if (args == NULL)
+    g_string_append (out, "{}");
+  else if (!write_object (out, args, error))
     return NULL;
+  g_string_append (out, "],\"format\":\"convex_encoded_json\"}");
 
-  json_array_add_element (arg_list, encoded);
-  json_object_set_string_member (body, "path", path);
-  json_object_set_array_member (body, "args", g_steal_pointer (&arg_list));
-  json_object_set_string_member (body, "format", "convex_encoded_json");
-
-  root = json_node_init_object (json_node_alloc (), body);
-  text = json_to_string (root, FALSE);
-  len = strlen (text);
-
-  return g_bytes_new_take (text, len);
+  return g_string_free_to_bytes (g_steal_pointer (&out));
 }
 
 static const char *

@@ -3,11 +3,13 @@
 
 10 000 small queries (cairn:ping) at concurrency 1 and 16, against the Convex
 test peer and against a static canned-response server (nginx), all on
-loopback, both clients in the same run.
+loopback, both clients in the same run; wrk against the canned server (the
+same POST, 16 connections) shows what the server and the loopback allow.
 
 Target: at concurrency 16 against the canned server, the C client reaches at
-least 2x the official client's throughput at no more than half its CPU time
-per request.
+least 3x the official client's throughput at no more than 0.3x its CPU time
+per request. CPU time per request is the measure to trust on a busy machine;
+the load average at the start and the end is printed beside it.
 
 usage: convex-client-bench.py BUILD_DIR [REQUESTS]
 """
@@ -80,6 +82,34 @@ http {{
     raise RuntimeError("nginx did not start")
 
 
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = '{"path":"cairn:ping","args":[{}],"format":"convex_encoded_json"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Convex-Client"] = "wrk"
+wrk.headers["Authorization"] = "Convex %s"
+"""
+
+
+def run_wrk(scratch, url, concurrency, seconds=5):
+    """requests/s of wrk (one thread, CONCURRENCY connections), or None without wrk"""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    script = os.path.join(scratch, "post.lua")
+    with open(script, "w") as f:
+        f.write(WRK_SCRIPT % KEY)
+    out = subprocess.run([wrk, "-t1", f"-c{concurrency}", f"-d{seconds}s", "-s", script, url + "/api/query"],
+                         capture_output=True, text=True, check=True).stdout
+    rps = next(float(line.split()[1]) for line in out.splitlines() if line.startswith("Requests/sec:"))
+    non2xx = next((int(line.split()[-1]) for line in out.splitlines() if "Non-2xx" in line), 0)
+    return {"client": "wrk", "server": "canned", "concurrency": concurrency, "rps": rps, "failed": non2xx}
+
+
+def load():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def run(command):
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -94,6 +124,7 @@ def main():
     peer, peer_url = start_peer()
     nginx, nginx_url = start_nginx(scratch)
     results = []
+    print(f"load average at the start: {load()} ({os.cpu_count()} CPUs)", flush=True)
     try:
         for server, url in (("peer", peer_url), ("canned", nginx_url)):
             for concurrency in (1, 16):
@@ -104,6 +135,11 @@ def main():
                     print(f"{server:7} c={concurrency:<3} {name:12} {r['rps']:9.0f} req/s  "
                           f"p50 {r['p50_ms']:7.3f} ms  p99 {r['p99_ms']:7.3f} ms  "
                           f"cpu {r['cpu_us_per_request']:7.1f} us/req  failed {r['failed']}", flush=True)
+        w = run_wrk(scratch, nginx_url, 16)
+        if w is not None:
+            results.append(w)
+            print(f"canned  c=16  {'wrk':12} {w['rps']:9.0f} req/s  (the server's ceiling on this machine)",
+                  flush=True)
     finally:
         peer.terminate()
         nginx.terminate()
@@ -117,11 +153,13 @@ def main():
     c, node = pick("cairn-c"), pick("convex-node")
     speedup = c["rps"] / node["rps"]
     cpu_ratio = c["cpu_us_per_request"] / node["cpu_us_per_request"]
-    met = speedup >= 2.0 and cpu_ratio <= 0.5
-    print(f"target (canned, c=16): throughput {speedup:.2f}x the official client (>= 2x), "
-          f"CPU per request {cpu_ratio:.2f}x (<= 0.5x): {'MET' if met else 'MISSED'}")
+    met = speedup >= 3.0 and cpu_ratio <= 0.3
+    print(f"load average at the end: {load()}")
+    print(f"target (canned, c=16): throughput {speedup:.2f}x the official client (>= 3x), "
+          f"CPU per request {cpu_ratio:.2f}x (<= 0.3x): {'MET' if met else 'MISSED'}")
     with open(os.path.join(build, "bench-convex-client.json"), "w") as f:
-        json.dump({"results": results, "speedup": speedup, "cpu_ratio": cpu_ratio, "met": met}, f, indent=2)
+        json.dump({"results": results, "speedup": speedup, "cpu_ratio": cpu_ratio, "met": met,
+                   "load": os.getloadavg()}, f, indent=2)
     return 0 if all(r["failed"] == 0 for r in results) else 1
 
 
