@@ -222,7 +222,9 @@ export const status = internalQuery({
         version: migration.version,
         name: migration.name,
         description: migration.description,
-        status: record?.status ?? "pending",
+        // Never run: pending while the data needs it, skipped when it does not
+        // (a new deployment starts with nothing to migrate).
+        status: record?.status ?? ((await migration.needed(ctx)) ? "pending" : "skipped"),
         processed: record?.processed ?? 0,
         error: record?.error ?? null,
         startedAt: record?.startedAt ?? null,

@@ -151,12 +151,18 @@ describe("pending migrations (cairn:ping, migrations:status)", () => {
       pending: [],
       migrations: [{
         migrationId: ID, version: 2, name: MIGRATIONS[0].name, description: MIGRATIONS[0].description,
-        status: "pending", processed: 0, error: null, startedAt: null, completedAt: null, createdAt: null,
+        // A new deployment: nothing to migrate.
+        status: "skipped", processed: 0, error: null, startedAt: null, completedAt: null, createdAt: null,
       }],
       lease: null,
       now: 1_700_000_000_000,
     });
     await seedVersion1(t, 3, () => 1);
+    // Version-1 data: now it is needed.
+    expect(await t.query(fn.status, {})).toMatchObject({
+      pending: [ID],
+      migrations: [{ migrationId: ID, status: "pending", processed: 0 }],
+    });
     await acquire(t);
     vi.setSystemTime(1_700_000_000_500);
     await run(t, 10);
