@@ -65,11 +65,54 @@ function parentIdOf(table: ContentTable, row: Record<string, unknown>): unknown 
   return field === undefined ? undefined : row[field];
 }
 
+/**
+ * Within one documents:apply call, the parents' counts its child writes
+ * change, kept in memory and written once at the end (or before the batch
+ * touches a parent itself): 250 messages of one conversation are one patch
+ * of it, not 250. A parent that does not exist or keeps no count is
+ * remembered as null; only a write to the parent table can change that,
+ * and it flushes first.
+ */
+type CountEntry = { table: ContentTable; id: string; field: string; count: number; dirty: boolean } | null;
+type CountCache = Map<string, CountEntry>;
+
+async function flushCounts(ctx: { db: unknown }, cache: CountCache) {
+  for (const entry of cache.values()) {
+    if (entry !== null && entry.dirty) {
+      await db(ctx).patch(entry.table, entry.id as any, { [entry.field]: entry.count });
+    }
+  }
+  cache.clear();
+}
+
 /** Adds @delta to the count @parentId keeps of its rows of @table, if it exists and keeps one. */
-async function addToParentCount(ctx: { db: unknown }, table: ContentTable, parentId: unknown, delta: number) {
+async function addToParentCount(
+  ctx: { db: unknown },
+  table: ContentTable,
+  parentId: unknown,
+  delta: number,
+  cache?: CountCache,
+) {
   const parent = parentOf(table);
   const countField = parent?.children.countField;
   if (parent === undefined || countField === undefined || typeof parentId !== "string") return;
+  if (cache !== undefined) {
+    const key = `${parent.table}:${parentId}`;
+    let entry = cache.get(key);
+    if (entry === undefined) {
+      const row = await findRow(ctx, parent.table, parentId);
+      const count = row?.[countField];
+      entry = row === null || typeof count !== "number"
+        ? null
+        : { table: parent.table, id: row._id, field: countField, count, dirty: false };
+      cache.set(key, entry);
+    }
+    if (entry !== null) {
+      entry.count += delta;
+      entry.dirty = true;
+    }
+    return;
+  }
   const row = await findRow(ctx, parent.table, parentId);
   const count = row?.[countField];
   if (row === null || typeof count !== "number") return;
@@ -182,7 +225,7 @@ export const get = internalQuery({
 });
 
 /** documents:insert of one document; the single call and documents:apply share it. */
-async function insertOne(ctx: MutationCtx, tableName: string, input: unknown) {
+async function insertOne(ctx: MutationCtx, tableName: string, input: unknown, cache?: CountCache) {
   const table = checkTable(tableName);
   const document = checkDocument(table, input);
   // Idempotent: a replayed insert gets the stored document back, unchanged.
@@ -195,12 +238,12 @@ async function insertOne(ctx: MutationCtx, tableName: string, input: unknown) {
     document[children.countField] = await countChildren(ctx, children, document.clientId as string);
   }
   const id = await db(ctx).insert(table, document);
-  await addToParentCount(ctx, table, parentIdOf(table, document), +1);
+  await addToParentCount(ctx, table, parentIdOf(table, document), +1, cache);
   return strip((await db(ctx).get(table, id)) as Row);
 }
 
 /** documents:patch of one document. Every check comes before the first write. */
-async function patchOne(ctx: MutationCtx, tableName: string, clientIdArg: unknown, input: unknown) {
+async function patchOne(ctx: MutationCtx, tableName: string, clientIdArg: unknown, input: unknown, cache?: CountCache) {
   const table = checkTable(tableName);
   const clientId = checkClientId(clientIdArg);
   const fields = checkChange(table, input);
@@ -214,8 +257,8 @@ async function patchOne(ctx: MutationCtx, tableName: string, clientIdArg: unknow
   }
   const [from, to] = [parentIdOf(table, row), parentIdOf(table, { ...row, ...fields })];
   if (from !== to) {
-    await addToParentCount(ctx, table, from, -1);
-    await addToParentCount(ctx, table, to, +1);
+    await addToParentCount(ctx, table, from, -1, cache);
+    await addToParentCount(ctx, table, to, +1, cache);
   }
   await db(ctx).patch(table, row._id as any, fields);
   return strip((await db(ctx).get(table, row._id as any)) as Row);
@@ -263,13 +306,13 @@ async function removeChildren(ctx: MutationCtx, table: ContentTable, clientId: s
 }
 
 /** documents:remove of one document (and its cascade). */
-async function removeOne(ctx: MutationCtx, tableName: string, clientIdArg: unknown) {
+async function removeOne(ctx: MutationCtx, tableName: string, clientIdArg: unknown, cache?: CountCache) {
   const table = checkTable(tableName);
   const clientId = checkClientId(clientIdArg);
   const row = await findRow(ctx, table, clientId);
   if (row !== null) {
     await db(ctx).delete(table, row._id as any);
-    await addToParentCount(ctx, table, parentIdOf(table, row), -1);
+    await addToParentCount(ctx, table, parentIdOf(table, row), -1, cache);
   }
   // Also when the row is already gone: a replayed remove finishes the cascade.
   await removeChildren(ctx, table, clientId);
@@ -330,18 +373,24 @@ export const apply = internalMutation({
       fail("BatchTooLarge", `A batch takes at most ${MAX_BATCH_BYTES} bytes of writes, not ${bytes}; send it in parts.`);
     }
     const results: WriteResult[] = [];
+    const counts: CountCache = new Map();
     for (const w of args.writes) {
       try {
+        // A write to a parent (a conversation) sees, and answers with, its exact count.
+        const parent = Object.prototype.hasOwnProperty.call(CONTENT_TABLES, w.table) &&
+          childrenOf(w.table as ContentTable) !== undefined;
+        const cache = parent ? undefined : counts;
+        if (cache === undefined) await flushCounts(ctx, counts);
         let value: Record<string, unknown> | null;
         switch (w.op) {
           case "insert":
-            value = await insertOne(ctx, w.table, w.document);
+            value = await insertOne(ctx, w.table, w.document, cache);
             break;
           case "patch":
-            value = await patchOne(ctx, w.table, w.clientId, w.fields);
+            value = await patchOne(ctx, w.table, w.clientId, w.fields, cache);
             break;
           case "remove":
-            value = await removeOne(ctx, w.table, w.clientId);
+            value = await removeOne(ctx, w.table, w.clientId, cache);
             break;
         }
         results.push({ ok: true, value });
@@ -351,6 +400,7 @@ export const apply = internalMutation({
         results.push({ ok: false, code: data.code, message: String(data.message) });
       }
     }
+    await flushCounts(ctx, counts);
     return { results };
   },
 });

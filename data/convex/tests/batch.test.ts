@@ -88,6 +88,32 @@ describe("documents:apply", () => {
     expect(await count(t, "messages")).toBe(0);
   });
 
+  test("a conversation written in the batch answers with its count so far; the counts are written once", async () => {
+    const t = setup();
+    const c = conversation();
+    const messages = Array.from({ length: 5 }, () => message(c.clientId));
+    const { results } = await t.mutation(fn.apply, {
+      writes: [
+        insert("conversations", c),
+        ...messages.slice(0, 3).map((m) => insert("messages", m)),
+        patch("conversations", c.clientId, { title: "Three" }),
+        ...messages.slice(3).map((m) => insert("messages", m)),
+        remove("messages", messages[0].clientId),
+        remove("nothing", c.clientId),
+      ],
+    });
+    expect(results[4]).toEqual({ ok: true, value: counted({ ...c, title: "Three" }, 3) });
+    expect(results[8]).toMatchObject({ ok: false, code: "UnknownTable" });
+    expect(await t.query(fn.get, { table: "conversations", clientId: c.clientId })).toEqual(counted({ ...c, title: "Three" }, 4));
+    // and a conversation removed in the batch after its messages changed: no count left to write
+    const { results: after } = await t.mutation(fn.apply, {
+      writes: [insert("messages", message(c.clientId)), remove("conversations", c.clientId), insert("messages", message(c.clientId))],
+    });
+    expect(after.map((r: any) => r.ok)).toEqual([true, true, true]);
+    expect(await t.query(fn.get, { table: "conversations", clientId: c.clientId })).toBeNull();
+    expect(await count(t, "messages")).toBe(1);
+  });
+
   test("a refused write is reported for itself and the others happen", async () => {
     const t = setup();
     const good = [note(), note(), note()];
