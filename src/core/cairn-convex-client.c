@@ -372,23 +372,24 @@ fail_request (GTask        *task,
   g_task_return_error (task, classified);
 }
 
-/* The body is in: closing the stream ends the message, so libsoup hands the
- * connection back to its pool before the caller hears the answer (and,
- * likely, sends the next request). Left to the stream's finalization, the
- * connection is still busy then, and every request opens one of its own. */
+/* The end of the answer has been read: closing the stream ends the
+ * message, so libsoup hands the connection back to its pool before the
+ * caller hears the answer (and, likely, sends the next request). Left to the
+ * stream's finalization, the connection would still be busy then. Past the
+ * end there is nothing left to skip, so closing does no I/O and need not
+ * wait. Takes @task. */
 static void
-close_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+end_of_answer (GTask *task)
 {
-  g_autoptr(GTask) task = user_data;
+  Request *request = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
   /* the whole answer is here: a failure to close only costs the connection */
-  if (!g_input_stream_close_finish (G_INPUT_STREAM (object), result, &error))
+  if (!g_input_stream_close (request->stream, NULL, &error))
     g_debug ("closing an answer's stream: %s", error->message);
 
   finish_request (task);
+  g_object_unref (task);
 }
 
 static void read_cb (GObject *object, GAsyncResult *result, gpointer user_data);
@@ -451,7 +452,7 @@ read_more (GTask *task)
 
       if (n == 0)
         {
-          g_input_stream_close_async (request->stream, G_PRIORITY_DEFAULT, NULL, close_cb, task);
+          end_of_answer (task);
           return;
         }
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -491,8 +492,7 @@ read_cb (GObject      *object,
 
   if (n == 0)
     {
-      g_input_stream_close_async (G_INPUT_STREAM (object), G_PRIORITY_DEFAULT, NULL, close_cb,
-                                  g_steal_pointer (&task));
+      end_of_answer (g_steal_pointer (&task));
       return;
     }
 
