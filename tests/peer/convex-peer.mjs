@@ -27,6 +27,7 @@ import {
   FINISH_PUSH_DIFF, HttpError, MAX_PUSH_BYTES, SEMVER, checkBody, checkConfig, decodePushBody, functionsOf, indexCount,
   loadPush, schemaDigest, schemaViolation, startPushResponse,
 } from "./push.mjs";
+import { installSync } from "./sync.mjs";
 
 // The function modules are TypeScript.
 register();
@@ -643,6 +644,7 @@ function activate(push) {
     const next = withInstance(push.loaded);
     copyDocuments(data, await databaseOf(next.t));
     deployment = next;
+    sync.invalidateAll();
     push.state = "finished";
     push.loaded = null;
   });
@@ -963,6 +965,7 @@ async function control(req, url, body) {
         await serially(() => (deployment = withInstance(deployment)));
         madeUpCursors.clear(); // what they stood for is gone
       }
+      sync.reset({ data });
       return { status: 200, json: { ok: true } };
     }
     case "GET /_peer/config":
@@ -989,7 +992,9 @@ async function control(req, url, body) {
     case "GET /_peer/functions":
       return { status: 200, json: deployedFunctions() };
     case "GET /_peer/stats":
-      return { status: 200, json: { ...stats, fault } };
+      return { status: 200, json: { ...stats, fault, sync: sync.stats() } };
+    case "POST /_peer/sync":
+      return { status: 200, json: sync.control(json()) };
     case "POST /_peer/save":
       if (!options.state) throw badRequest("NoStateFile", "the peer was started without --state");
       await saveState(options.state);
@@ -1104,6 +1109,18 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 30_000;
+
+// The sync protocol's WebSocket on the same port (sync.mjs).
+const NO_CALLER = { admin: false, readOnly: false, actingAs: null };
+const sync = installSync(server, {
+  DatabaseFake, tableOf, runFunction, parseFunctionPath, requestId, exportValue,
+  noCaller: NO_CALLER,
+  adminCaller: (key, impersonating) => {
+    const caller = authenticate({ kind: "admin", ...splitAdminKey(key) });
+    return impersonating === null ? caller : { ...NO_CALLER, actingAs: JSON.stringify(impersonating) };
+  },
+  isLoopback: (socket) => ["127.0.0.1", "::1", "::ffff:127.0.0.1"].includes(socket.remoteAddress),
+});
 
 if (options.state && existsSync(options.state)) {
   await loadState(options.state);
