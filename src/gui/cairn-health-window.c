@@ -796,19 +796,3 @@ cairn_health_window_new (CairnHealth *health,
 
   return g_object_new (CAIRN_TYPE_HEALTH_WINDOW, "health", health, "byod", byod, NULL);
 }
-
-CairnHealth *
-cairn_health_window_get_health (CairnHealthWindow *self)
-{
-  g_return_val_if_fail (CAIRN_IS_HEALTH_WINDOW (self), NULL);
-
-  return self->health;
-}
-
-CairnByod *
-cairn_health_window_get_byod (CairnHealthWindow *self)
-{
-  g_return_val_if_fail (CAIRN_IS_HEALTH_WINDOW (self), NULL);
-
-  return self->byod;
-}

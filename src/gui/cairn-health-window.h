@@ -14,9 +14,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (CairnHealthWindow, cairn_health_window, CAIRN, HEALTH_WINDOW, AdwWindow)
 
-GtkWidget   *cairn_health_window_new         (CairnHealth       *health,
-                                              CairnByod         *byod);
-CairnHealth *cairn_health_window_get_health  (CairnHealthWindow *self);
-CairnByod   *cairn_health_window_get_byod    (CairnHealthWindow *self);
+GtkWidget *cairn_health_window_new (CairnHealth *health,
+                                    CairnByod   *byod);
 
 G_END_DECLS

@@ -540,12 +540,6 @@ cairn_latency_chart_init (CairnLatencyChart *self)
 
 /* Public API --------------------------------------------------------------- */
 
-GtkWidget *
-cairn_latency_chart_new (void)
-{
-  return g_object_new (CAIRN_TYPE_LATENCY_CHART, NULL);
-}
-
 /**
  * cairn_latency_chart_set_series:
  * @series: (element-type CairnMetricsPoint): minutes with requests, oldest

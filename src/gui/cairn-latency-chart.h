@@ -14,7 +14,6 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (CairnLatencyChart, cairn_latency_chart, CAIRN, LATENCY_CHART, GtkWidget)
 
-GtkWidget  *cairn_latency_chart_new         (void);
 void        cairn_latency_chart_set_series  (CairnLatencyChart *self,
                                              GArray            *series,
                                              gint64             end_ms);
