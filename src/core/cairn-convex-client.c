@@ -667,9 +667,14 @@ static void
 cairn_convex_client_init (CairnConvexClient *self)
 {
   /* Keep-alive connections, enough of them for a burst of parallel calls;
-   * the per-request timeout below bounds every call as a whole. */
+   * the per-request timeout below bounds every call as a whole. One idle
+   * for 4 s is closed, as the official client does (undici's default):
+   * before the server closes it (after 5 s in Node, the shortest of the
+   * common servers, 60 s and more behind most proxies), so a request does
+   * not race the server closing the connection it took. */
   self->session = soup_session_new_with_options ("max-conns-per-host", 16,
                                                  "max-conns", 32,
+                                                 "idle-timeout", 4,
                                                  "user-agent", CONVEX_CLIENT_ID,
                                                  NULL);
   self->timeout_ms = CAIRN_CONVEX_DEFAULT_TIMEOUT_MS;
