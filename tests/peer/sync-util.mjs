@@ -171,20 +171,24 @@ export function percentile(values, p) {
 
 /**
  * Insert over HTTP → the official client's callback with it, `writes` times
- * one after the other: the latencies in ms (from just before the POST).
+ * one after the other: the latencies in ms from just before the POST
+ * (`latencies`) and from its answer (`afterAck`).
  */
 export async function measureLatency(url, client, writes) {
   const sub = subscribeNotes(client);
   await waitFor(() => sub.latest() !== undefined, 5000, "the first result");
   const latencies = [];
+  const afterAck = [];
   for (let i = 0; i < writes; i++) {
     const doc = note({ createdAt: 1000 + i, updatedAt: 1000 + i });
     const start = performance.now();
     await insertOverHttp(url, doc);
+    const ack = performance.now();
     await waitFor(() => sub.has(doc.clientId), 5000, `write ${i}`);
     const index = sub.pages.findIndex((page) => page.some((n) => n.clientId === doc.clientId));
     latencies.push(sub.times[index] - start);
+    afterAck.push(sub.times[index] - ack);
   }
   sub.unsubscribe();
-  return latencies;
+  return { latencies, afterAck };
 }

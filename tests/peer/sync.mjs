@@ -39,7 +39,7 @@ const PING_FRAME_MS = 5_000; // WebSocket ping frames
 const IDLE_PING_MS = 15_000; // {"type":"Ping"} after this long without another message
 const DEAD_AFTER_MS = 120_000; // nothing received for this long: drop the socket
 
-const DEFAULT_FAULTS = { refuse: false, chunk: 0, wrongStartVersion: false };
+const DEFAULT_FAULTS = { refuse: false, chunk: 0, wrongStartVersion: false, idlePingMs: IDLE_PING_MS };
 
 /**
  * Installs the sync endpoint on `server` (node:http). `peer` gives:
@@ -359,12 +359,16 @@ export function installSync(server, peer) {
     };
     sockets.add(s);
     stats.connections += 1;
+    let lastPingFrame = Date.now();
     const timer = setInterval(() => {
       const now = Date.now();
       if (now - s.lastReceived > DEAD_AFTER_MS) return ws.terminate();
-      ws.ping();
-      if (now - s.lastSent >= IDLE_PING_MS) enqueue(s, () => send(s, { type: "Ping" }));
-    }, PING_FRAME_MS);
+      if (now - lastPingFrame >= PING_FRAME_MS) {
+        lastPingFrame = now;
+        ws.ping();
+      }
+      if (now - s.lastSent >= faults.idlePingMs) enqueue(s, () => send(s, { type: "Ping" }));
+    }, Math.min(PING_FRAME_MS, faults.idlePingMs));
     timer.unref();
     ws.on("pong", () => (s.lastReceived = Date.now()));
     ws.on("message", (data, isBinary) => {
@@ -421,7 +425,7 @@ export function installSync(server, peer) {
   }
 
   return {
-    /** POST /_peer/sync {drop?, refuse?, chunk?, malformed?, wrongStartVersion?, reset?} */
+    /** POST /_peer/sync {drop?, refuse?, chunk?, malformed?, wrongStartVersion?, idlePingMs?, reset?} */
     control(spec) {
       if (spec.reset) faults = { ...DEFAULT_FAULTS };
       if (spec.refuse !== undefined) faults.refuse = Boolean(spec.refuse);
@@ -430,6 +434,10 @@ export function installSync(server, peer) {
         faults.chunk = spec.chunk;
       }
       if (spec.wrongStartVersion !== undefined) faults.wrongStartVersion = Boolean(spec.wrongStartVersion);
+      if (spec.idlePingMs !== undefined) {
+        if (!Number.isInteger(spec.idlePingMs) || spec.idlePingMs < 10) throw new Error("idlePingMs must be ≥ 10");
+        faults.idlePingMs = spec.idlePingMs; // for sockets opened from now on
+      }
       if (spec.malformed) {
         if (sockets.size === 0) pendingMalformed = true;
         for (const s of sockets) if (s.ws.readyState === s.ws.OPEN) sendMalformed(s);
