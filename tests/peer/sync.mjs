@@ -17,6 +17,7 @@
 // route POST /_peer/sync sets the sync faults (see README.md).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { WebSocketServer } from "ws";
+import { HttpError } from "./push.mjs";
 
 /** A u64 timestamp (BigInt ns) as the wire has it: base64 of its 8 little-endian bytes. */
 export function encodeTs(ts) {
@@ -427,15 +428,19 @@ export function installSync(server, peer) {
   return {
     /** POST /_peer/sync {drop?, refuse?, chunk?, malformed?, wrongStartVersion?, idlePingMs?, reset?} */
     control(spec) {
+      const bad = (message) => new HttpError(400, "BadSyncFault", message);
+      if (spec === null || typeof spec !== "object") throw bad("expected an object");
+      const unknown = Object.keys(spec).filter((k) => !["reset", "drop", "malformed", ...Object.keys(DEFAULT_FAULTS)].includes(k));
+      if (unknown.length > 0) throw bad(`unknown setting ${unknown.join(", ")}`);
       if (spec.reset) faults = { ...DEFAULT_FAULTS };
       if (spec.refuse !== undefined) faults.refuse = Boolean(spec.refuse);
       if (spec.chunk !== undefined) {
-        if (!Number.isInteger(spec.chunk) || spec.chunk < 0) throw new Error("chunk must be a byte count ≥ 0");
+        if (!Number.isInteger(spec.chunk) || spec.chunk < 0) throw bad("chunk must be a byte count ≥ 0");
         faults.chunk = spec.chunk;
       }
       if (spec.wrongStartVersion !== undefined) faults.wrongStartVersion = Boolean(spec.wrongStartVersion);
       if (spec.idlePingMs !== undefined) {
-        if (!Number.isInteger(spec.idlePingMs) || spec.idlePingMs < 10) throw new Error("idlePingMs must be ≥ 10");
+        if (!Number.isInteger(spec.idlePingMs) || spec.idlePingMs < 10) throw bad("idlePingMs must be an integer ≥ 10");
         faults.idlePingMs = spec.idlePingMs; // for sockets opened from now on
       }
       if (spec.malformed) {

@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { KEY, control, startPeer } from "./test-util.mjs";
+import { KEY, control, raw, startPeer } from "./test-util.mjs";
 import {
   allNotes, checkVersions, fn, insertOverHttp, measureLatency, note, officialClient, percentile, subscribeNotes, transitions,
   waitFor,
@@ -433,6 +433,14 @@ describe("the sync protocol on a raw socket", () => {
     assert.deepEqual(await s.next("Ping"), { type: "Ping" });
     assert.ok(Date.now() - start >= 90);
     s.ws.close();
+  });
+
+  test("/_peer/sync refuses what it does not know", async () => {
+    for (const body of [{ chunk: -1 }, { chunk: "64" }, { idlePingMs: 1 }, { dorp: true }]) {
+      const r = await raw(url, "/_peer/sync", { body });
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.json.code, "BadSyncFault");
+    }
   });
 
   test("a bad client version in the path is refused; an unknown path is 404", async () => {
