@@ -35,6 +35,7 @@ export function decodeTs(text) {
 const SYNC_PATH = /^\/api\/(?:([^/]+)\/)?sync$/;
 const SEMVER_LIKE = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?$/;
 const MAX_U32 = 0xffffffff;
+const MAX_REMEMBERED_MUTATIONS = 1000; // answers kept per session, for resends after a reconnect
 
 const PING_FRAME_MS = 5_000; // WebSocket ping frames
 const IDLE_PING_MS = 15_000; // {"type":"Ping"} after this long without another message
@@ -327,6 +328,8 @@ export function installSync(server, peer) {
         if (response === undefined) {
           response = runRequest(s, "mutation", message);
           session.set(message.requestId, response);
+          // a client resends only its unfinished mutations: the last ones are enough
+          if (session.size > MAX_REMEMBERED_MUTATIONS) session.delete(session.keys().next().value);
         }
         send(s, await response);
         return update(s); // a Transition with ts ≥ the mutation's: the client resolves it
