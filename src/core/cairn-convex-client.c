@@ -420,7 +420,7 @@ took (GTask *task,
   CairnConvexClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
 
-  if (request->body->len + n > self->max_response_size)
+  if (request->body->len + (gsize) n > self->max_response_size)
     {
       g_task_return_new_error (task, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                                _("Your database sent an answer larger than %zu MiB."),
