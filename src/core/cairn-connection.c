@@ -182,7 +182,7 @@ static void
 block (CairnConnection *self,
        const GError    *error)
 {
-  CairnBlockReason reason = cairn_connection_reason_for_error (error);
+  CairnBlockReason reason = cairn_block_reason_for_error (error);
 
   if (self->config_error != NULL)
     reason = CAIRN_BLOCK_REASON_BAD_CONFIG;
@@ -254,7 +254,7 @@ probe_finished (CairnConnection        *self,
 
   /* a request of the check that failed on its own (a function that threw)
    * is the check's finding, not a reason to stop using the deployment */
-  if (error == NULL || (result->reachable && cairn_connection_reason_for_error (error) == CAIRN_BLOCK_REASON_NONE))
+  if (error == NULL || (result->reachable && cairn_block_reason_for_error (error) == CAIRN_BLOCK_REASON_NONE))
     {
       self->manual_probe = FALSE;
       connected (self);
@@ -481,7 +481,7 @@ op_done_cb (GObject      *object,
 
   /* A request that was on its way when the connection blocked says nothing
    * new: the block's own reason stands. */
-  if (cairn_connection_reason_for_error (error) != CAIRN_BLOCK_REASON_NONE &&
+  if (cairn_block_reason_for_error (error) != CAIRN_BLOCK_REASON_NONE &&
       self->state != CAIRN_CONNECTION_BLOCKED)
     block (self, error);
 
@@ -1110,46 +1110,4 @@ cairn_connection_backoff_ms (CairnConnection *self,
   g_return_val_if_fail (CAIRN_IS_CONNECTION (self), base_ms);
 
   return cairn_backoff_delay_ms (self->rand, base_ms, attempt, cap_ms);
-}
-
-/* Which failures block the connection, and why; NONE for those that don't. */
-CairnBlockReason
-cairn_connection_reason_for_error (const GError *error)
-{
-  if (g_error_matches (error, CAIRN_CREDENTIALS_ERROR, CAIRN_CREDENTIALS_ERROR_KEYRING))
-    return CAIRN_BLOCK_REASON_KEYRING_UNAVAILABLE;
-
-  if (error == NULL || error->domain != CAIRN_CONVEX_ERROR)
-    return CAIRN_BLOCK_REASON_NONE;
-
-  switch ((CairnConvexError) error->code)
-    {
-    case CAIRN_CONVEX_ERROR_CONNECTIVITY:
-    case CAIRN_CONVEX_ERROR_TIMEOUT:
-    case CAIRN_CONVEX_ERROR_SERVER:
-    case CAIRN_CONVEX_ERROR_BAD_RESPONSE:
-    case CAIRN_CONVEX_ERROR_NOT_CONVEX:
-      return CAIRN_BLOCK_REASON_UNREACHABLE;
-    case CAIRN_CONVEX_ERROR_UNAUTHORIZED:
-      return CAIRN_BLOCK_REASON_UNAUTHORIZED;
-    case CAIRN_CONVEX_ERROR_NOT_SET_UP:
-      return CAIRN_BLOCK_REASON_NOT_SET_UP;
-    case CAIRN_CONVEX_ERROR_SCHEMA_OUTDATED:
-      return CAIRN_BLOCK_REASON_SCHEMA_OUTDATED;
-    case CAIRN_CONVEX_ERROR_SCHEMA_NEWER:
-      return CAIRN_BLOCK_REASON_SCHEMA_NEWER;
-    case CAIRN_CONVEX_ERROR_REDIRECTED:
-      return CAIRN_BLOCK_REASON_REDIRECTED;
-    case CAIRN_CONVEX_ERROR_READ_ONLY:
-      return CAIRN_BLOCK_REASON_READ_ONLY;
-    case CAIRN_CONVEX_ERROR_BAD_REQUEST:
-    case CAIRN_CONVEX_ERROR_FUNCTION_FAILED:
-    case CAIRN_CONVEX_ERROR_PUSH_REFUSED:
-    case CAIRN_CONVEX_ERROR_SCHEMA_REJECTED:
-    case CAIRN_CONVEX_ERROR_PUSH_RACE:
-    case CAIRN_CONVEX_ERROR_MIGRATION_FAILED:
-    case CAIRN_CONVEX_ERROR_LEASE_HELD:
-    default:
-      return CAIRN_BLOCK_REASON_NONE;
-    }
 }

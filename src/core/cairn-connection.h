@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "cairn-block-reason.h"
 #include "cairn-clock.h"
 #include "cairn-convex-client.h"
 #include "cairn-health-check.h"
@@ -18,20 +19,6 @@ typedef enum {
   CAIRN_CONNECTION_CONNECTED,
   CAIRN_CONNECTION_BLOCKED,
 } CairnConnectionState;
-
-typedef enum {
-  CAIRN_BLOCK_REASON_NONE,
-  CAIRN_BLOCK_REASON_OFFLINE,
-  CAIRN_BLOCK_REASON_UNREACHABLE,
-  CAIRN_BLOCK_REASON_UNAUTHORIZED,
-  CAIRN_BLOCK_REASON_NOT_SET_UP,
-  CAIRN_BLOCK_REASON_SCHEMA_OUTDATED,
-  CAIRN_BLOCK_REASON_SCHEMA_NEWER,
-  CAIRN_BLOCK_REASON_KEYRING_UNAVAILABLE,
-  CAIRN_BLOCK_REASON_REDIRECTED,
-  CAIRN_BLOCK_REASON_READ_ONLY,
-  CAIRN_BLOCK_REASON_BAD_CONFIG,
-} CairnBlockReason;
 
 /* Per-request retries: 100 ms, 200 ms, 400 ms, each with jitter. */
 #define CAIRN_CONNECTION_REQUEST_RETRIES     3
@@ -72,7 +59,6 @@ guint                 cairn_connection_backoff_ms             (CairnConnection  
                                                                guint              base_ms,
                                                                guint              attempt,
                                                                guint              cap_ms);
-CairnBlockReason      cairn_connection_reason_for_error       (const GError      *error);
 guint                 cairn_backoff_delay_ms                  (GRand             *rand,
                                                                guint              base_ms,
                                                                guint              attempt,

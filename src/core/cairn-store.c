@@ -4,7 +4,7 @@
  */
 #define G_LOG_DOMAIN "cairn-store"
 
-#include "cairn-connection.h"
+#include "cairn-block-reason.h"
 #include "cairn-error.h"
 #include "cairn-store.h"
 
@@ -315,7 +315,7 @@ cairn_store_error_is_refusal (const GError *error)
   return error != NULL &&
          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
          !g_error_matches (error, CAIRN_CONNECTION_ERROR, CAIRN_CONNECTION_ERROR_BLOCKED) &&
-         cairn_connection_reason_for_error (error) == CAIRN_BLOCK_REASON_NONE;
+         cairn_block_reason_for_error (error) == CAIRN_BLOCK_REASON_NONE;
 }
 
 /* Without the store's own batches: the writes one at a time, in order. */
