@@ -347,8 +347,8 @@ finish_request (GTask *task)
            soup_message_headers_get_one (headers, "Location"), &error);
   if (value == NULL)
     {
-      g_debug ("request %" G_GUINT64_FORMAT " (%s %s) refused: HTTP %u", request->request_id, request->route, request->function,
-               soup_message_get_status (request->message));
+      g_debug ("request %" G_GUINT64_FORMAT " (%s %s) refused: HTTP %u", request->request_id, request->route,
+               request->function, soup_message_get_status (request->message));
       g_task_return_error (task, scrub_key (self, g_steal_pointer (&error)));
       return;
     }
@@ -411,8 +411,8 @@ make_room (Request *request)
   return want;
 }
 
-/* @n more bytes are in the body, or 0 at the end: FALSE when @task has
- * been answered (the answer too large). */
+/* @n more bytes have been read into the body: FALSE when @task has been
+ * answered (the answer too large). */
 static gboolean
 took (GTask *task,
       gssize n)
@@ -509,6 +509,7 @@ send_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   CairnConvexClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
+  SoupMessageHeaders *headers;
 
   request->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (request->stream == NULL)
@@ -518,9 +519,10 @@ send_cb (GObject      *object,
     }
 
   /* -1 when the answer is chunked, or compressed (libsoup decodes it) */
-  request->expected = soup_message_headers_get_content_length (soup_message_get_response_headers (request->message));
-  if (soup_message_headers_get_encoding (soup_message_get_response_headers (request->message)) != SOUP_ENCODING_CONTENT_LENGTH ||
-      soup_message_headers_get_one (soup_message_get_response_headers (request->message), "Content-Encoding") != NULL)
+  headers = soup_message_get_response_headers (request->message);
+  request->expected = soup_message_headers_get_content_length (headers);
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH ||
+      soup_message_headers_get_one (headers, "Content-Encoding") != NULL)
     request->expected = -1;
   if (request->expected > 0 && (gsize) request->expected > self->max_response_size)
     {
@@ -1151,6 +1153,10 @@ cairn_convex_client_post_admin_async (CairnConvexClient   *self,
   g_return_if_fail (path != NULL && *path != '/');
   g_return_if_fail (body != NULL && !json_object_has_member (body, "adminKey"));
 
+  text = g_strdup_printf ("%s/api/%s", self->url, path);
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  g_return_if_fail (uri != NULL);
+
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cairn_convex_client_post_admin_async);
 
@@ -1162,9 +1168,6 @@ cairn_convex_client_post_admin_async (CairnConvexClient   *self,
     }
 
   bytes = admin_body (self, body);
-  text = g_strdup_printf ("%s/api/%s", self->url, path);
-  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
-  g_return_if_fail (uri != NULL);
   send_request (self, task, uri, bytes, "push", path, TRUE, MAX (self->timeout_ms, ADMIN_TIMEOUT_MS));
   measure (self, task, CAIRN_REQUEST_PUSH);
 }
