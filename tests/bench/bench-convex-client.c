@@ -3,7 +3,8 @@
  *   bench-convex-client URL KEY REQUESTS CONCURRENCY
  *
  * Prints one JSON line: requests/s, p50/p99 latency and CPU time per request
- * (user + system, of this process).
+ * (user + system, of this process). Every request is recorded in a
+ * CairnMetrics, as the app records them.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,6 +12,8 @@
 #include <sys/resource.h>
 
 #include "cairn-convex-client.h"
+#include "cairn-metrics.h"
+#include "cairn-system-clock.h"
 
 typedef struct {
   CairnConvexClient *client;
@@ -99,6 +102,8 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(CairnClock) clock = cairn_system_clock_new ();
+  g_autoptr(CairnMetrics) metrics = cairn_metrics_new (clock, NULL, NULL, NULL);
   Bench bench = { 0, };
   guint requests;
   guint concurrency;
@@ -122,6 +127,7 @@ main (int   argc,
       return 1;
     }
   cairn_convex_client_set_admin_key (bench.client, argv[2]);
+  cairn_convex_client_set_metrics (bench.client, metrics);
   bench.loop = g_main_loop_new (NULL, FALSE);
   bench.latencies = g_array_sized_new (FALSE, FALSE, sizeof (double), requests);
   bench.remaining = requests;
