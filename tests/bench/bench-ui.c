@@ -44,6 +44,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cairn-application.h"
 #include "cairn-conversation.h"
@@ -546,19 +547,34 @@ wait_for_frames (Bench *bench,
   wait_until (frames_beyond, data, "frames");
 }
 
+/* CPU time of the whole process (every thread), in ms: what a page costs
+ * whatever else the machine runs. */
+static double
+cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
 /* Each page's time, in ms: from the scroll to the top until the older page
- * is listed and two frames have been painted with it. */
+ * is listed and two frames have been painted with it; and the CPU time that
+ * took in @cpu_times. */
 static GArray *
-scroll_back (Bench *bench,
-             int    pages)
+scroll_back (Bench   *bench,
+             int      pages,
+             GArray **cpu_times)
 {
   Growth growth = { cairn_conversation_view_get_messages (view (bench)), 0 };
   GArray *times = g_array_new (FALSE, FALSE, sizeof (double));
 
+  *cpu_times = g_array_new (FALSE, FALSE, sizeof (double));
   for (int i = 0; i < pages; i++)
     {
       gint64 started = g_get_monotonic_time ();
-      double ms;
+      double cpu_started = cpu_ms ();
+      double ms, cpu;
 
       growth.n = g_list_model_get_n_items (growth.messages);
       bench->trace_origin = started;
@@ -569,7 +585,9 @@ scroll_back (Bench *bench,
       /* let the list view lay the new rows out before scrolling again */
       wait_for_frames (bench, 2);
       ms = ms_since (started, g_get_monotonic_time ());
+      cpu = cpu_ms () - cpu_started;
       g_array_append_val (times, ms);
+      g_array_append_val (*cpu_times, cpu);
     }
 
   return times;
@@ -897,30 +915,43 @@ measure_reopen (Bench *bench)
 }
 
 static void
+add_times (Bench      *bench,
+           const char *name,
+           GArray     *times)
+{
+  g_autoptr(GArray) sorted = g_array_copy (times);
+  g_autofree char *median = g_strconcat (name, "_median_ms", NULL);
+  g_autofree char *max = g_strconcat (name, "_max_ms", NULL);
+  g_autofree char *all = g_strconcat (name, "_ms", NULL);
+
+  g_array_sort (sorted, compare_doubles);
+  add_number (bench, median, g_array_index (sorted, double, sorted->len / 2));
+  add_number (bench, max, g_array_index (sorted, double, sorted->len - 1));
+  json_builder_set_member_name (bench->json, all);
+  json_builder_begin_array (bench->json);
+  for (guint i = 0; i < times->len; i++)
+    json_builder_add_double_value (bench->json, g_array_index (times, double, i));
+  json_builder_end_array (bench->json);
+}
+
+static void
 measure_scroll (Bench *bench)
 {
   g_autoptr(GArray) times = NULL;
-  g_autoptr(GArray) sorted = NULL;
+  g_autoptr(GArray) cpu_times = NULL;
   double total = 0;
 
   if (bench->scroll_pages <= 0)
     return;
 
-  times = scroll_back (bench, bench->scroll_pages);
-  sorted = g_array_copy (times);
-  g_array_sort (sorted, compare_doubles);
+  times = scroll_back (bench, bench->scroll_pages, &cpu_times);
   for (guint i = 0; i < times->len; i++)
     total += g_array_index (times, double, i);
 
   add_int (bench, "scroll_pages", bench->scroll_pages);
   add_number (bench, "scroll_ms", total);
-  add_number (bench, "scroll_page_median_ms", g_array_index (sorted, double, sorted->len / 2));
-  add_number (bench, "scroll_page_max_ms", g_array_index (sorted, double, sorted->len - 1));
-  json_builder_set_member_name (bench->json, "scroll_page_ms");
-  json_builder_begin_array (bench->json);
-  for (guint i = 0; i < times->len; i++)
-    json_builder_add_double_value (bench->json, g_array_index (times, double, i));
-  json_builder_end_array (bench->json);
+  add_times (bench, "scroll_page", times);
+  add_times (bench, "scroll_page_cpu", cpu_times);
   test_util_run_for (SETTLE_MS);
   add_int (bench, "messages_loaded_after_scroll", n_messages_loaded (bench));
   add_memory (bench, "memory_after_scroll");

@@ -362,11 +362,13 @@ def report(context, frames, opens):
         grown = mb(s["memory_after_scroll"]["VmRSS"] - s["memory_open"]["VmRSS"])
         result["scroll_back"] = {k: s[k] for k in ("scroll_pages", "scroll_ms", "scroll_page_median_ms",
                                                   "scroll_page_max_ms", "scroll_page_ms",
+                                                  "scroll_page_cpu_median_ms", "scroll_page_cpu_max_ms",
                                                   "messages_loaded_after_scroll", "memory_after_scroll")}
         met = s["scroll_page_median_ms"] <= SCROLL_PAGE_TARGET_MS
         print(f"scrolling back {s['scroll_pages']} pages: {s['scroll_ms']:.0f} ms, a page "
               f"{s['scroll_page_median_ms']:.1f} ms (median), {s['scroll_page_max_ms']:.1f} ms (max) "
-              f"[target <= {SCROLL_PAGE_TARGET_MS:.0f} ms: {verdict(met)}], "
+              f"[target <= {SCROLL_PAGE_TARGET_MS:.0f} ms: {verdict(met)}], CPU a page "
+              f"{s['scroll_page_cpu_median_ms']:.1f} ms (median), {s['scroll_page_cpu_max_ms']:.1f} ms (max), "
               f"{s['messages_loaded_after_scroll']} messages loaded, VmRSS {grown:+.1f} MB")
 
     print()
