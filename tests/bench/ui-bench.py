@@ -365,6 +365,8 @@ def report(context, frames, opens):
                                                   "scroll_page_cpu_median_ms", "scroll_page_cpu_max_ms",
                                                   "messages_loaded_after_scroll", "memory_after_scroll")}
         met = s["scroll_page_median_ms"] <= SCROLL_PAGE_TARGET_MS
+        result["targets"]["scroll_back_page"] = {"median_ms": s["scroll_page_median_ms"],
+                                                 "target_ms": SCROLL_PAGE_TARGET_MS, "met": met}
         print(f"scrolling back {s['scroll_pages']} pages: {s['scroll_ms']:.0f} ms, a page "
               f"{s['scroll_page_median_ms']:.1f} ms (median), {s['scroll_page_max_ms']:.1f} ms (max) "
               f"[target <= {SCROLL_PAGE_TARGET_MS:.0f} ms: {verdict(met)}], CPU a page "
