@@ -10,7 +10,10 @@
  *
  * A message the user's database refused for good (it waits in the outbox,
  * failed) says so in the row itself, with the reason, and offers to copy its
- * text, to retry it, or to discard it (after asking: its text is lost).
+ * text, to retry it, or to discard it (after asking: its text is lost). That
+ * panel is a CairnMessageFailure, built the first time the row shows a failed
+ * message and kept (hidden) for the messages the row shows after: it would be
+ * most of every row's widgets, and rows are made a page at a time.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,6 +26,7 @@
 
 #include "cairn-date.h"
 #include "cairn-message.h"
+#include "cairn-message-failure.h"
 #include "cairn-message-row.h"
 #include "cairn-message-window.h"
 #include "cairn-outbox-delivery.h"
@@ -50,9 +54,7 @@ struct _CairnMessageRow
   GtkWidget      *bubble;
   GtkLabel       *content_label;
   GtkWidget      *show_full_button;
-  GtkWidget      *failure_box;
-  GtkLabel       *failure_label;
-  AdwButtonContent *copy_content;
+  GtkWidget      *failure;       /* (nullable): built for the first failed message */
   GtkLabel       *time_label;
 };
 
@@ -143,8 +145,21 @@ static void
 reset_copy_button (CairnMessageRow *self)
 {
   g_clear_handle_id (&self->copied_id, g_source_remove);
-  adw_button_content_set_icon_name (self->copy_content, "edit-copy-symbolic");
-  adw_button_content_set_label (self->copy_content, _("Copy"));
+  if (self->failure != NULL)
+    cairn_message_failure_set_copied (CAIRN_MESSAGE_FAILURE (self->failure), FALSE);
+}
+
+/* The panel goes under the text (and its Show Full Message button). */
+static CairnMessageFailure *
+ensure_failure_panel (CairnMessageRow *self)
+{
+  if (self->failure == NULL)
+    {
+      self->failure = cairn_message_failure_new ();
+      gtk_box_insert_child_after (GTK_BOX (self->bubble), self->failure, self->show_full_button);
+    }
+
+  return CAIRN_MESSAGE_FAILURE (self->failure);
 }
 
 static void
@@ -152,21 +167,25 @@ update_failure (CairnMessageRow *self)
 {
   const char *reason = failure (self);
 
-  gtk_widget_set_visible (self->failure_box, reason != NULL);
-
   if (reason != NULL)
     {
+      CairnMessageFailure *panel = ensure_failure_panel (self);
+      const char *said = *reason != '\0' ? reason : _("No reason was given.");
       g_autofree char *text = NULL;
 
       if (self->action_error != NULL)
-        text = g_strconcat (*reason != '\0' ? reason : _("No reason was given."), "\n\n", self->action_error, NULL);
-      gtk_label_set_label (self->failure_label,
-                           text != NULL ? text : (*reason != '\0' ? reason : _("No reason was given.")));
+        text = g_strconcat (said, "\n\n", self->action_error, NULL);
+      cairn_message_failure_set_reason (panel, text != NULL ? text : said);
+      gtk_widget_set_visible (self->failure, TRUE);
       gtk_widget_add_css_class (self->bubble, "failed");
     }
   else
     {
-      gtk_label_set_label (self->failure_label, "");
+      if (self->failure != NULL)
+        {
+          cairn_message_failure_set_reason (CAIRN_MESSAGE_FAILURE (self->failure), "");
+          gtk_widget_set_visible (self->failure, FALSE);
+        }
       gtk_widget_remove_css_class (self->bubble, "failed");
     }
 
@@ -406,8 +425,8 @@ copy_action (GtkWidget  *widget,
 
   /* say it was done, where it was asked for */
   reset_copy_button (self);
-  adw_button_content_set_icon_name (self->copy_content, "object-select-symbolic");
-  adw_button_content_set_label (self->copy_content, _("Copied"));
+  if (self->failure != NULL)
+    cairn_message_failure_set_copied (CAIRN_MESSAGE_FAILURE (self->failure), TRUE);
   self->copied_id = g_timeout_add_seconds (COPIED_SECONDS, copied_cb, self);
 }
 
@@ -526,9 +545,6 @@ cairn_message_row_class_init (CairnMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, content_label);
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, show_full_button);
-  gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, failure_box);
-  gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, failure_label);
-  gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, copy_content);
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, time_label);
 
   gtk_widget_class_install_action (widget_class, "row.show-full", NULL, show_full_action);
