@@ -323,10 +323,11 @@ main (int   argc,
 
   g_print ("{\"latency_ms\": %d, \"round_trip_ms\": %.1f, \"pages\": %u, \"requests\": %u, "
            "\"page_height_px\": %.0f, \"page_ms\": %d, \"read_ms\": %.0f, \"stalled_ms\": %.1f, "
-           "\"stall_median_ms\": %.1f, \"stall_max_ms\": %.1f, \"target_ms\": %.1f, \"stall_ms\": [",
+           "\"stall_median_ms\": %.1f, \"stall_max_ms\": %.1f, \"target_ms\": %.1f, \"met\": %s, \"stall_ms\": [",
            latency_ms, rtt, stalls->len, requests, page_height, page_ms,
            (g_get_monotonic_time () - started) / 1000.0, stalled,
-           median (stalls), maximum (stalls), rtt + TARGET_EXTRA_MS);
+           median (stalls), maximum (stalls), rtt + TARGET_EXTRA_MS,
+           median (stalls) <= rtt + TARGET_EXTRA_MS ? "true" : "false");
   for (guint i = 0; i < stalls->len; i++)
     g_print ("%s%.1f", i > 0 ? ", " : "", g_array_index (stalls, double, i));
   g_print ("]}\n");
