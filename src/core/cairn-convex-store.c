@@ -252,7 +252,7 @@ static JsonNode *
 bound (JsonNode *value,
        gboolean  inclusive)
 {
-  JsonObject *object = json_object_new ();
+  g_autoptr(JsonObject) object = json_object_new ();
 
   json_object_set_member (object, "value", json_node_copy (value));
   json_object_set_boolean_member (object, "inclusive", inclusive);
@@ -500,7 +500,7 @@ static JsonNode *
 apply_item (CairnStoreWrite *write)
 {
   static const char *ops[] = { "insert", "patch", "remove" };
-  JsonObject *item = json_object_new ();
+  g_autoptr(JsonObject) item = json_object_new ();   /* the node takes its own reference */
 
   json_object_set_string_member (item, "op", ops[write->kind]);
   json_object_set_string_member (item, "table", write->table);
