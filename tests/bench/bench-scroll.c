@@ -1,6 +1,7 @@
 /* bench-scroll.c — scrolling back through a conversation kept on a deployment
  *
- *   bench-scroll [--pages=N] [--latency-ms=MS] [--page-ms=MS]
+ *   bench-scroll [--phase=scroll|open] [--pages=N] [--latency-ms=MS] [--page-ms=MS]
+ *               [--messages=N] [--opens=N]
  *
  * The test peer (tests/peer) as the deployment, holding one conversation of
  * (N + 4) pages of messages written through CairnConvexStore; a window with
@@ -16,8 +17,19 @@
  *               asked for it early enough.
  *
  * Prints one JSON object: each page's stall, their median and max, and the
- * target, one round trip + 50 ms a page. Needs a display (tests/run-headless),
- * node with `npm ci` in tests/peer, GSETTINGS_BACKEND=memory.
+ * target, one round trip + 50 ms a page.
+ *
+ * --phase=open: one conversation of --messages (10 000) messages; the view
+ * is asked to show it, as the window does when its sidebar row is selected
+ * (the view's "conversation", bound to the list's selection), --opens (10)
+ * times, back from no conversation each time. An open lasts until the first
+ * frame painted (the frame clock's after-paint) with rows on screen, the
+ * newest message loaded and the view at its bottom. With MS added to every
+ * request, then none: the median and max against two round trips + 100 ms,
+ * and the median time to the first page's arrival (the rest is the view's).
+ *
+ * Needs a display (tests/run-headless), node with `npm ci` in tests/peer,
+ * GSETTINGS_BACKEND=memory.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -30,6 +42,7 @@
 #include "cairn-conversation.h"
 #include "cairn-conversation-view.h"
 #include "cairn-conversations.h"
+#include "cairn-message.h"
 #include "cairn-query.h"
 #include "cairn-store.h"
 #include "cairn-workspace.h"
@@ -39,12 +52,27 @@
 #define ADMIN_KEY       "dev:cairn-bench|scroll-secret"
 #define CONVERSATION_ID "00000000-0000-4000-8000-00000000000b"
 #define TARGET_EXTRA_MS 50.0
+#define OPEN_EXTRA_MS   100.0
 #define WAIT_MS         30000
 
 typedef struct {
   GListModel *messages;
   guint       n;
 } Growth;
+
+/* One open of the conversation: done with the first frame that shows it. */
+typedef struct {
+  GtkWidget  *view;
+  const char *newest_id;
+  gint64      loaded;  /* µs: the first page in; 0 until then */
+  gint64      painted; /* µs; 0 until then */
+} Opening;
+
+typedef struct {
+  CairnWorkspace *workspace;
+  GtkWindow      *window;
+  GtkWidget      *view;
+} Bench;
 
 /* The reader: scrolls up at a steady speed, and notes each page's stall. */
 typedef struct {
@@ -96,11 +124,36 @@ wait_until (gboolean  (*condition) (gpointer),
     g_error ("Timed out waiting for %s", what);
 }
 
+static JsonObject *
+seed_message (guint i)
+{
+  JsonObject *message = json_object_new ();
+  g_autofree char *client_id = g_strdup_printf ("00000000-0000-4000-9000-%012u", i);
+  g_autoptr(GString) content = g_string_new (NULL);
+
+  /* one to three sentences, now and then a few paragraphs, as seed-store */
+  for (guint s = 0; s < (i % 20 == 0 ? 8 : 1 + i % 3); s++)
+    g_string_append (content, s % 4 == 3 ? "\n\nAnother thought, a little longer than the others were."
+                                          : " Some words of a message that wrap now and then.");
+  json_object_set_string_member (message, "clientId", client_id);
+  json_object_set_string_member (message, "conversationId", CONVERSATION_ID);
+  json_object_set_string_member (message, "role", i % 2 == 0 ? "user" : "assistant");
+  json_object_set_string_member (message, "content", content->str);
+  json_object_set_double_member (message, "createdAt", 1767225600000.0 + i * 30000.0);
+
+  return message;
+}
+
+/* The conversation, then its messages in batches (as the content mover
+ * writes them): seconds for 10 000, where one request each took minutes. */
 static void
 seed (CairnStore *store,
       guint       n_messages)
 {
   g_autoptr(JsonObject) conversation = json_object_new ();
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) cairn_store_write_free);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
 
   json_object_set_string_member (conversation, "clientId", CONVERSATION_ID);
   json_object_set_string_member (conversation, "title", "Scrolling back");
@@ -112,21 +165,17 @@ seed (CairnStore *store,
 
   for (guint i = 0; i < n_messages; i++)
     {
-      g_autoptr(JsonObject) message = json_object_new ();
-      g_autofree char *client_id = g_strdup_printf ("00000000-0000-4000-9000-%012u", i);
-      g_autoptr(GString) content = g_string_new (NULL);
+      g_autoptr(JsonObject) message = seed_message (i);
+      const char *id = json_object_get_string_member (message, "clientId");
 
-      /* one to three sentences, now and then a few paragraphs, as seed-store */
-      for (guint s = 0; s < (i % 20 == 0 ? 8 : 1 + i % 3); s++)
-        g_string_append (content, s % 4 == 3 ? "\n\nAnother thought, a little longer than the others were."
-                                              : " Some words of a message that wrap now and then.");
-      json_object_set_string_member (message, "clientId", client_id);
-      json_object_set_string_member (message, "conversationId", CONVERSATION_ID);
-      json_object_set_string_member (message, "role", i % 2 == 0 ? "user" : "assistant");
-      json_object_set_string_member (message, "content", content->str);
-      json_object_set_double_member (message, "createdAt", 1767225600000.0 + i * 30000.0);
-      test_util_insert (store, "messages", message);
+      g_ptr_array_add (writes, cairn_store_write_new (CAIRN_STORE_WRITE_INSERT, "messages", id, message));
     }
+  cairn_store_apply_async (store, writes, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  g_assert_true (cairn_store_apply_finish (store, result, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < writes->len; i++)
+    g_assert_no_error (((CairnStoreWrite *) g_ptr_array_index (writes, i))->error);
 }
 
 /* The time of listing one page of the conversation, in ms. */
@@ -148,6 +197,29 @@ round_trip (CairnWorkspace *workspace)
   g_assert_no_error (error);
 
   return (g_get_monotonic_time () - started) / 1000.0;
+}
+
+/* The peer's latency set to @latency_ms (none: 0), and the round trip then:
+ * the median of 10. */
+static double
+set_latency (ConvexPeer     *peer,
+             CairnWorkspace *workspace,
+             int             latency_ms)
+{
+  g_autofree char *fault = g_strdup_printf ("{\"mode\": \"slow\", \"ms\": %d}", latency_ms);
+  g_autoptr(GArray) trips = g_array_new (FALSE, FALSE, sizeof (double));
+
+  convex_peer_control (peer, "reset", "{}");
+  if (latency_ms > 0)
+    convex_peer_control (peer, "fault", fault);
+  for (int i = 0; i < 10; i++)
+    {
+      double ms = round_trip (workspace);
+
+      g_array_append_val (trips, ms);
+    }
+
+  return median (trips);
 }
 
 static gboolean
@@ -212,46 +284,208 @@ read_enough (gpointer data)
   return reader->n >= reader->target_n;
 }
 
+/* The first widget of @type under @widget, depth first. */
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  for (GtkWidget *w = gtk_widget_get_first_child (widget); w != NULL; w = gtk_widget_get_next_sibling (w))
+    {
+      GtkWidget *found = G_TYPE_CHECK_INSTANCE_TYPE (w, type) ? w : find_descendant (w, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The messages' list view (the status pages hold scrolled windows too) */
+static GtkWidget *
+list_view (GtkWidget *view)
+{
+  GtkWidget *list = find_descendant (view, GTK_TYPE_LIST_VIEW);
+
+  if (list == NULL)
+    g_error ("the view has no list view");
+
+  return list;
+}
+
 static GtkAdjustment *
 vadjustment (GtkWidget *view)
 {
-  GtkWidget *child = gtk_widget_get_first_child (view);
-
-  /* the view's stack, its messages page: a scrolled window */
-  for (GtkWidget *w = child; w != NULL; w = gtk_widget_get_first_child (w))
-    for (GtkWidget *s = w; s != NULL; s = gtk_widget_get_next_sibling (s))
-      if (GTK_IS_SCROLLED_WINDOW (s))
-        return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (s));
-
-  g_error ("the view has no scrolled window");
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_view (view)));
 }
 
-int
-main (int   argc,
-      char *argv[])
+/* Rows on screen, the newest message among the loaded, the view at its
+ * bottom (where it opens): the newest messages are visible. */
+static gboolean
+shows_newest (Opening *opening)
 {
-  int pages = 20;
-  int latency_ms = 40;
-  int page_ms = 1000;
-  const GOptionEntry entries[] = {
-    { "pages", 0, 0, G_OPTION_ARG_INT, &pages, "Scroll back N older pages (20)", "N" },
-    { "latency-ms", 0, 0, G_OPTION_ARG_INT, &latency_ms, "The peer's added latency (40)", "MS" },
-    { "page-ms", 0, 0, G_OPTION_ARG_INT, &page_ms, "Scroll up a page's height every MS (1000)", "MS" },
-    { NULL }
-  };
-  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnConvexClient) client = NULL;
-  g_autoptr(CairnStore) store = NULL;
-  g_autoptr(CairnWorkspace) workspace = NULL;
-  g_autoptr(JsonObject) document = json_object_new ();
-  g_autoptr(CairnConversation) conversation = NULL;
-  g_autoptr(GArray) trips = g_array_new (FALSE, FALSE, sizeof (double));
+  GListModel *messages = cairn_conversation_view_get_messages (CAIRN_CONVERSATION_VIEW (opening->view));
+  GtkWidget *row = gtk_widget_get_first_child (list_view (opening->view));
+  g_autoptr(CairnMessage) last = NULL;
+  GtkAdjustment *adj;
+  guint n;
+
+  /* the rows scrolled out of sight are kept, unmapped */
+  while (row != NULL && !gtk_widget_get_mapped (row))
+    row = gtk_widget_get_next_sibling (row);
+  if (messages == NULL || (n = g_list_model_get_n_items (messages)) == 0 || row == NULL)
+    return FALSE;
+  last = g_list_model_get_item (messages, n - 1);
+  if (g_strcmp0 (cairn_message_get_client_id (last), opening->newest_id) != 0)
+    return FALSE;
+  adj = vadjustment (opening->view);
+
+  return gtk_adjustment_get_upper (adj) > 0 &&
+         gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
+         >= gtk_adjustment_get_upper (adj) - 1.0;
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                gpointer       data)
+{
+  Opening *opening = data;
+
+  if (opening->painted == 0 && shows_newest (opening))
+    opening->painted = g_get_monotonic_time ();
+}
+
+static void
+loaded_cb (GListModel *messages,
+           guint       position,
+           guint       removed,
+           guint       added,
+           gpointer    data)
+{
+  Opening *opening = data;
+
+  if (opening->loaded == 0 && added > 0)
+    opening->loaded = g_get_monotonic_time ();
+}
+
+static gboolean
+painted (gpointer data)
+{
+  return ((Opening *) data)->painted != 0;
+}
+
+/* Opens the conversation @opens times in a fresh view; the ms each took
+ * into @times, of which the first page's request took @loads, the requests
+ * they made in all returned. */
+static guint
+open_times (Bench             *bench,
+            ConvexPeer        *peer,
+            CairnConversation *conversation,
+            const char        *newest_id,
+            int                opens,
+            GArray            *times,
+            GArray            *loads)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (bench->window));
+  guint requests = 0;
+
+  for (int i = 0; i < opens; i++)
+    {
+      Opening opening = { NULL, newest_id, 0, 0 };
+      gint64 started;
+      gulong handler;
+      guint before;
+      double ms;
+
+      /* a fresh view, shown and idle, as the window's before a selection
+       * (one view taken from a conversation to none warns in GtkListView
+       * at every open: "failed to scroll to given position") */
+      bench->view = opening.view = cairn_conversation_view_new (bench->workspace);
+      gtk_window_set_child (bench->window, bench->view);
+      test_util_run_for (300);
+
+      before = convex_peer_request_count (peer);
+      handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &opening);
+      started = g_get_monotonic_time ();
+      cairn_conversation_view_set_conversation (CAIRN_CONVERSATION_VIEW (opening.view), conversation);
+      g_signal_connect (cairn_conversation_view_get_messages (CAIRN_CONVERSATION_VIEW (opening.view)),
+                        "items-changed", G_CALLBACK (loaded_cb), &opening);
+      wait_until (painted, &opening, "the conversation, painted");
+      g_signal_handler_disconnect (clock, handler);
+      g_signal_handlers_disconnect_by_data (cairn_conversation_view_get_messages (CAIRN_CONVERSATION_VIEW (opening.view)),
+                                           &opening);
+      requests += convex_peer_request_count (peer) - before;
+
+      ms = (opening.painted - started) / 1000.0;
+      g_array_append_val (times, ms);
+      ms = (opening.loaded - started) / 1000.0;
+      g_array_append_val (loads, ms);
+    }
+
+  return requests;
+}
+
+/* One latency's opens, as a JSON object; whether they met the target. */
+static gboolean
+print_opens (int     latency_ms,
+             double  rtt,
+             guint   requests,
+             GArray *times,
+             GArray *loads)
+{
+  double target = 2 * rtt + OPEN_EXTRA_MS;
+  gboolean met = median (times) <= target;
+
+  g_print ("{\"latency_ms\": %d, \"round_trip_ms\": %.1f, \"target_ms\": %.1f, "
+           "\"open_median_ms\": %.1f, \"open_max_ms\": %.1f, \"loaded_median_ms\": %.1f, "
+           "\"requests_per_open\": %.1f, \"met\": %s, \"open_ms\": [",
+           latency_ms, rtt, target, median (times), maximum (times), median (loads),
+           (double) requests / times->len, met ? "true" : "false");
+  for (guint i = 0; i < times->len; i++)
+    g_print ("%s%.1f", i > 0 ? ", " : "", g_array_index (times, double, i));
+  g_print ("]}");
+
+  return met;
+}
+
+/* Opening the conversation at @latency_ms added, then at none. */
+static void
+run_open (Bench             *bench,
+          ConvexPeer        *peer,
+          CairnConversation *conversation,
+          guint              n_messages,
+          int                latency_ms,
+          int                opens)
+{
+  g_autoptr(JsonObject) newest = seed_message (n_messages - 1);
+  const char *newest_id = json_object_get_string_member (newest, "clientId");
+  const int latencies[] = { latency_ms, 0 };
+  gboolean met = TRUE;
+
+  g_print ("{\"phase\": \"open\", \"messages\": %u, \"opens\": %d, \"runs\": [", n_messages, opens);
+  for (guint l = 0; l < G_N_ELEMENTS (latencies); l++)
+    {
+      g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autoptr(GArray) loads = g_array_new (FALSE, FALSE, sizeof (double));
+      double rtt = set_latency (peer, bench->workspace, latencies[l]);
+      guint requests = open_times (bench, peer, conversation, newest_id, opens, times, loads);
+
+      g_print ("%s", l > 0 ? ", " : "");
+      met = print_opens (latencies[l], rtt, requests, times, loads) && met;
+    }
+  g_print ("], \"met\": %s}\n", met ? "true" : "false");
+}
+
+/* Scrolling back at @latency_ms added, steadily, @pages older pages. */
+static void
+run_scroll (Bench             *bench,
+            ConvexPeer        *peer,
+            CairnConversation *conversation,
+            int                latency_ms,
+            int                pages,
+            int                page_ms)
+{
   g_autoptr(GArray) stalls = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autofree char *fault = NULL;
-  ConvexPeer *peer;
-  GtkWindow *window;
-  GtkWidget *view;
+  GtkWidget *view = bench->view;
   GListModel *messages;
   Growth growth;
   Reader reader = { 0 };
@@ -259,43 +493,7 @@ main (int   argc,
   gint64 started;
   guint requests;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || pages < 1 || page_ms < 1)
-    {
-      g_printerr ("usage: bench-scroll [--pages=N] [--latency-ms=MS]\n");
-      return 2;
-    }
-
-  gtk_init ();
-  adw_init ();
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-
-  peer = convex_peer_start (ADMIN_KEY, NULL);
-  client = cairn_convex_client_new (convex_peer_get_url (peer), &error);
-  g_assert_no_error (error);
-  cairn_convex_client_set_admin_key (client, ADMIN_KEY);
-  store = CAIRN_STORE (cairn_convex_store_new (client));
-  workspace = cairn_workspace_new ("default", store);
-  seed (store, (pages + 4) * CAIRN_CONVERSATIONS_MESSAGES_PAGE_SIZE);
-
-  fault = g_strdup_printf ("{\"mode\": \"slow\", \"ms\": %d}", latency_ms);
-  convex_peer_control (peer, "fault", fault);
-  for (int i = 0; i < 10; i++)
-    {
-      double ms = round_trip (workspace);
-
-      g_array_append_val (trips, ms);
-    }
-  rtt = median (trips);
-
-  json_object_set_string_member (document, "clientId", CONVERSATION_ID);
-  json_object_set_string_member (document, "title", "Scrolling back");
-  conversation = cairn_conversation_new (document);
-  view = cairn_conversation_view_new (workspace);
-  window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (window, 800, 600);
-  gtk_window_set_child (window, view);
-  gtk_window_present (window);
+  rtt = set_latency (peer, bench->workspace, latency_ms);
   cairn_conversation_view_set_conversation (CAIRN_CONVERSATION_VIEW (view), conversation);
   messages = cairn_conversation_view_get_messages (CAIRN_CONVERSATION_VIEW (view));
   growth.messages = messages;
@@ -315,7 +513,7 @@ main (int   argc,
 
   requests = convex_peer_request_count (peer);
   started = g_get_monotonic_time ();
-  gtk_widget_add_tick_callback (GTK_WIDGET (window), read_cb, &reader, NULL);
+  gtk_widget_add_tick_callback (GTK_WIDGET (bench->window), read_cb, &reader, NULL);
   wait_until (read_enough, &reader, "the older pages, read");
   requests = convex_peer_request_count (peer) - requests;
   for (guint i = 0; i < stalls->len; i++)
@@ -331,9 +529,75 @@ main (int   argc,
   for (guint i = 0; i < stalls->len; i++)
     g_print ("%s%.1f", i > 0 ? ", " : "", g_array_index (stalls, double, i));
   g_print ("]}\n");
+}
 
-  gtk_window_destroy (window);
-  g_clear_object (&workspace);
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *phase = NULL;
+  int pages = 20;
+  int latency_ms = 40;
+  int page_ms = 1000;
+  int n_messages = 10000;
+  int opens = 10;
+  const GOptionEntry entries[] = {
+    { "phase", 0, 0, G_OPTION_ARG_STRING, &phase, "scroll (the default) or open", "PHASE" },
+    { "pages", 0, 0, G_OPTION_ARG_INT, &pages, "Scroll back N older pages (20)", "N" },
+    { "latency-ms", 0, 0, G_OPTION_ARG_INT, &latency_ms, "The peer's added latency (40)", "MS" },
+    { "page-ms", 0, 0, G_OPTION_ARG_INT, &page_ms, "Scroll up a page's height every MS (1000)", "MS" },
+    { "messages", 0, 0, G_OPTION_ARG_INT, &n_messages, "open: the conversation's messages (10 000)", "N" },
+    { "opens", 0, 0, G_OPTION_ARG_INT, &opens, "open: times per latency (10)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnConvexClient) client = NULL;
+  g_autoptr(CairnStore) store = NULL;
+  g_autoptr(JsonObject) document = json_object_new ();
+  g_autoptr(CairnConversation) conversation = NULL;
+  gboolean open;
+  ConvexPeer *peer;
+  Bench bench;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || pages < 1 || page_ms < 1 ||
+      n_messages < 1 || opens < 1 || (phase != NULL && !g_str_equal (phase, "scroll") && !g_str_equal (phase, "open")))
+    {
+      g_printerr ("usage: bench-scroll [--phase=scroll|open] [--pages=N] [--latency-ms=MS] [--page-ms=MS] "
+                  "[--messages=N] [--opens=N]\n");
+      return 2;
+    }
+  open = g_strcmp0 (phase, "open") == 0;
+
+  gtk_init ();
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  peer = convex_peer_start (ADMIN_KEY, NULL);
+  client = cairn_convex_client_new (convex_peer_get_url (peer), &error);
+  g_assert_no_error (error);
+  cairn_convex_client_set_admin_key (client, ADMIN_KEY);
+  store = CAIRN_STORE (cairn_convex_store_new (client));
+  bench.workspace = cairn_workspace_new ("default", store);
+  seed (store, open ? (guint) n_messages : (guint) (pages + 4) * CAIRN_CONVERSATIONS_MESSAGES_PAGE_SIZE);
+
+  json_object_set_string_member (document, "clientId", CONVERSATION_ID);
+  json_object_set_string_member (document, "title", "Scrolling back");
+  conversation = cairn_conversation_new (document);
+  bench.view = cairn_conversation_view_new (bench.workspace);
+  bench.window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (bench.window, 800, 600);
+  gtk_window_set_child (bench.window, bench.view);
+  gtk_window_present (bench.window);
+
+  if (open)
+    run_open (&bench, peer, conversation, n_messages, latency_ms, opens);
+  else
+    run_scroll (&bench, peer, conversation, latency_ms, pages, page_ms);
+
+  gtk_window_destroy (bench.window);
+  g_clear_object (&bench.workspace);
   convex_peer_free (peer);
 
   return 0;
