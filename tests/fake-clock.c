@@ -3,23 +3,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "fake-clock.h"
-
-typedef struct {
-  guint          id;
-  gint64         due;   /* µs */
-  GSourceFunc    func;
-  gpointer       data;
-  GDestroyNotify destroy;
-} Timeout;
+#include "clock-timers.h"
 
 #define START_TIME 1000000  /* µs, monotonic */
 
 struct _FakeClock
 {
-  GObject  parent_instance;
-  gint64   now;         /* µs, monotonic */
-  guint    next_id;
-  GList   *timeouts;    /* sorted by due, then id */
+  GObject      parent_instance;
+  gint64       now;         /* µs, monotonic */
+  ClockTimers  timers;      /* sorted by due, then id */
 };
 
 static void clock_iface_init (CairnClockInterface *iface);
@@ -28,23 +20,84 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (FakeClock, fake_clock, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (CAIRN_TYPE_CLOCK, clock_iface_init))
 
 static void
-timeout_free (Timeout *timeout)
+clock_timer_free (ClockTimer *timer)
 {
-  if (timeout->destroy != NULL)
-    timeout->destroy (timeout->data);
-  g_free (timeout);
+  if (timer->source != 0)
+    g_source_remove (timer->source);
+  if (timer->destroy != NULL)
+    timer->destroy (timer->data);
+  g_free (timer);
 }
 
 static int
 compare_due (gconstpointer a,
              gconstpointer b)
 {
-  const Timeout *x = a;
-  const Timeout *y = b;
+  const ClockTimer *x = a;
+  const ClockTimer *y = b;
 
   if (x->due != y->due)
     return x->due < y->due ? -1 : 1;
   return x->id < y->id ? -1 : x->id > y->id;
+}
+
+ClockTimer *
+clock_timers_add (ClockTimers    *timers,
+                  gpointer        owner,
+                  gint64          due,
+                  GSourceFunc     func,
+                  gpointer        data,
+                  GDestroyNotify  destroy,
+                  gboolean        sorted)
+{
+  ClockTimer *timer = g_new0 (ClockTimer, 1);
+
+  timer->id = ++timers->next_id;
+  timer->owner = owner;
+  timer->due = due;
+  timer->func = func;
+  timer->data = data;
+  timer->destroy = destroy;
+  if (sorted)
+    timers->list = g_list_insert_sorted (timers->list, timer, compare_due);
+  else
+    timers->list = g_list_append (timers->list, timer);
+
+  return timer;
+}
+
+void
+clock_timers_remove (ClockTimers *timers,
+                     guint        id)
+{
+  for (GList *l = timers->list; l != NULL; l = l->next)
+    {
+      ClockTimer *timer = l->data;
+
+      if (timer->id == id)
+        {
+          timers->list = g_list_delete_link (timers->list, l);
+          clock_timer_free (timer);
+          return;
+        }
+    }
+}
+
+void
+clock_timers_fire (ClockTimers *timers,
+                   ClockTimer  *timer)
+{
+  timers->list = g_list_remove (timers->list, timer);
+  /* one-shot timers only, as CairnClock promises */
+  g_assert_false (timer->func (timer->data));
+  clock_timer_free (timer);
+}
+
+void
+clock_timers_clear (ClockTimers *timers)
+{
+  g_list_free_full (timers->list, (GDestroyNotify) clock_timer_free);
+  timers->list = NULL;
 }
 
 static gint64
@@ -67,16 +120,9 @@ fake_clock_add_timeout (CairnClock     *clock,
                         GDestroyNotify  destroy)
 {
   FakeClock *self = FAKE_CLOCK (clock);
-  Timeout *timeout = g_new0 (Timeout, 1);
 
-  timeout->id = ++self->next_id;
-  timeout->due = self->now + (gint64) delay_ms * 1000;
-  timeout->func = func;
-  timeout->data = data;
-  timeout->destroy = destroy;
-  self->timeouts = g_list_insert_sorted (self->timeouts, timeout, compare_due);
-
-  return timeout->id;
+  return clock_timers_add (&self->timers, self, self->now + (gint64) delay_ms * 1000,
+                           func, data, destroy, TRUE)->id;
 }
 
 static void
@@ -85,17 +131,7 @@ fake_clock_remove (CairnClock *clock,
 {
   FakeClock *self = FAKE_CLOCK (clock);
 
-  for (GList *l = self->timeouts; l != NULL; l = l->next)
-    {
-      Timeout *timeout = l->data;
-
-      if (timeout->id == id)
-        {
-          self->timeouts = g_list_delete_link (self->timeouts, l);
-          timeout_free (timeout);
-          return;
-        }
-    }
+  clock_timers_remove (&self->timers, id);
 }
 
 static void
@@ -112,7 +148,7 @@ fake_clock_finalize (GObject *object)
 {
   FakeClock *self = FAKE_CLOCK (object);
 
-  g_list_free_full (self->timeouts, (GDestroyNotify) timeout_free);
+  clock_timers_clear (&self->timers);
 
   G_OBJECT_CLASS (fake_clock_parent_class)->finalize (object);
 }
@@ -141,15 +177,12 @@ fake_clock_advance (FakeClock *self,
 {
   gint64 target = self->now + (gint64) ms * 1000;
 
-  while (self->timeouts != NULL && ((Timeout *) self->timeouts->data)->due <= target)
+  while (self->timers.list != NULL && ((ClockTimer *) self->timers.list->data)->due <= target)
     {
-      Timeout *timeout = self->timeouts->data;
+      ClockTimer *timer = self->timers.list->data;
 
-      self->timeouts = g_list_delete_link (self->timeouts, self->timeouts);
-      self->now = MAX (self->now, timeout->due);
-      /* one-shot timers only, as CairnClock promises */
-      g_assert_false (timeout->func (timeout->data));
-      timeout_free (timeout);
+      self->now = MAX (self->now, timer->due);
+      clock_timers_fire (&self->timers, timer);
     }
 
   self->now = target;
@@ -158,14 +191,14 @@ fake_clock_advance (FakeClock *self,
 guint
 fake_clock_n_pending (FakeClock *self)
 {
-  return g_list_length (self->timeouts);
+  return g_list_length (self->timers.list);
 }
 
 guint
 fake_clock_next_delay (FakeClock *self)
 {
-  if (self->timeouts == NULL)
+  if (self->timers.list == NULL)
     return G_MAXUINT;
 
-  return (guint) ((((Timeout *) self->timeouts->data)->due - self->now) / 1000);
+  return (guint) ((((ClockTimer *) self->timers.list->data)->due - self->now) / 1000);
 }

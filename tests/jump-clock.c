@@ -3,23 +3,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "jump-clock.h"
-
-typedef struct {
-  JumpClock     *clock;
-  guint          id;
-  gint64         due;      /* µs on the clock's monotonic time */
-  guint          source;   /* the real timer */
-  GSourceFunc    func;
-  gpointer       data;
-  GDestroyNotify destroy;
-} Timeout;
+#include "clock-timers.h"
 
 struct _JumpClock
 {
-  GObject  parent_instance;
-  gint64   offset;      /* µs ahead of real time */
-  guint    next_id;
-  GList   *timeouts;
+  GObject      parent_instance;
+  gint64       offset;      /* µs ahead of real time */
+  ClockTimers  timers;      /* each armed on a real timer */
 };
 
 static void clock_iface_init (CairnClockInterface *iface);
@@ -33,45 +23,26 @@ now_us (JumpClock *self)
   return g_get_monotonic_time () + self->offset;
 }
 
-static void
-timeout_free (Timeout *timeout)
-{
-  if (timeout->source != 0)
-    g_source_remove (timeout->source);
-  if (timeout->destroy != NULL)
-    timeout->destroy (timeout->data);
-  g_free (timeout);
-}
-
-static void
-fire (JumpClock *self,
-      Timeout   *timeout)
-{
-  self->timeouts = g_list_remove (self->timeouts, timeout);
-  /* one-shot timers only, as CairnClock promises */
-  g_assert_false (timeout->func (timeout->data));
-  timeout_free (timeout);
-}
-
 static gboolean
 real_timer_cb (gpointer user_data)
 {
-  Timeout *timeout = user_data;
+  ClockTimer *timer = user_data;
+  JumpClock *self = timer->owner;
 
-  timeout->source = 0;
-  fire (timeout->clock, timeout);
+  timer->source = 0;
+  clock_timers_fire (&self->timers, timer);
 
   return G_SOURCE_REMOVE;
 }
 
 static void
-arm (Timeout *timeout)
+arm (ClockTimer *timer)
 {
-  gint64 remaining = MAX (0, timeout->due - now_us (timeout->clock));
+  gint64 remaining = MAX (0, timer->due - now_us (timer->owner));
 
-  if (timeout->source != 0)
-    g_source_remove (timeout->source);
-  timeout->source = g_timeout_add ((guint) ((remaining + 999) / 1000), real_timer_cb, timeout);
+  if (timer->source != 0)
+    g_source_remove (timer->source);
+  timer->source = g_timeout_add ((guint) ((remaining + 999) / 1000), real_timer_cb, timer);
 }
 
 static gint64
@@ -94,37 +65,20 @@ jump_clock_add_timeout (CairnClock     *clock,
                         GDestroyNotify  destroy)
 {
   JumpClock *self = JUMP_CLOCK (clock);
-  Timeout *timeout = g_new0 (Timeout, 1);
+  ClockTimer *timer = clock_timers_add (&self->timers, self,
+                                        now_us (self) + (gint64) delay_ms * 1000,
+                                        func, data, destroy, FALSE);
 
-  timeout->clock = self;
-  timeout->id = ++self->next_id;
-  timeout->due = now_us (self) + (gint64) delay_ms * 1000;
-  timeout->func = func;
-  timeout->data = data;
-  timeout->destroy = destroy;
-  self->timeouts = g_list_append (self->timeouts, timeout);
-  arm (timeout);
+  arm (timer);
 
-  return timeout->id;
+  return timer->id;
 }
 
 static void
 jump_clock_remove (CairnClock *clock,
                    guint       id)
 {
-  JumpClock *self = JUMP_CLOCK (clock);
-
-  for (GList *l = self->timeouts; l != NULL; l = l->next)
-    {
-      Timeout *timeout = l->data;
-
-      if (timeout->id == id)
-        {
-          self->timeouts = g_list_delete_link (self->timeouts, l);
-          timeout_free (timeout);
-          return;
-        }
-    }
+  clock_timers_remove (&JUMP_CLOCK (clock)->timers, id);
 }
 
 static void
@@ -139,9 +93,7 @@ clock_iface_init (CairnClockInterface *iface)
 static void
 jump_clock_finalize (GObject *object)
 {
-  JumpClock *self = JUMP_CLOCK (object);
-
-  g_list_free_full (self->timeouts, (GDestroyNotify) timeout_free);
+  clock_timers_clear (&JUMP_CLOCK (object)->timers);
 
   G_OBJECT_CLASS (jump_clock_parent_class)->finalize (object);
 }
@@ -164,17 +116,17 @@ jump_clock_new (void)
 }
 
 /* The earliest timer due by now, or NULL. */
-static Timeout *
+static ClockTimer *
 first_due (JumpClock *self)
 {
-  Timeout *first = NULL;
+  ClockTimer *first = NULL;
 
-  for (GList *l = self->timeouts; l != NULL; l = l->next)
+  for (GList *l = self->timers.list; l != NULL; l = l->next)
     {
-      Timeout *timeout = l->data;
+      ClockTimer *timer = l->data;
 
-      if (timeout->due <= now_us (self) && (first == NULL || timeout->due < first->due))
-        first = timeout;
+      if (timer->due <= now_us (self) && (first == NULL || timer->due < first->due))
+        first = timer;
     }
 
   return first;
@@ -186,12 +138,12 @@ void
 jump_clock_jump (JumpClock *self,
                  guint      ms)
 {
-  Timeout *due;
+  ClockTimer *due;
 
   self->offset += (gint64) ms * 1000;
   while ((due = first_due (self)) != NULL)
-    fire (self, due);
+    clock_timers_fire (&self->timers, due);
 
-  for (GList *l = self->timeouts; l != NULL; l = l->next)
+  for (GList *l = self->timers.list; l != NULL; l = l->next)
     arm (l->data);
 }
