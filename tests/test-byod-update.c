@@ -68,11 +68,8 @@ static void
 open_workspace (Fixture *f)
 {
   g_autofree char *path = g_build_filename (f->dir, "cairn.db", NULL);
-  g_autoptr(GError) error = NULL;
 
-  f->store = cairn_local_store_new (path, &error);
-  g_assert_no_error (error);
-  f->workspace = cairn_workspace_new ("default", CAIRN_STORE (f->store));
+  f->workspace = test_util_open_workspace (path, &f->store);
   f->byod = cairn_workspace_get_byod (f->workspace);
   g_signal_connect_swapped (f->byod, "notify::update-stage", G_CALLBACK (record_stage), f);
   g_signal_connect (f->byod, "finished", G_CALLBACK (finished_cb), f);
@@ -86,21 +83,16 @@ close_workspace (Fixture *f)
   /* what it still does after this tells this test nothing */
   g_signal_handlers_disconnect_by_data (f->byod, f);
   f->byod = NULL;
-  g_clear_object (&f->workspace);
-  cairn_local_store_close (f->store);
-  g_clear_object (&f->store);
+  test_util_close_workspace (&f->workspace, &f->store);
 }
 
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   f->keyring = test_keyring_start ();
   f->peer = convex_peer_start_with_args (ADMIN_KEY, READ_ONLY_KEY, NULL, "--empty", NULL);
-  f->dir = g_dir_make_tmp ("cairn-byod-update-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = test_util_make_tmp_dir ("cairn-byod-update-XXXXXX");
   f->stages = g_string_new (NULL);
   open_workspace (f);
 }

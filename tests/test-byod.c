@@ -63,11 +63,7 @@ capture_log (GLogLevelFlags   level,
 static void
 open_workspace (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->store = cairn_local_store_new (f->db_path, &error);
-  g_assert_no_error (error);
-  f->workspace = cairn_workspace_new ("default", CAIRN_STORE (f->store));
+  f->workspace = test_util_open_workspace (f->db_path, &f->store);
 }
 
 static void
@@ -76,21 +72,16 @@ close_workspace (Fixture *f)
   /* let pending connection work finish before checking nothing is left */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_clear_object (&f->workspace);
-  cairn_local_store_close (f->store);
-  g_clear_object (&f->store);
+  test_util_close_workspace (&f->workspace, &f->store);
 }
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   convex_peer_control (peer, "reset", "{\"data\": true}");
   f->keyring = test_keyring_start ();
-  f->dir = g_dir_make_tmp ("cairn-byod-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = test_util_make_tmp_dir ("cairn-byod-XXXXXX");
   f->db_path = g_build_filename (f->dir, "cairn.db", NULL);
   open_workspace (f);
 }

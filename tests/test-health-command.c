@@ -52,12 +52,9 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   convex_peer_control (peer, "reset", "{\"data\": true}");
   f->keyring = test_keyring_start ();
-  f->dir = g_dir_make_tmp ("cairn-check-health-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = test_util_make_tmp_dir ("cairn-check-health-XXXXXX");
   f->data_dir = g_build_filename (f->dir, "data", NULL);
 }
 
@@ -78,27 +75,7 @@ save_settings_for (Fixture    *f,
                    const char *url,
                    gboolean    enabled)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (f->data_dir, "cairn.db", NULL);
-  g_autoptr(CairnLocalStore) store = NULL;
-  g_autoptr(CairnByodConfig) config = cairn_byod_config_new ();
-  g_autoptr(JsonObject) document = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(JsonObject) saved = NULL;
-
-  g_assert_cmpint (g_mkdir_with_parents (f->data_dir, 0700), ==, 0);
-  store = cairn_local_store_new (path, &error);
-  g_assert_no_error (error);
-
-  g_free (config->deployment_url);
-  config->deployment_url = g_strdup (url);
-  config->enabled = enabled;
-  document = cairn_byod_config_to_document (config, "default");
-  cairn_store_upsert_async (CAIRN_STORE (store), "userDatabaseConfig", document, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  saved = cairn_store_upsert_finish (CAIRN_STORE (store), result, &error);
-  g_assert_no_error (error);
-  cairn_local_store_close (store);
+  test_util_save_byod_settings (f->data_dir, url, enabled);
 }
 
 static void
@@ -111,13 +88,7 @@ save_settings (Fixture  *f,
 static void
 store_key (void)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  cairn_credentials_store_async ("default", convex_peer_get_url (peer), ADMIN_KEY, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  g_assert_true (cairn_credentials_store_finish (result, &error));
-  g_assert_no_error (error);
+  test_util_store_key (convex_peer_get_url (peer), ADMIN_KEY);
 }
 
 static void

@@ -5,6 +5,9 @@
 #include <glib/gstdio.h>
 
 #include "test-util.h"
+#include "cairn-local-store.h"
+#include "cairn-credentials.h"
+#include "cairn-byod-config.h"
 
 /* What meson test sets for every test (tests/meson.build), filled in when
  * a test binary is run on its own, so `_build/tests/test-workspace` works
@@ -463,4 +466,75 @@ test_util_seed_conversations (CairnStore *store,
 
   seed_next (&seeding);
   test_util_wait_for_zero (&seeding.in_flight);
+}
+
+char *
+test_util_make_tmp_dir (const char *tmpl)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp (tmpl, &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+CairnWorkspace *
+test_util_open_workspace (const char       *path,
+                          CairnLocalStore **store)
+{
+  g_autoptr(GError) error = NULL;
+
+  *store = cairn_local_store_new (path, &error);
+  g_assert_no_error (error);
+  return cairn_workspace_new ("default", CAIRN_STORE (*store));
+}
+
+void
+test_util_close_workspace (CairnWorkspace  **workspace,
+                           CairnLocalStore **store)
+{
+  g_clear_object (workspace);
+  cairn_local_store_close (*store);
+  g_clear_object (store);
+}
+
+void
+test_util_save_byod_settings (const char *data_dir,
+                              const char *url,
+                              gboolean    enabled)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (data_dir, "cairn.db", NULL);
+  g_autoptr(CairnLocalStore) store = NULL;
+  g_autoptr(CairnByodConfig) config = cairn_byod_config_new ();
+  g_autoptr(JsonObject) document = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) saved = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (data_dir, 0700), ==, 0);
+  store = cairn_local_store_new (path, &error);
+  g_assert_no_error (error);
+
+  g_free (config->deployment_url);
+  config->deployment_url = g_strdup (url);
+  config->enabled = enabled;
+  document = cairn_byod_config_to_document (config, "default");
+  cairn_store_upsert_async (CAIRN_STORE (store), "userDatabaseConfig", document, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  saved = cairn_store_upsert_finish (CAIRN_STORE (store), result, &error);
+  g_assert_no_error (error);
+  cairn_local_store_close (store);
+}
+
+void
+test_util_store_key (const char *url,
+                     const char *key)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cairn_credentials_store_async ("default", url, key, NULL, test_util_result_cb, &result);
+  test_util_wait_for_result (&result);
+  g_assert_true (cairn_credentials_store_finish (result, &error));
+  g_assert_no_error (error);
 }

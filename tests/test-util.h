@@ -17,6 +17,7 @@
 #include "cairn-outbox-delivery.h"
 #include "cairn-paged-list.h"
 #include "cairn-workspace.h"
+#include "cairn-local-store.h"
 
 G_BEGIN_DECLS
 
@@ -101,5 +102,23 @@ void               test_util_seed_conversations  (CairnStore        *store,
 /* Pushes @bundle with @client's key (CairnFunctionsPush), asserting success. */
 void               test_util_push_functions      (CairnConvexClient *client,
                                                   GBytes            *bundle);
+
+/* A new temporary directory named after @tmpl (g_dir_make_tmp), asserting
+ * it could be made. */
+char              *test_util_make_tmp_dir        (const char        *tmpl);
+/* @path as a local store (in @store) and the "default" workspace on it. */
+CairnWorkspace    *test_util_open_workspace      (const char        *path,
+                                                  CairnLocalStore  **store);
+/* Drops @workspace, then closes and drops @store. */
+void               test_util_close_workspace     (CairnWorkspace   **workspace,
+                                                  CairnLocalStore  **store);
+/* Saves BYOD settings for @url in @data_dir's database (made if need be),
+ * as the app saves them. */
+void               test_util_save_byod_settings  (const char        *data_dir,
+                                                  const char        *url,
+                                                  gboolean           enabled);
+/* Stores @key for @url in the keyring, asserting success. */
+void               test_util_store_key           (const char        *url,
+                                                  const char        *key);
 
 G_END_DECLS

@@ -24,29 +24,8 @@ static void
 set_up (const char *data_dir,
         const char *url)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (data_dir, "cairn.db", NULL);
-  g_autoptr(CairnLocalStore) store = cairn_local_store_new (path, &error);
-  g_autoptr(CairnByodConfig) config = cairn_byod_config_new ();
-  g_autoptr(JsonObject) document = NULL;
-  g_autoptr(JsonObject) saved = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GAsyncResult) stored = NULL;
-
-  g_assert_no_error (error);
-  g_free (config->deployment_url);
-  config->deployment_url = g_strdup (url);
-  config->enabled = TRUE;
-  document = cairn_byod_config_to_document (config, "default");
-  cairn_store_upsert_async (CAIRN_STORE (store), "userDatabaseConfig", document, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  saved = cairn_store_upsert_finish (CAIRN_STORE (store), result, &error);
-  g_assert_no_error (error);
-  cairn_local_store_close (store);
-
-  cairn_credentials_store_async ("default", url, ADMIN_KEY, NULL, test_util_result_cb, &stored);
-  test_util_wait_for_result (&stored);
-  g_assert_true (cairn_credentials_store_finish (stored, &error));
+  test_util_save_byod_settings (data_dir, url, TRUE);
+  test_util_store_key (url, ADMIN_KEY);
 }
 
 static double
