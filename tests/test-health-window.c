@@ -40,24 +40,14 @@ health_setup (HealthFixture *f,
   fixture_setup (&f->base, GINT_TO_POINTER (FALSE));
   f->clock = jump_clock_new ();
   f->monitor = fake_network_monitor_new ();
-  f->workspace = g_object_new (CAIRN_TYPE_WORKSPACE,
-                               "id", "default",
-                               "main-store", f->base.store,
-                               "clock", f->clock,
-                               "network-monitor", f->monitor,
-                               NULL);
+  f->workspace = workspace_with_clock (&f->base, f->clock, f->monitor);
 }
 
 static void
 health_teardown (HealthFixture *f,
                  gconstpointer  data)
 {
-  g_clear_pointer ((GtkWindow **) &f->window, gtk_window_destroy);
-  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), NULL);
-  g_clear_object (&f->connection);
-  g_clear_object (&f->workspace);
-  g_clear_object (&f->monitor);
-  g_clear_object (&f->clock);
+  workspace_parts_clear (&f->window, &f->connection, &f->workspace, &f->monitor, &f->clock);
   convex_peer_control (overlay_peer_get (), "reset", "{\"data\": true}");
   fixture_teardown (&f->base, NULL);
 }

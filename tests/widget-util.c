@@ -389,6 +389,34 @@ select_conversation (CairnWindow *window,
 
 static ConvexPeer *overlay_peer;
 
+CairnWorkspace *
+workspace_with_clock (Fixture            *base,
+                      gpointer            clock,
+                      FakeNetworkMonitor *monitor)
+{
+  return g_object_new (CAIRN_TYPE_WORKSPACE,
+                       "id", "default",
+                       "main-store", base->store,
+                       "clock", clock,
+                       "network-monitor", monitor,
+                       NULL);
+}
+
+void
+workspace_parts_clear (gpointer             window,
+                       CairnConnection    **connection,
+                       CairnWorkspace     **workspace,
+                       FakeNetworkMonitor **monitor,
+                       gpointer             clock)
+{
+  g_clear_pointer ((GtkWindow **) window, gtk_window_destroy);
+  cairn_byod_set_user_store (cairn_workspace_get_byod (*workspace), NULL);
+  g_clear_object (connection);
+  g_clear_object (workspace);
+  g_clear_object (monitor);
+  g_clear_object ((GObject **) clock);
+}
+
 void
 overlay_setup (OverlayFixture *f,
                gconstpointer   data)
@@ -397,24 +425,14 @@ overlay_setup (OverlayFixture *f,
   fixture_setup (&f->base, GINT_TO_POINTER (FALSE));
   f->clock = fake_clock_new ();
   f->monitor = fake_network_monitor_new ();
-  f->workspace = g_object_new (CAIRN_TYPE_WORKSPACE,
-                               "id", "default",
-                               "main-store", f->base.store,
-                               "clock", f->clock,
-                               "network-monitor", f->monitor,
-                               NULL);
+  f->workspace = workspace_with_clock (&f->base, f->clock, f->monitor);
 }
 
 void
 overlay_teardown (OverlayFixture *f,
                   gconstpointer   data)
 {
-  g_clear_pointer ((GtkWindow **) &f->window, gtk_window_destroy);
-  cairn_byod_set_user_store (cairn_workspace_get_byod (f->workspace), NULL);
-  g_clear_object (&f->connection);
-  g_clear_object (&f->workspace);
-  g_clear_object (&f->monitor);
-  g_clear_object (&f->clock);
+  workspace_parts_clear (&f->window, &f->connection, &f->workspace, &f->monitor, &f->clock);
   if (f->silent != NULL)
     g_socket_close (f->silent, NULL);
   g_clear_object (&f->silent);

@@ -130,6 +130,20 @@ typedef struct {
   char               *preferences; /* the page app.preferences was asked for */
 } OverlayFixture;
 
+/* The "default" workspace on @base's store, with @clock (a CairnClock)
+ * and @monitor. */
+CairnWorkspace *workspace_with_clock  (Fixture             *base,
+                                       gpointer             clock,
+                                       FakeNetworkMonitor  *monitor);
+/* Destroys the window at @window (a GtkWindow **), takes the user store
+ * from the workspace's BYOD, then drops the connection, the workspace, the
+ * monitor and the clock at @clock (a GObject **). */
+void            workspace_parts_clear (gpointer             window,
+                                       CairnConnection    **connection,
+                                       CairnWorkspace     **workspace,
+                                       FakeNetworkMonitor **monitor,
+                                       gpointer             clock);
+
 void        overlay_setup        (OverlayFixture *f,
                                   gconstpointer   data);
 void        overlay_teardown     (OverlayFixture *f,
