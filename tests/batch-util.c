@@ -3,8 +3,50 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "batch-util.h"
+#include "cairn-convex-store.h"
 #include "cairn-json.h"
 #include "test-util.h"
+
+void
+batch_stores_setup (ConvexPeer        *peer,
+                    const char        *admin_key,
+                    const char        *dir_template,
+                    char             **dir,
+                    char             **path,
+                    CairnLocalStore  **local,
+                    CairnStore       **remote)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnConvexClient) client = NULL;
+  g_autofree char *file = NULL;
+
+  convex_peer_control (peer, "reset", "{\"data\": true}");
+  *dir = g_dir_make_tmp (dir_template, &error);
+  g_assert_no_error (error);
+  file = g_build_filename (*dir, "cairn.db", NULL);
+  *local = cairn_local_store_new (file, &error);
+  g_assert_no_error (error);
+
+  client = cairn_convex_client_new (convex_peer_get_url (peer), &error);
+  g_assert_no_error (error);
+  cairn_convex_client_set_admin_key (client, admin_key);
+  *remote = CAIRN_STORE (cairn_convex_store_new (client));
+  if (path != NULL)
+    *path = g_steal_pointer (&file);
+}
+
+void
+batch_stores_teardown (ConvexPeer        *peer,
+                       char             **dir,
+                       CairnLocalStore  **local,
+                       CairnStore       **remote)
+{
+  convex_peer_control (peer, "reset", "{}");
+  g_assert_finalize_object (*remote);
+  g_assert_finalize_object (*local);
+  test_util_remove_tree (*dir);
+  g_clear_pointer (dir, g_free);
+}
 
 JsonObject *
 batch_conversation (guint i)

@@ -5,9 +5,27 @@
 #pragma once
 
 #include "cairn-outbox.h"
+#include "cairn-local-store.h"
 #include "convex-peer.h"
 
 G_BEGIN_DECLS
+
+/* Resets @peer's data, opens a local store in a new temporary directory
+ * (named after @dir_template; @path, if not NULL, gets its file), a store on
+ * @peer with @admin_key. */
+void batch_stores_setup    (ConvexPeer        *peer,
+                            const char        *admin_key,
+                            const char        *dir_template,
+                            char             **dir,
+                            char             **path,
+                            CairnLocalStore  **local,
+                            CairnStore       **remote);
+/* Resets @peer, finalizes the stores, removes @dir and
+ * frees its name. */
+void batch_stores_teardown (ConvexPeer        *peer,
+                            char             **dir,
+                            CairnLocalStore  **local,
+                            CairnStore       **remote);
 
 JsonObject *batch_conversation (guint       i);
 JsonObject *batch_message      (const char *conversation_id,

@@ -31,20 +31,8 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnConvexClient) client = NULL;
-
-  convex_peer_control (peer, "reset", "{\"data\": true}");
-  f->dir = g_dir_make_tmp ("cairn-batches-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "cairn.db", NULL);
-  f->local = cairn_local_store_new (f->path, &error);
-  g_assert_no_error (error);
-
-  client = cairn_convex_client_new (convex_peer_get_url (peer), &error);
-  g_assert_no_error (error);
-  cairn_convex_client_set_admin_key (client, ADMIN_KEY);
-  f->remote = CAIRN_STORE (cairn_convex_store_new (client));
+  batch_stores_setup (peer, ADMIN_KEY, "cairn-batches-XXXXXX", &f->dir, &f->path,
+                      &f->local, &f->remote);
   f->clock = fake_clock_new ();
 }
 
@@ -52,12 +40,8 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  convex_peer_control (peer, "reset", "{}");
-  g_assert_finalize_object (f->remote);
-  g_assert_finalize_object (f->local);
+  batch_stores_teardown (peer, &f->dir, &f->local, &f->remote);
   g_clear_object (&f->clock);
-  test_util_remove_tree (f->dir);
-  g_free (f->dir);
   g_free (f->path);
 }
 

@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "batch-util.h"
 #include "cairn-content-mover.h"
 #include "cairn-convex-store.h"
 #include "cairn-error.h"
@@ -28,21 +29,8 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnConvexClient) client = NULL;
-  g_autofree char *path = NULL;
-
-  convex_peer_control (peer, "reset", "{\"data\": true}");
-  f->dir = g_dir_make_tmp ("cairn-mover-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "cairn.db", NULL);
-  f->local = cairn_local_store_new (path, &error);
-  g_assert_no_error (error);
-
-  client = cairn_convex_client_new (convex_peer_get_url (peer), &error);
-  g_assert_no_error (error);
-  cairn_convex_client_set_admin_key (client, ADMIN_KEY);
-  f->remote = CAIRN_STORE (cairn_convex_store_new (client));
+  batch_stores_setup (peer, ADMIN_KEY, "cairn-mover-XXXXXX", &f->dir, NULL,
+                      &f->local, &f->remote);
   f->clock = fake_clock_new ();
 }
 
@@ -50,12 +38,8 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  convex_peer_control (peer, "reset", "{}");
-  g_assert_finalize_object (f->remote);
-  g_assert_finalize_object (f->local);
+  batch_stores_teardown (peer, &f->dir, &f->local, &f->remote);
   g_clear_object (&f->clock);
-  test_util_remove_tree (f->dir);
-  g_free (f->dir);
 }
 
 /* @n conversations of @m messages each, and @n_notes notes */
@@ -67,16 +51,9 @@ fill (CairnStore *store,
 {
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(JsonObject) conversation = json_object_new ();
-      g_autofree char *id = g_uuid_string_random ();
-      g_autofree char *title = g_strdup_printf ("Conversation %u", i);
+      g_autoptr(JsonObject) conversation = batch_conversation (i);
+      const char *id = json_object_get_string_member (conversation, "clientId");
 
-      json_object_set_string_member (conversation, "clientId", id);
-      json_object_set_string_member (conversation, "title", title);
-      json_object_set_boolean_member (conversation, "pinned", FALSE);
-      json_object_set_boolean_member (conversation, "archived", FALSE);
-      json_object_set_double_member (conversation, "createdAt", 1000 + i);
-      json_object_set_double_member (conversation, "updatedAt", 1000 + i);
       test_util_insert (store, "conversations", conversation);
 
       for (guint j = 0; j < m; j++)
@@ -96,15 +73,8 @@ fill (CairnStore *store,
 
   for (guint i = 0; i < n_notes; i++)
     {
-      g_autoptr(JsonObject) note = json_object_new ();
-      g_autofree char *id = g_uuid_string_random ();
+      g_autoptr(JsonObject) note = batch_note (i);
 
-      json_object_set_string_member (note, "clientId", id);
-      json_object_set_string_member (note, "title", "A note");
-      json_object_set_string_member (note, "content", "Remember the milk");
-      json_object_set_boolean_member (note, "pinned", FALSE);
-      json_object_set_double_member (note, "createdAt", 3000 + i);
-      json_object_set_double_member (note, "updatedAt", 3000 + i);
       test_util_insert (store, "notes", note);
     }
 }
