@@ -701,33 +701,15 @@ single_cb (GObject      *object,
   GTask *task = user_data;
   Apply *apply = g_task_get_task_data (task);
   CairnStoreWrite *write = g_ptr_array_index (apply->writes, apply->pos);
-  CairnStore *store = CAIRN_STORE (object);
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
-  switch (write->kind)
+  if (!cairn_store_write_settle (CAIRN_STORE (object), write, result, &error))
     {
-    case CAIRN_STORE_WRITE_INSERT:
-      write->stored = cairn_store_insert_finish (store, result, &error);
-      break;
-    case CAIRN_STORE_WRITE_PATCH:
-      write->stored = cairn_store_patch_finish (store, result, &error);
-      break;
-    case CAIRN_STORE_WRITE_REMOVE:
-      cairn_store_remove_finish (store, result, &error);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-
-  if (error != NULL && !cairn_store_error_is_refusal (error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
 
-  write->error = g_steal_pointer (&error);
-  write->done = TRUE;
   apply_next_single (task);
 }
 
@@ -750,21 +732,7 @@ apply_next_single (GTask *task)
     }
 
   write = g_ptr_array_index (apply->writes, apply->pos);
-  switch (write->kind)
-    {
-    case CAIRN_STORE_WRITE_INSERT:
-      cairn_convex_store_insert_async (store, write->table, write->object, cancellable, single_cb, task);
-      break;
-    case CAIRN_STORE_WRITE_PATCH:
-      cairn_convex_store_patch_async (store, write->table, write->client_id, write->object, cancellable,
-                                      single_cb, task);
-      break;
-    case CAIRN_STORE_WRITE_REMOVE:
-      cairn_convex_store_remove_async (store, write->table, write->client_id, cancellable, single_cb, task);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
+  cairn_store_write_send (store, write, cancellable, single_cb, task);
 }
 
 static void

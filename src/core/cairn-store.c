@@ -333,6 +333,79 @@ one_by_one_free (OneByOne *batch)
 
 static void one_by_one_next (GTask *task);
 
+/**
+ * cairn_store_write_send:
+ * @write: the write to send on its own
+ *
+ * Sends @write with the single call its kind takes (insert, patch or
+ * remove); finish with cairn_store_write_settle().
+ */
+void
+cairn_store_write_send (CairnStore          *self,
+                        CairnStoreWrite     *write,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  switch (write->kind)
+    {
+    case CAIRN_STORE_WRITE_INSERT:
+      cairn_store_insert_async (self, write->table, write->object, cancellable, callback, user_data);
+      break;
+    case CAIRN_STORE_WRITE_PATCH:
+      cairn_store_patch_async (self, write->table, write->client_id, write->object, cancellable,
+                               callback, user_data);
+      break;
+    case CAIRN_STORE_WRITE_REMOVE:
+      cairn_store_remove_async (self, write->table, write->client_id, cancellable, callback, user_data);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/**
+ * cairn_store_write_settle:
+ * @write: the write cairn_store_write_send() sent
+ *
+ * Records how @write ended: @done, with what was @stored or the refusal it
+ * met (@error). Returns %FALSE, with @error set, only when it failed for
+ * another reason (the whole apply then fails).
+ */
+gboolean
+cairn_store_write_settle (CairnStore       *self,
+                          CairnStoreWrite  *write,
+                          GAsyncResult     *result,
+                          GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  switch (write->kind)
+    {
+    case CAIRN_STORE_WRITE_INSERT:
+      write->stored = cairn_store_insert_finish (self, result, &local_error);
+      break;
+    case CAIRN_STORE_WRITE_PATCH:
+      write->stored = cairn_store_patch_finish (self, result, &local_error);
+      break;
+    case CAIRN_STORE_WRITE_REMOVE:
+      cairn_store_remove_finish (self, result, &local_error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (local_error != NULL && !cairn_store_error_is_refusal (local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  write->error = g_steal_pointer (&local_error);
+  write->done = TRUE;
+  return TRUE;
+}
+
 static void
 one_written_cb (GObject      *object,
                 GAsyncResult *result,
@@ -341,33 +414,15 @@ one_written_cb (GObject      *object,
   GTask *task = user_data;
   OneByOne *batch = g_task_get_task_data (task);
   CairnStoreWrite *write = g_ptr_array_index (batch->writes, batch->next);
-  CairnStore *self = CAIRN_STORE (object);
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
-  switch (write->kind)
+  if (!cairn_store_write_settle (CAIRN_STORE (object), write, result, &error))
     {
-    case CAIRN_STORE_WRITE_INSERT:
-      write->stored = cairn_store_insert_finish (self, result, &error);
-      break;
-    case CAIRN_STORE_WRITE_PATCH:
-      write->stored = cairn_store_patch_finish (self, result, &error);
-      break;
-    case CAIRN_STORE_WRITE_REMOVE:
-      cairn_store_remove_finish (self, result, &error);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-
-  if (error != NULL && !cairn_store_error_is_refusal (error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
 
-  write->error = g_steal_pointer (&error);
-  write->done = TRUE;
   batch->next++;
   one_by_one_next (task);
 }
@@ -388,21 +443,7 @@ one_by_one_next (GTask *task)
     }
 
   write = g_ptr_array_index (batch->writes, batch->next);
-  switch (write->kind)
-    {
-    case CAIRN_STORE_WRITE_INSERT:
-      cairn_store_insert_async (self, write->table, write->object, cancellable, one_written_cb, task);
-      break;
-    case CAIRN_STORE_WRITE_PATCH:
-      cairn_store_patch_async (self, write->table, write->client_id, write->object, cancellable,
-                               one_written_cb, task);
-      break;
-    case CAIRN_STORE_WRITE_REMOVE:
-      cairn_store_remove_async (self, write->table, write->client_id, cancellable, one_written_cb, task);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
+  cairn_store_write_send (self, write, cancellable, one_written_cb, task);
 }
 
 /**

@@ -191,6 +191,17 @@ CairnStoreWrite *cairn_store_write_new     (CairnStoreWriteKind   kind,
 void             cairn_store_write_free    (CairnStoreWrite      *write);
 gboolean         cairn_store_error_is_refusal (const GError      *error);
 
+/* One write on its own (for the stores' one-at-a-time paths). */
+void             cairn_store_write_send    (CairnStore           *self,
+                                            CairnStoreWrite      *write,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+gboolean         cairn_store_write_settle  (CairnStore           *self,
+                                            CairnStoreWrite      *write,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+
 void        cairn_store_apply_async   (CairnStore           *self,
                                        GPtrArray            *writes,
                                        GCancellable         *cancellable,
