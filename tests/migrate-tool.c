@@ -15,6 +15,7 @@
 #include "cairn-convex-client.h"
 #include "cairn-migrator.h"
 #include "cairn-system-clock.h"
+#include "read-key.h"
 
 static void
 progress_cb (CairnMigrator *migrator,
@@ -51,12 +52,11 @@ main (int   argc,
   char key[512] = "";
   int status = -1;
 
-  if (argc != 4 || fgets (key, sizeof key, stdin) == NULL)
+  if (argc != 4 || !read_key (key, sizeof key))
     {
       fprintf (stderr, "usage: migrate-tool URL OWNER BUNDLE < key\n");
       return 2;
     }
-  key[strcspn (key, "\r\n")] = '\0';
 
   client = cairn_convex_client_new (argv[1], &error);
   file = g_mapped_file_new (argv[3], FALSE, &error);

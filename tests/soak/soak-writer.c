@@ -51,6 +51,7 @@
 #include "cairn-outbox-delivery.h"
 #include "cairn-outbox.h"
 #include "cairn-workspace.h"
+#include "../read-key.h"
 
 #define MARKER          "SOAK-REFUSE"
 #define MAX_INFLIGHT    3
@@ -427,12 +428,11 @@ main (int   argc,
       argv++;
       argc--;
     }
-  if (argc != 5 || fgets (key, sizeof key, stdin) == NULL)
+  if (argc != 5 || !read_key (key, sizeof key))
     {
       fprintf (stderr, "usage: soak-writer [--drain] DIR URL NAME RUN < key\n");
       return 2;
     }
-  key[strcspn (key, "\r\n")] = '\0';
 
   w.dir = argv[1];
   w.name = argv[3];
