@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // The Convex sync protocol (the WebSocket at /api/<version>/sync) for the
-// test peer, as ../../../shared/reference/convex-sync-protocol.md describes
-// it: Connect, Authenticate (admin key in-band), ModifyQuerySet, Mutation,
+// test peer, as the official client in the pinned `convex` package speaks it
+// (dist/esm/browser/sync/): Connect, Authenticate (admin key in-band), ModifyQuerySet, Mutation,
 // Action, Event from the client; Transition (QueryUpdated / QueryFailed /
 // QueryRemoved), TransitionChunk, MutationResponse, ActionResponse,
 // AuthError, FatalError, Ping from the server.
