@@ -596,8 +596,34 @@ wait_for_stage (OverlayFixture *f,
   wait_until (stage_shown, data, stage);
 }
 
+static gboolean
+update_failed (gpointer data)
+{
+  CairnByod *byod = data;
+
+  return !cairn_byod_get_updating (byod) && cairn_byod_get_update_error (byod) != NULL;
+}
+
+static gboolean
+match_failure_text (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget)
+         && gtk_widget_get_ancestor (widget, CAIRN_TYPE_UPDATE_STATUS) != NULL
+         && strstr (gtk_label_get_text (GTK_LABEL (widget)), data) != NULL;
+}
+
+static gboolean
+failure_shown (gpointer data)
+{
+  OverlayFixture *f = data;
+
+  return find_widget (GTK_WIDGET (window_overlay (f->window)), match_failure_text, "The disk is on fire") != NULL;
+}
+
 /* The saved deployment has the functions of version 1 and their data:
- * Update Database pushes the new ones and migrates the data, with its
+ * a first Update Database whose migration fails says why and loses nothing;
+ * the next pushes the new ones and migrates the data, with its
  * progress in the overlay, which then goes by itself; the sidebar counts
  * the messages the migration counted. */
 static void
@@ -630,11 +656,28 @@ test_overlay_update_database (OverlayFixture *f,
   g_assert_true (gtk_widget_has_css_class (update, "suggested-action"));
   save_screenshot (f->window, "update-needed");
 
+  /* a migration that fails: the overlay stays, says which one and why,
+   * the button stays to try again, nothing is lost */
+  convex_peer_control (peer, "fault",
+                       "{\"mode\": \"function-error\", \"function\": \"migrations:step\", "
+                       "\"message\": \"The disk is on fire\", \"count\": 1}");
+  g_signal_emit_by_name (update, "clicked");
+  wait_until (update_failed, byod, "the failed update");
+  g_assert_nonnull (strstr (cairn_byod_get_update_error (byod), "Count messages"));
+  wait_until (failure_shown, f, "the update's error in the overlay");
+  wait_for_stage (f, "The update did not work");
+  g_assert_cmpint (cairn_connection_get_reason (f->connection), ==, CAIRN_BLOCK_REASON_SCHEMA_OUTDATED);
+  wait_for_label (f->window, "Database Update Needed");
+  g_assert_true (gtk_widget_is_sensitive (update));
+  g_assert_cmpuint (convex_peer_count (peer, "messages"), ==, 3);
+  save_screenshot (f->window, "update-failed");
+
   /* slow enough to see it work */
   convex_peer_control (peer, "fault", "{\"mode\": \"slow\", \"ms\": 300}");
   g_signal_emit_by_name (update, "clicked");
   g_assert_true (cairn_byod_get_updating (byod));
-  wait_for_stage (f, "Checking the schema against your data…");
+  /* the functions went on in the first try: this one only migrates */
+  wait_for_stage (f, "Migrating your data…");
   g_assert_false (gtk_widget_is_sensitive (update));
   save_screenshot (f->window, "updating");
 
