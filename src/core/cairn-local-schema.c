@@ -127,28 +127,21 @@ trigger_start (const CairnTableSpec *parent,
   return sql;
 }
 
-/* A child row inserted adds one to its parent's count. */
+/* A child row inserted adds one to its parent's count, one removed takes it
+ * away: @what names the trigger, @event fires it, @change is the change to
+ * the count and @row the child row's name in the trigger (NEW or OLD). */
 static char *
-child_inserted_sql (const CairnTableSpec *parent,
-                    const CairnTableSpec *child)
+child_counted_sql (const CairnTableSpec *parent,
+                   const CairnTableSpec *child,
+                   const char           *what,
+                   const char           *event,
+                   const char           *change,
+                   const char           *row)
 {
-  GString *sql = trigger_start (parent, "insert", "INSERT", child);
+  GString *sql = trigger_start (parent, what, event, child);
 
   g_string_append (sql, "BEGIN ");
-  append_count_change (sql, parent, child, "+ 1", "NEW");
-  g_string_append (sql, "END");
-
-  return g_string_free (sql, FALSE);
-}
-
-static char *
-child_removed_sql (const CairnTableSpec *parent,
-                   const CairnTableSpec *child)
-{
-  GString *sql = trigger_start (parent, "remove", "DELETE", child);
-
-  g_string_append (sql, "BEGIN ");
-  append_count_change (sql, parent, child, "- 1", "OLD");
+  append_count_change (sql, parent, child, change, row);
   g_string_append (sql, "END");
 
   return g_string_free (sql, FALSE);
@@ -215,8 +208,8 @@ cairn_local_schema_create_count_triggers_sql (const CairnTableSpec *table)
 
   if (table->child_count_field != NULL && child != NULL)
     {
-      g_ptr_array_add (triggers, child_inserted_sql (table, child));
-      g_ptr_array_add (triggers, child_removed_sql (table, child));
+      g_ptr_array_add (triggers, child_counted_sql (table, child, "insert", "INSERT", "+ 1", "NEW"));
+      g_ptr_array_add (triggers, child_counted_sql (table, child, "remove", "DELETE", "- 1", "OLD"));
       g_ptr_array_add (triggers, child_moved_sql (table, child));
       g_ptr_array_add (triggers, parent_inserted_sql (table, child));
     }
