@@ -48,6 +48,8 @@ cairn_block_reason_for_error (const GError *error)
     case CAIRN_CONVEX_ERROR_PUSH_RACE:
     case CAIRN_CONVEX_ERROR_MIGRATION_FAILED:
     case CAIRN_CONVEX_ERROR_LEASE_HELD:
+    /* only the live connection: requests still go through */
+    case CAIRN_CONVEX_ERROR_SOCKET_REFUSED:
     default:
       return CAIRN_BLOCK_REASON_NONE;
     }

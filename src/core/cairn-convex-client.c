@@ -1186,3 +1186,225 @@ cairn_convex_client_post_admin_finish (CairnConvexClient  *self,
 
   return propagate (result, error);
 }
+
+/* The sync socket ------------------------------------------------------------ */
+
+/* Transitions can be megabytes; a bound still, against a hostile server. */
+#define SYNC_MAX_INCOMING_PAYLOAD (64 * 1024 * 1024)
+
+typedef struct {
+  SoupMessage  *message;
+  GCancellable *cancellable;        /* ours: cancelled by the caller's or the timeout */
+  GCancellable *caller_cancellable;
+  gulong        caller_handler;
+  GSource      *timeout;
+  gboolean      timed_out;
+  guint         timeout_ms;
+} SyncConnect;
+
+static void
+sync_connect_free (SyncConnect *connect)
+{
+  if (connect->caller_handler != 0)
+    g_cancellable_disconnect (connect->caller_cancellable, connect->caller_handler);
+  if (connect->timeout != NULL)
+    {
+      g_source_destroy (connect->timeout);
+      g_source_unref (connect->timeout);
+    }
+  g_clear_object (&connect->caller_cancellable);
+  g_clear_object (&connect->cancellable);
+  g_clear_object (&connect->message);
+  g_free (connect);
+}
+
+static gboolean
+sync_timeout_cb (gpointer user_data)
+{
+  SyncConnect *connect = user_data;
+
+  connect->timed_out = TRUE;
+  g_cancellable_cancel (connect->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Why the upgrade failed, classified like a call's failure; an HTTP answer
+ * other than 101 is a refusal of the live connection itself (a proxy that
+ * does not pass WebSockets, a server that refuses them), except for the
+ * statuses that say "later". */
+static GError *
+sync_connect_error (SyncConnect  *connect,
+                    const GError *error)
+{
+  guint status = soup_message_get_status (connect->message);
+
+  if (connect->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_TIMEOUT,
+                        _("Your database did not open the live connection within %.1f seconds."),
+                        connect->timeout_ms / 1000.0);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (error);
+
+  if (status >= 500 || status == SOUP_STATUS_REQUEST_TIMEOUT || status == 429)
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SERVER,
+                        _("Your database could not open the live connection now (HTTP %u)."), status);
+
+  if (status >= 100 && status != SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SOCKET_REFUSED,
+                        _("The network or a proxy refuses the live connection to your database (HTTP %u). "
+                          "Changes made elsewhere appear only when Cairn loads them again."),
+                        status);
+
+  /* 101, but not a WebSocket handshake Cairn can accept */
+  if (status == SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
+                        _("Your database answered the live connection in a way Cairn cannot use: %s"),
+                        error->message);
+
+  if (error->domain == G_TLS_ERROR)
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
+                        _("A secure connection to your database could not be made: %s"), error->message);
+
+  return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
+                      _("Your database could not be reached: %s"), error->message);
+}
+
+static void
+sync_connect_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SyncConnect *connect = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *socket;
+
+  socket = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  if (socket == NULL)
+    {
+      GError *classified = sync_connect_error (connect, error);
+
+      g_debug ("live connection failed: %s", classified->message);
+      g_task_return_error (task, classified);
+      return;
+    }
+
+  soup_websocket_connection_set_max_incoming_payload_size (socket, SYNC_MAX_INCOMING_PAYLOAD);
+  /* the server pings every 5 s and libsoup answers; the client's own
+   * inactivity timer (a JSON Ping comes after 15 s of quiet) notices a dead one */
+  soup_websocket_connection_set_keepalive_interval (socket, 0);
+
+  g_task_return_pointer (task, socket, g_object_unref);
+}
+
+/**
+ * cairn_convex_client_connect_sync_async:
+ *
+ * Opens the sync protocol's WebSocket, ws(s)://<deployment>/api/sync, on this
+ * client's session (loopback without a proxy), with the Convex-Client
+ * header. The key is not sent here: it goes in-band, in the Authenticate
+ * frame (cairn_convex_client_sync_authenticate()). Bounded by the client's
+ * timeout.
+ */
+void
+cairn_convex_client_connect_sync_async (CairnConvexClient   *self,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GUri) base = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *path = NULL;
+  SyncConnect *connect;
+
+  g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cairn_convex_client_connect_sync_async);
+
+  base = g_uri_parse (self->url, G_URI_FLAGS_NONE, NULL);
+  g_return_if_fail (base != NULL);
+  /* the upgrade is a GET on the http(s) URL; libsoup speaks ws(s) over it */
+  path = g_strconcat (g_uri_get_path (base), "/api/sync", NULL);
+  uri = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (base), NULL, g_uri_get_host (base),
+                     g_uri_get_port (base), path, NULL, NULL);
+
+  connect = g_new0 (SyncConnect, 1);
+  connect->message = soup_message_new_from_uri ("GET", uri);
+  connect->cancellable = g_cancellable_new ();
+  connect->timeout_ms = self->timeout_ms;
+  soup_message_add_flags (connect->message, SOUP_MESSAGE_NO_REDIRECT);
+  soup_message_headers_append (soup_message_get_request_headers (connect->message),
+                               "Convex-Client", CONVEX_CLIENT_ID);
+  g_task_set_task_data (task, connect, (GDestroyNotify) sync_connect_free);
+
+  if (cancellable != NULL)
+    {
+      connect->caller_cancellable = g_object_ref (cancellable);
+      connect->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                                                       connect->cancellable, NULL);
+    }
+
+  connect->timeout = g_timeout_source_new (connect->timeout_ms);
+  g_source_set_callback (connect->timeout, sync_timeout_cb, connect, NULL);
+  g_source_attach (connect->timeout, g_main_context_get_thread_default ());
+
+  soup_session_websocket_connect_async (self->session, connect->message, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        connect->cancellable, sync_connect_cb, g_steal_pointer (&task));
+}
+
+/**
+ * cairn_convex_client_connect_sync_finish:
+ *
+ * Returns: (transfer full): the open socket, or %NULL with a classified
+ *   error; %CAIRN_CONVEX_ERROR_SOCKET_REFUSED when an HTTP status came back
+ *   instead of the upgrade
+ */
+SoupWebsocketConnection *
+cairn_convex_client_connect_sync_finish (CairnConvexClient  *self,
+                                         GAsyncResult       *result,
+                                         GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * cairn_convex_client_sync_authenticate:
+ * @base_version: how many Authenticate frames this socket has taken (0 first)
+ *
+ * The sync protocol's Authenticate frame with the deploy key as admin:
+ * `{"type":"Authenticate","tokenType":"Admin","value":KEY,"baseVersion":N}`.
+ * Its text is wiped when the bytes are freed; send it and let go of it.
+ *
+ * Returns: (transfer full) (nullable): the frame, %NULL without a key
+ */
+GBytes *
+cairn_convex_client_sync_authenticate (CairnConvexClient *self,
+                                       guint              base_version)
+{
+  g_autoptr(GString) out = NULL;
+  gsize len;
+  char *text;
+
+  g_return_val_if_fail (CAIRN_IS_CONVEX_CLIENT (self), NULL);
+
+  if (self->authorization == NULL)
+    return NULL;
+
+  /* room for the key even if every byte were escaped (\u00XX): the
+   * GString never reallocates, so no copy of the key is left behind */
+  out = g_string_sized_new (128 + 6 * strlen (self->authorization));
+  g_string_append (out, "{\"type\":\"Authenticate\",\"tokenType\":\"Admin\",\"value\":");
+  write_string (out, self->authorization + strlen ("Convex "));
+  g_string_append_printf (out, ",\"baseVersion\":%u}", base_version);
+
+  len = out->len;
+  text = g_string_free (g_steal_pointer (&out), FALSE);
+
+  return g_bytes_new_with_free_func (text, len, wipe_body, text);
+}

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "cairn-types.h"
 
@@ -54,6 +55,17 @@ void               cairn_convex_client_post_admin_async  (CairnConvexClient   *s
 JsonNode          *cairn_convex_client_post_admin_finish (CairnConvexClient   *self,
                                                           GAsyncResult        *result,
                                                           GError             **error);
+
+/* The sync protocol's WebSocket (cairn-sync-client.c drives it). */
+void               cairn_convex_client_connect_sync_async  (CairnConvexClient   *self,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+SoupWebsocketConnection *cairn_convex_client_connect_sync_finish (CairnConvexClient   *self,
+                                                                  GAsyncResult        *result,
+                                                                  GError             **error);
+GBytes            *cairn_convex_client_sync_authenticate   (CairnConvexClient   *self,
+                                                            guint                base_version);
 
 gboolean           cairn_convex_check_url             (const char          *url,
                                                        GError             **error);

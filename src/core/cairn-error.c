@@ -48,6 +48,8 @@ cairn_error_is_retryable (const GError *error)
     case CAIRN_CONVEX_ERROR_PUSH_RACE:
     case CAIRN_CONVEX_ERROR_MIGRATION_FAILED:
     case CAIRN_CONVEX_ERROR_LEASE_HELD:
+    /* not until something changes (cairn_sync_client_resync()) */
+    case CAIRN_CONVEX_ERROR_SOCKET_REFUSED:
     default:
       return FALSE;
     }

@@ -54,6 +54,8 @@ typedef enum {
  * @CAIRN_CONVEX_ERROR_MIGRATION_FAILED: a data migration failed; it is recorded as failed on the
  *   deployment and the chain stopped there
  * @CAIRN_CONVEX_ERROR_LEASE_HELD: another computer holds the lease for migrating the deployment
+ * @CAIRN_CONVEX_ERROR_SOCKET_REFUSED: the live connection (WebSocket) was answered with an HTTP
+ *   status instead of being accepted: a proxy or the network refuses it; plain requests may still work
  *
  * What went wrong between Cairn and the user's deployment.
  */
@@ -76,6 +78,7 @@ typedef enum {
   CAIRN_CONVEX_ERROR_PUSH_RACE,
   CAIRN_CONVEX_ERROR_MIGRATION_FAILED,
   CAIRN_CONVEX_ERROR_LEASE_HELD,
+  CAIRN_CONVEX_ERROR_SOCKET_REFUSED,
 } CairnConvexError;
 
 #define CAIRN_CREDENTIALS_ERROR (cairn_credentials_error_quark ())

@@ -97,6 +97,7 @@ failed_step (const GError *error)
     case CAIRN_CONVEX_ERROR_REDIRECTED:
     case CAIRN_CONVEX_ERROR_BAD_REQUEST:
     case CAIRN_CONVEX_ERROR_NOT_CONVEX:
+    case CAIRN_CONVEX_ERROR_SOCKET_REFUSED:
     default:
       return CAIRN_PREFLIGHT_STEP_REACHABLE;
     }

@@ -97,6 +97,14 @@ cairn_sync_version_equal (const CairnSyncVersion *a,
   return a->query_set == b->query_set && a->identity == b->identity && a->ts == b->ts;
 }
 
+/* Whether @later is @earlier or after it in every part (versions never go back). */
+gboolean
+cairn_sync_version_follows (const CairnSyncVersion *earlier,
+                            const CairnSyncVersion *later)
+{
+  return later->query_set >= earlier->query_set && later->identity >= earlier->identity && later->ts >= earlier->ts;
+}
+
 /**
  * cairn_sync_version_to_string:
  *
@@ -503,12 +511,6 @@ parse_transition (JsonObject        *object,
   if (!parse_version (object, "startVersion", &message->start_version, error) ||
       !parse_version (object, "endVersion", &message->end_version, error))
     return FALSE;
-
-  /* versions never go back */
-  if (message->end_version.query_set < message->start_version.query_set ||
-      message->end_version.identity < message->start_version.identity ||
-      message->end_version.ts < message->start_version.ts)
-    return malformed (error, _("A Transition ends before it starts."));
 
   if (!check_optional (object, "A Transition", "serverTs", JSON_NODE_VALUE, G_TYPE_DOUBLE, error) ||
       !check_optional (object, "A Transition", "clientClockSkew", JSON_NODE_VALUE, G_TYPE_DOUBLE, error))

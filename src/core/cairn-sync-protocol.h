@@ -76,6 +76,8 @@ gboolean          cairn_sync_ts_decode              (const char                 
                                                      guint64                    *ts);
 gboolean          cairn_sync_version_equal          (const CairnSyncVersion     *a,
                                                      const CairnSyncVersion     *b);
+gboolean          cairn_sync_version_follows        (const CairnSyncVersion     *earlier,
+                                                     const CairnSyncVersion     *later);
 char             *cairn_sync_version_to_string      (const CairnSyncVersion     *version);
 
 char             *cairn_sync_connect_frame          (const char                 *session_id,
