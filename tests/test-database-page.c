@@ -9,9 +9,11 @@
 #include "config.h"
 
 #include "cairn-check-row.h"
+#include "cairn-connection.h"
 #include "cairn-database-page.h"
 #include "cairn-migration-row.h"
 #include "cairn-preferences-window.h"
+#include "cairn-sync-client.h"
 #include "cairn-update-status.h"
 #include "widget-util.h"
 
@@ -521,6 +523,68 @@ test_preferences_migration_rows (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+sync_in_state (gpointer data)
+{
+  CairnConnection *connection = data;
+  CairnSyncState *wanted = g_object_get_data (G_OBJECT (connection), "wanted-state");
+
+  return cairn_sync_client_get_state (cairn_connection_get_sync (connection)) == *wanted;
+}
+
+/* The socket's clock is the fixture's fake one: its reconnect timers run as
+ * the test moves the clock on. */
+static void
+wait_for_sync (OverlayFixture *f,
+               CairnSyncState  state)
+{
+  g_object_set_data (G_OBJECT (f->connection), "wanted-state", &state);
+  for (guint i = 0; i < 200 && !sync_in_state (f->connection); i++)
+    {
+      fake_clock_advance (f->clock, 250);
+      test_util_run_for (20);
+    }
+  wait_until (sync_in_state, f->connection, "the live connection's state");
+  g_object_set_data (G_OBJECT (f->connection), "wanted-state", NULL);
+}
+
+/* Live Updates says whether changes from other computers show at once, and
+ * that Cairn polls when the network refuses the socket. */
+static void
+test_preferences_live_updates (OverlayFixture *f,
+                               gconstpointer   data)
+{
+  ConvexPeer *peer = overlay_peer_get ();
+  GtkWidget *preferences = adw_preferences_window_new ();
+  GtkWidget *page;
+
+  convex_peer_control (peer, "reset", "{\"data\": true}");
+  overlay_connect (f, convex_peer_get_url (peer), OVERLAY_ADMIN_KEY);
+  wait_until (connection_connected, f->connection, "the connection");
+
+  page = cairn_database_page_new (cairn_workspace_get_byod (f->workspace));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (preferences), ADW_PREFERENCES_PAGE (page));
+  gtk_window_present (GTK_WINDOW (preferences));
+
+  /* the window's sidebar follows the deployment: the socket opens */
+  wait_for_sync (f, CAIRN_SYNC_LIVE);
+  wait_for_label (preferences, "Live Updates");
+  wait_for_label (preferences, "On");
+  wait_for_label (preferences, "Changes made on your other computers appear at once.");
+
+  convex_peer_control (peer, "sync", "{\"refuse\": true}");
+  convex_peer_control (peer, "sync", "{\"drop\": true}");
+  wait_for_sync (f, CAIRN_SYNC_REFUSED);
+  wait_for_label (preferences, "Checking Every 3 Seconds");
+  g_assert_null (find_widget (preferences, match_visible_label, "On"));
+  /* refused is not blocked: the content stays usable */
+  g_assert_cmpuint (cairn_connection_get_state (f->connection), ==, CAIRN_CONNECTION_CONNECTED);
+  save_window_screenshot (preferences, "database-page-live-polling.png");
+
+  convex_peer_control (peer, "sync", "{\"reset\": true}");
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -538,8 +602,15 @@ main (int   argc,
   ADD ("/widgets/preferences/install-refused", test_preferences_install_refused);
   ADD ("/widgets/preferences/update-functions", test_preferences_update_functions);
   ADD ("/widgets/preferences/migration-rows", test_preferences_migration_rows);
+  g_test_add ("/widgets/preferences/live-updates", OverlayFixture, NULL, overlay_setup,
+              test_preferences_live_updates, overlay_teardown);
 
 #undef ADD
 
-  return g_test_run ();
+  {
+    int ret = g_test_run ();
+
+    overlay_peer_stop ();
+    return ret;
+  }
 }

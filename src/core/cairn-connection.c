@@ -15,6 +15,13 @@
  *    cairn:ping while connecting or blocked, cairn:ping and cairn:health
  *    for the periodic check, the full check when asked for (Check Health).
  *    Every one ends in ::checked.
+ *  - the sync socket (CairnSyncClient), opened once a list wants to follow
+ *    the deployment live (cairn_connection_watch()) and the connection is
+ *    up: a socket that is lost after its retries blocks like a request that
+ *    is; while it reconnects within them nothing blocks. A socket the
+ *    network refuses does not block: the lists poll. A network change and
+ *    waking from suspend (the wall clock running far ahead of a timer)
+ *    reconnect it at once.
  *
  * All timing goes through a CairnClock, so tests drive it without sleeping.
  *
@@ -33,7 +40,14 @@
 #include "cairn-error.h"
 #include "cairn-health-check.h"
 #include "cairn-json.h"
+#include "cairn-live-query.h"
 #include "cairn-metrics.h"
+#include "cairn-sync-client.h"
+
+/* While the socket is open, a timer this often notices a suspend: the wall
+ * clock having run more than WAKE_SLACK_MS past it. */
+#define WAKE_TICK_MS  10000
+#define WAKE_SLACK_MS 20000
 
 struct _CairnConnection
 {
@@ -62,6 +76,11 @@ struct _CairnConnection
   gint64                last_success;
   guint                 interval_s;
   GQueue                held;       /* content requests waiting for the first check */
+
+  CairnSyncClient      *sync;       /* NULL when the saved settings cannot be used */
+  gboolean              live;       /* a list follows the deployment: the socket is wanted */
+  guint                 wake_timer;
+  gint64                wake_real_ms; /* the wall clock when wake_timer was set */
 };
 
 static void store_iface_init (CairnStoreInterface *iface);
@@ -93,6 +112,7 @@ static guint signals[N_SIGNALS];
 
 static void probe (CairnConnection *self);
 static void issue (GTask *task);
+static void open_socket (CairnConnection *self);
 
 /* The first check decides what happens to requests made while connecting:
  * they go out once connected, or fail as blocked. Sending them earlier would
@@ -210,6 +230,7 @@ connected (CairnConnection *self)
     }
   set_state (self, CAIRN_CONNECTION_CONNECTED, CAIRN_BLOCK_REASON_NONE, NULL);
   release_held (self);
+  open_socket (self);
 
   schedule_probe (self, self->interval_s * 1000);
 }
@@ -362,6 +383,10 @@ network_changed_cb (CairnConnection *self,
                     gboolean         available,
                     GNetworkMonitor *monitor)
 {
+  if (available && self->state == CAIRN_CONNECTION_CONNECTED && self->sync != NULL &&
+      cairn_sync_client_get_state (self->sync) != CAIRN_SYNC_IDLE)
+    cairn_sync_client_resync (self->sync);
+
   if (self->state != CAIRN_CONNECTION_BLOCKED)
     return;
 
@@ -369,6 +394,75 @@ network_changed_cb (CairnConnection *self,
     set_state (self, CAIRN_CONNECTION_BLOCKED, CAIRN_BLOCK_REASON_OFFLINE, self->error);
   else if (available)
     probe (self);
+}
+
+/* The sync socket -------------------------------------------------------------- */
+
+static gboolean wake_tick_cb (gpointer user_data);
+
+static void
+schedule_wake_tick (CairnConnection *self)
+{
+  cairn_clock_remove (self->clock, self->wake_timer);
+  self->wake_real_ms = cairn_clock_get_real_time_ms (self->clock);
+  self->wake_timer = cairn_clock_add_timeout (self->clock, WAKE_TICK_MS, wake_tick_cb, self, NULL);
+}
+
+/* A timer runs on the monotonic clock, which stands still while the
+ * computer sleeps; the wall clock does not. Far more wall time than the
+ * timer's own is a wake-up: the socket is most likely dead, and whatever
+ * changed meanwhile is missing. */
+static gboolean
+wake_tick_cb (gpointer user_data)
+{
+  CairnConnection *self = user_data;
+  gint64 elapsed = cairn_clock_get_real_time_ms (self->clock) - self->wake_real_ms;
+
+  self->wake_timer = 0;
+  if (elapsed > WAKE_TICK_MS + WAKE_SLACK_MS)
+    {
+      g_debug ("%" G_GINT64_FORMAT " ms passed in a %d ms tick: woke up, checking again", elapsed, WAKE_TICK_MS);
+      cairn_sync_client_resync (self->sync);
+      probe (self);
+    }
+  schedule_wake_tick (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Once a list wants it and the deployment answers (the key is read). */
+static void
+open_socket (CairnConnection *self)
+{
+  CairnSyncState state;
+
+  if (self->sync == NULL || !self->live || self->state != CAIRN_CONNECTION_CONNECTED)
+    return;
+
+  state = cairn_sync_client_get_state (self->sync);
+  if (state == CAIRN_SYNC_IDLE)
+    cairn_sync_client_start (self->sync);
+  else if (state == CAIRN_SYNC_LOST)
+    cairn_sync_client_resync (self->sync);
+
+  if (self->wake_timer == 0)
+    schedule_wake_tick (self);
+}
+
+static void
+sync_state_cb (CairnConnection *self)
+{
+  const GError *error;
+  g_autoptr(GError) lost = NULL;
+
+  if (cairn_sync_client_get_state (self->sync) != CAIRN_SYNC_LOST || self->state != CAIRN_CONNECTION_CONNECTED)
+    return;
+
+  error = cairn_sync_client_get_error (self->sync);
+  if (error == NULL || cairn_block_reason_for_error (error) == CAIRN_BLOCK_REASON_NONE)
+    error = lost = g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
+                                _("The live connection to your database was lost and could not be opened again."));
+  block (self, error);
 }
 
 /* Requests ------------------------------------------------------------------- */
@@ -710,8 +804,18 @@ cairn_connection_dispose (GObject *object)
 
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The connection was closed."));
     }
+  if (self->sync != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->sync, self);
+      cairn_sync_client_stop (self->sync);
+    }
+  g_clear_object (&self->sync);
   if (self->clock != NULL)
-    cancel_timer (self);
+    {
+      cancel_timer (self);
+      cairn_clock_remove (self->clock, self->wake_timer);
+      self->wake_timer = 0;
+    }
   if (self->monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
@@ -899,6 +1003,8 @@ cairn_connection_new (const char        *workspace_id,
   self = connection_new (workspace_id, clock, monitor);
   self->client = g_object_ref (client);
   self->inner = CAIRN_STORE (cairn_convex_store_new (client));
+  self->sync = cairn_sync_client_new (client, clock);
+  g_signal_connect_object (self->sync, "notify::state", G_CALLBACK (sync_state_cb), self, G_CONNECT_SWAPPED);
 
   return self;
 }
@@ -1075,6 +1181,51 @@ cairn_connection_get_client (CairnConnection *self)
   g_return_val_if_fail (CAIRN_IS_CONNECTION (self), NULL);
 
   return self->client;
+}
+
+/**
+ * cairn_connection_get_sync:
+ *
+ * Returns: (transfer none) (nullable): the sync socket's client; %NULL when
+ *   the saved settings cannot be used
+ */
+CairnSyncClient *
+cairn_connection_get_sync (CairnConnection *self)
+{
+  g_return_val_if_fail (CAIRN_IS_CONNECTION (self), NULL);
+
+  return self->sync;
+}
+
+/**
+ * cairn_connection_watch:
+ * @query: a listing; its first page is followed
+ *
+ * Follows @query's first page on the deployment: through the sync socket
+ * (opened now if the connection is up, else once it is), or by polling
+ * while the socket is refused. The socket stays open for the connection's
+ * life once a list wanted it.
+ *
+ * Returns: (transfer full) (nullable): the live listing; %NULL when the
+ *   saved settings cannot be used
+ */
+CairnLiveQuery *
+cairn_connection_watch (CairnConnection  *self,
+                        const CairnQuery *query)
+{
+  CairnLiveQuery *live;
+
+  g_return_val_if_fail (CAIRN_IS_CONNECTION (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  if (self->sync == NULL)
+    return NULL;
+
+  live = cairn_live_query_new (self->sync, CAIRN_STORE (self), self->clock, query);
+  self->live = TRUE;
+  open_socket (self);
+
+  return live;
 }
 
 /**

@@ -55,6 +55,9 @@ guint                 cairn_connection_get_health_check_interval (CairnConnectio
 void                  cairn_connection_set_health_check_interval (CairnConnection *self,
                                                                   guint            seconds);
 CairnConvexClient    *cairn_connection_get_client             (CairnConnection   *self);
+CairnSyncClient      *cairn_connection_get_sync               (CairnConnection   *self);
+CairnLiveQuery       *cairn_connection_watch                  (CairnConnection   *self,
+                                                               const CairnQuery  *query);
 guint                 cairn_connection_backoff_ms             (CairnConnection   *self,
                                                                guint              base_ms,
                                                                guint              attempt,

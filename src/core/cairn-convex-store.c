@@ -262,29 +262,32 @@ bound (JsonNode *value,
 
 /* CairnStore ------------------------------------------------------------------- */
 
-static void
-cairn_convex_store_list_async (CairnStore          *store,
-                               const CairnQuery    *query,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+/**
+ * cairn_convex_store_list_args:
+ *
+ * The arguments of the Cairn function `documents:list` for @query: what the
+ * store sends over HTTP and what a subscription to it sends over the sync
+ * socket, so both read the same page.
+ *
+ * Returns: (transfer full) (nullable): the arguments, or %NULL with @error
+ *   when the table is not a content table or has no such index
+ */
+JsonObject *
+cairn_convex_store_list_args (const CairnQuery  *query,
+                              GError           **error)
 {
-  CairnConvexStore *self = CAIRN_CONVEX_STORE (store);
-  GTask *task = store_task_new (self, cancellable, callback, user_data, cairn_convex_store_list_async);
-  g_autoptr(GError) error = NULL;
   const CairnTableSpec *table;
   JsonObject *pagination;
   JsonObject *args;
 
-  table = content_table (query->table, &error);
-  if (table != NULL && cairn_table_spec_lookup_index (table, query->index) == NULL)
-    g_set_error (&error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
-                 _("The table “%s” has no index “%s”."), table->name, query->index);
-  if (error != NULL)
+  table = content_table (query->table, error);
+  if (table == NULL)
+    return NULL;
+  if (cairn_table_spec_lookup_index (table, query->index) == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
+      g_set_error (error, CAIRN_STORE_ERROR, CAIRN_STORE_ERROR_INVALID_INPUT,
+                   _("The table “%s” has no index “%s”."), table->name, query->index);
+      return NULL;
     }
 
   args = table_args (table, NULL);
@@ -304,7 +307,48 @@ cairn_convex_store_list_async (CairnStore          *store,
     json_object_set_null_member (pagination, "cursor");
   json_object_set_object_member (args, "paginationOpts", pagination);
 
-  call_function (self, CAIRN_CONVEX_QUERY, "documents:list", args, table, RESULT_PAGE, task);
+  return args;
+}
+
+/**
+ * cairn_convex_store_read_page:
+ * @value: what `documents:list` answered (Convex encoded JSON)
+ *
+ * Checks the answer's shape and every document in it against @table.
+ *
+ * Returns: (transfer full) (nullable): the page, or %NULL with @error
+ */
+CairnPage *
+cairn_convex_store_read_page (const char  *table,
+                              JsonNode    *value,
+                              GError     **error)
+{
+  const CairnTableSpec *spec = content_table (table, error);
+
+  return spec != NULL ? read_page (spec, value, error) : NULL;
+}
+
+static void
+cairn_convex_store_list_async (CairnStore          *store,
+                               const CairnQuery    *query,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  CairnConvexStore *self = CAIRN_CONVEX_STORE (store);
+  GTask *task = store_task_new (self, cancellable, callback, user_data, cairn_convex_store_list_async);
+  g_autoptr(GError) error = NULL;
+  JsonObject *args = cairn_convex_store_list_args (query, &error);
+
+  if (args == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  call_function (self, CAIRN_CONVEX_QUERY, "documents:list", args, content_table (query->table, NULL),
+                 RESULT_PAGE, task);
 }
 
 static CairnPage *

@@ -20,5 +20,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CairnConvexStore, cairn_convex_store, CAIRN, CONVEX_STORE, GObject)
 
 CairnConvexStore  *cairn_convex_store_new        (CairnConvexClient *client);
+JsonObject        *cairn_convex_store_list_args  (const CairnQuery  *query,
+                                                  GError           **error);
+CairnPage         *cairn_convex_store_read_page  (const char        *table,
+                                                  JsonNode          *value,
+                                                  GError           **error);
 
 G_END_DECLS

@@ -842,6 +842,17 @@ cairn_outbox_delivery_get_count (CairnOutboxDelivery *self)
   return cairn_outbox_get_count (self->outbox);
 }
 
+/* Whether the outbox holds a write of the document @client_id: then what
+ * the deployment has of it is older than what this computer shows. */
+gboolean
+cairn_outbox_delivery_has_writes_for (CairnOutboxDelivery *self,
+                                      const char          *client_id)
+{
+  g_return_val_if_fail (CAIRN_IS_OUTBOX_DELIVERY (self), FALSE);
+
+  return cairn_outbox_has_writes_for (self->outbox, client_id);
+}
+
 /**
  * cairn_outbox_delivery_list_pending:
  *

@@ -32,6 +32,8 @@ JsonObject          *cairn_outbox_delivery_write_finish  (CairnOutboxDelivery  *
                                                           GError              **error);
 void                 cairn_outbox_delivery_flush         (CairnOutboxDelivery  *self);
 guint                cairn_outbox_delivery_get_count     (CairnOutboxDelivery  *self);
+gboolean             cairn_outbox_delivery_has_writes_for (CairnOutboxDelivery *self,
+                                                          const char           *client_id);
 GPtrArray           *cairn_outbox_delivery_list_pending  (CairnOutboxDelivery  *self,
                                                           const char           *table);
 void                 cairn_outbox_delivery_retry_async   (CairnOutboxDelivery  *self,

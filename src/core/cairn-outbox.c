@@ -663,6 +663,16 @@ cairn_outbox_get_failed_count (CairnOutbox *self)
   return self->n_failed;
 }
 
+/* Whether a write of the document @document_id waits (pending or failed). */
+gboolean
+cairn_outbox_has_writes_for (CairnOutbox *self,
+                             const char  *document_id)
+{
+  g_return_val_if_fail (CAIRN_IS_OUTBOX (self), FALSE);
+
+  return g_hash_table_contains (self->pending, document_id);
+}
+
 /**
  * cairn_outbox_list_for_document:
  *

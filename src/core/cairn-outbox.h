@@ -87,6 +87,8 @@ GPtrArray              *cairn_outbox_peek_many      (CairnOutbox           *self
                                                      guint                  max);
 guint                   cairn_outbox_get_count      (CairnOutbox           *self);
 guint                   cairn_outbox_get_failed_count (CairnOutbox         *self);
+gboolean                cairn_outbox_has_writes_for (CairnOutbox           *self,
+                                                     const char            *document_id);
 GPtrArray              *cairn_outbox_list_inserts   (CairnOutbox           *self,
                                                      const char            *table);
 GPtrArray              *cairn_outbox_list_for_document (CairnOutbox        *self,

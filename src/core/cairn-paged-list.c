@@ -10,6 +10,7 @@
 
 #include "cairn-error.h"
 #include "cairn-json.h"
+#include "cairn-live-query.h"
 #include "cairn-outbox-delivery.h"
 #include "cairn-paged-list.h"
 #include "cairn-schema.h"
@@ -32,6 +33,7 @@ struct _CairnPagedList
   CairnPageWalk  *walk;        /* notices a listing that repeats itself */
   GError         *error;
   GCancellable   *cancellable; /* the page being loaded, if any */
+  CairnLiveQuery *live;        /* (nullable) the first page followed on the deployment */
   guint           done : 1;
 };
 
@@ -75,57 +77,6 @@ document_client_id (JsonObject *document)
   return cairn_json_get_string (document, "clientId");
 }
 
-static const CairnIndexSpec *
-query_index (CairnPagedList *self)
-{
-  const CairnTableSpec *table = cairn_schema_lookup_table (self->query->table);
-
-  return table != NULL ? cairn_table_spec_lookup_index (table, self->query->index) : NULL;
-}
-
-/* Whether @document belongs to this list: it must match the equality prefix. */
-static gboolean
-document_matches (CairnPagedList *self,
-                  JsonObject     *document)
-{
-  const CairnIndexSpec *index = query_index (self);
-  guint n_equal = json_array_get_length (self->query->equal);
-
-  if (index == NULL || n_equal > cairn_index_spec_n_fields (index))
-    return FALSE;
-
-  for (guint i = 0; i < n_equal; i++)
-    {
-      JsonNode *value = json_object_get_member (document, index->fields[i]);
-
-      if (value == NULL || cairn_json_compare (value, json_array_get_element (self->query->equal, i)) != 0)
-        return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* <0 when @a comes before @b in the query's order */
-static int
-compare_in_query_order (CairnPagedList *self,
-                        JsonObject     *a,
-                        JsonObject     *b)
-{
-  const CairnIndexSpec *index = query_index (self);
-  guint n_fields = cairn_index_spec_n_fields (index);
-
-  for (guint i = json_array_get_length (self->query->equal); i < n_fields; i++)
-    {
-      int cmp = cairn_json_compare (json_object_get_member (a, index->fields[i]),
-                                    json_object_get_member (b, index->fields[i]));
-
-      if (cmp != 0)
-        return self->query->descending ? -cmp : cmp;
-    }
-
-  return 0;
-}
-
 static guint
 display_position (CairnPagedList *self,
                   guint           query_position)
@@ -153,7 +104,7 @@ find_insert_position (CairnPagedList *self,
   guint n = self->items->len;
 
   for (guint q = 0; q < n; q++)
-    if (compare_in_query_order (self, document, item_document (item_at_query_position (self, q))) <= 0)
+    if (cairn_query_compare (self->query, document, item_document (item_at_query_position (self, q))) <= 0)
       {
         *query_position = q;
         return TRUE;
@@ -330,7 +281,10 @@ document_changed_cb (CairnPagedList *self,
   item = cairn_paged_list_find (self, client_id, &position);
   if (item != NULL)
     {
-      if (compare_in_query_order (self, item_document (item), document) == 0)
+      /* the same document again (a live result repeating a page) changes nothing */
+      if (json_object_equal (item_document (item), document))
+        return;
+      if (cairn_query_compare (self->query, item_document (item), document) == 0)
         {
           g_object_set (item, "document", document, NULL);
           return;
@@ -338,7 +292,7 @@ document_changed_cb (CairnPagedList *self,
       remove_item (self, position);
     }
 
-  if (document_matches (self, document) && find_insert_position (self, document, &query_position))
+  if (cairn_query_matches (self->query, document) && find_insert_position (self, document, &query_position))
     insert_item (self, document, query_position);
 }
 
@@ -420,6 +374,7 @@ cairn_paged_list_constructed (GObject *object)
   g_signal_connect_object (self->workspace, "storage-changed",
                            G_CALLBACK (cairn_paged_list_reload), self, G_CONNECT_SWAPPED);
 
+  self->live = cairn_workspace_watch (self->workspace, self->query);
   cairn_paged_list_load_more (self);
 }
 
@@ -430,6 +385,7 @@ cairn_paged_list_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->live);
   g_clear_object (&self->workspace);
   g_hash_table_remove_all (self->by_id);
   g_ptr_array_set_size (self->items, 0);
@@ -621,6 +577,9 @@ cairn_paged_list_reload (CairnPagedList *self)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
     }
 
+  /* the store may be another one now */
+  g_clear_object (&self->live);
+  self->live = cairn_workspace_watch (self->workspace, self->query);
   cairn_paged_list_load_more (self);
 }
 

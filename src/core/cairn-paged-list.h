@@ -22,7 +22,10 @@ G_DECLARE_FINAL_TYPE (CairnPagedList, cairn_paged_list, CAIRN, PAGED_LIST, GObje
  * prepended (a chat history opened at the bottom).
  *
  * Documents the workspace reports as added, changed or removed that match the
- * query's equality prefix are merged in at their sorted place.
+ * query's equality prefix are merged in at their sorted place. While the
+ * table lives on the user's deployment, the first page is followed there
+ * (cairn_workspace_watch()): what another computer writes is merged in the
+ * same way.
  */
 CairnPagedList *cairn_paged_list_new          (CairnWorkspace   *workspace,
                                                const CairnQuery *query,

@@ -4,7 +4,9 @@
  */
 #define G_LOG_DOMAIN "cairn-query"
 
+#include "cairn-json.h"
 #include "cairn-query.h"
+#include "cairn-schema.h"
 
 G_DEFINE_BOXED_TYPE (CairnQuery, cairn_query, cairn_query_copy, cairn_query_free)
 G_DEFINE_BOXED_TYPE (CairnPage, cairn_page, cairn_page_copy, cairn_page_free)
@@ -152,6 +154,70 @@ cairn_page_new (void)
   self->documents = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 
   return self;
+}
+
+static const CairnIndexSpec *
+query_index (const CairnQuery *self)
+{
+  const CairnTableSpec *table = cairn_schema_lookup_table (self->table);
+
+  return table != NULL ? cairn_table_spec_lookup_index (table, self->index) : NULL;
+}
+
+/**
+ * cairn_query_matches:
+ *
+ * Returns: whether @document has the values of the query's equality prefix
+ *   (the range's bounds are not looked at)
+ */
+gboolean
+cairn_query_matches (const CairnQuery *self,
+                     JsonObject       *document)
+{
+  const CairnIndexSpec *index = query_index (self);
+  guint n_equal = json_array_get_length (self->equal);
+
+  if (index == NULL || n_equal > cairn_index_spec_n_fields (index))
+    return FALSE;
+
+  for (guint i = 0; i < n_equal; i++)
+    {
+      JsonNode *value = json_object_get_member (document, index->fields[i]);
+
+      if (value == NULL || cairn_json_compare (value, json_array_get_element (self->equal, i)) != 0)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * cairn_query_compare:
+ *
+ * Returns: <0 when @a comes before @b in the query's order (its index's
+ *   fields after the equality prefix, ascending or descending), 0 on a tie
+ */
+int
+cairn_query_compare (const CairnQuery *self,
+                     JsonObject       *a,
+                     JsonObject       *b)
+{
+  const CairnIndexSpec *index = query_index (self);
+  guint n_fields;
+
+  g_return_val_if_fail (index != NULL, 0);
+
+  n_fields = cairn_index_spec_n_fields (index);
+  for (guint i = json_array_get_length (self->equal); i < n_fields; i++)
+    {
+      int cmp = cairn_json_compare (json_object_get_member (a, index->fields[i]),
+                                    json_object_get_member (b, index->fields[i]));
+
+      if (cmp != 0)
+        return self->descending ? -cmp : cmp;
+    }
+
+  return 0;
 }
 
 CairnPage *

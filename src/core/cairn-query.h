@@ -62,6 +62,11 @@ void        cairn_query_set_page_size    (CairnQuery  *self,
                                           guint        page_size);
 void        cairn_query_set_cursor       (CairnQuery  *self,
                                           const char  *cursor);
+gboolean    cairn_query_matches          (const CairnQuery *self,
+                                          JsonObject       *document);
+int         cairn_query_compare          (const CairnQuery *self,
+                                          JsonObject       *a,
+                                          JsonObject       *b);
 
 GType       cairn_page_get_type          (void) G_GNUC_CONST;
 CairnPage  *cairn_page_new               (void);

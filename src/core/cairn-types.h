@@ -27,6 +27,8 @@ typedef struct _CairnQuery          CairnQuery;
 typedef struct _CairnPage           CairnPage;
 typedef struct _CairnMetrics        CairnMetrics;
 typedef struct _CairnHealth         CairnHealth;
+typedef struct _CairnSyncClient     CairnSyncClient;
+typedef struct _CairnLiveQuery      CairnLiveQuery;
 
 /* Set (TRUE) on documents the workspace reports while they still wait in the
  * outbox for the user's deployment. */

@@ -22,6 +22,9 @@
 
 #include "cairn-byod.h"
 #include "cairn-clock.h"
+#include "cairn-connection.h"
+#include "cairn-json.h"
+#include "cairn-live-query.h"
 #include "cairn-outbox-delivery.h"
 #include "cairn-query.h"
 #include "cairn-router.h"
@@ -238,6 +241,26 @@ delivery_removed_cb (CairnWorkspace *self,
                      const char     *client_id)
 {
   g_signal_emit (self, signals[DOCUMENT_REMOVED], 0, table, client_id);
+}
+
+/* What another computer changed on the deployment. A document with writes
+ * still in the outbox is newer here than there: it stays as it is shown. */
+static void
+live_changed_cb (CairnWorkspace *self,
+                 const char     *table,
+                 JsonObject     *document)
+{
+  if (!cairn_outbox_delivery_has_writes_for (self->delivery, cairn_json_get_string (document, "clientId")))
+    g_signal_emit (self, signals[DOCUMENT_CHANGED], 0, table, document);
+}
+
+static void
+live_removed_cb (CairnWorkspace *self,
+                 const char     *table,
+                 const char     *client_id)
+{
+  if (!cairn_outbox_delivery_has_writes_for (self->delivery, client_id))
+    g_signal_emit (self, signals[DOCUMENT_REMOVED], 0, table, client_id);
 }
 
 /* The user store was switched, is back, or content moved: the writes that
@@ -505,6 +528,43 @@ cairn_workspace_store_for_table (CairnWorkspace *self,
     return user_store;
 
   return self->main_store;
+}
+
+/**
+ * cairn_workspace_watch:
+ * @query: a listing
+ *
+ * Follows the first page of @query where its table lives now: on the
+ * user's deployment, what changes there (written on another computer too)
+ * is reported through ::document-changed and ::document-removed for as long
+ * as the returned object is kept. The main store changes only through this
+ * workspace, which reports it anyway.
+ *
+ * Returns: (transfer full) (nullable): keep it while the listing is shown;
+ *   %NULL when there is nothing to follow
+ */
+CairnLiveQuery *
+cairn_workspace_watch (CairnWorkspace   *self,
+                       const CairnQuery *query)
+{
+  CairnStore *store;
+  CairnLiveQuery *live;
+
+  g_return_val_if_fail (CAIRN_IS_WORKSPACE (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  store = cairn_workspace_store_for_table (self, query->table);
+  if (!CAIRN_IS_CONNECTION (store))
+    return NULL;
+
+  live = cairn_connection_watch (CAIRN_CONNECTION (store), query);
+  if (live != NULL)
+    {
+      g_signal_connect_object (live, "document-changed", G_CALLBACK (live_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (live, "document-removed", G_CALLBACK (live_removed_cb), self, G_CONNECT_SWAPPED);
+    }
+
+  return live;
 }
 
 void

@@ -25,6 +25,8 @@ CairnOutboxDelivery *cairn_workspace_get_delivery    (CairnWorkspace       *self
 CairnStore          *cairn_workspace_store_for_table (CairnWorkspace       *self,
                                                       const char           *table);
 
+CairnLiveQuery      *cairn_workspace_watch           (CairnWorkspace       *self,
+                                                      const CairnQuery     *query);
 /* Generic document access, routed per table; emits the change signals. */
 void                 cairn_workspace_list_async      (CairnWorkspace       *self,
                                                       const CairnQuery     *query,

@@ -23,12 +23,14 @@
 
 #include "cairn-byod.h"
 #include "cairn-check-row.h"
+#include "cairn-connection.h"
 #include "cairn-content-mover.h"
 #include "cairn-database-page.h"
 #include "cairn-date.h"
 #include "cairn-migration-row.h"
 #include "cairn-migrator.h"
 #include "cairn-preflight.h"
+#include "cairn-sync-client.h"
 #include "cairn-update-status.h"
 
 /* Room left below what is scrolled into view, as below a page's last group. */
@@ -46,6 +48,7 @@ struct _CairnDatabasePage
   GSignalGroup        *preflight_signals;
   CairnContentMover   *mover;          /* (nullable) the move shown, kept once done */
   GSignalGroup        *mover_signals;
+  GSignalGroup        *sync_signals;   /* the connection's sync client */
   CairnCheckRow       *check_rows[CAIRN_PREFLIGHT_N_STEPS];
   GtkWidget           *install_button;  /* in the functions' step */
   GtkWidget           *update_button;   /* in the schema's step */
@@ -60,6 +63,8 @@ struct _CairnDatabasePage
   GtkLabel            *schema_label;
   AdwActionRow        *checked_row;
   GtkLabel            *checked_label;
+  AdwActionRow        *live_row;
+  GtkLabel            *live_label;
   AdwEntryRow         *url_row;
   AdwEntryRow         *key_row;
   GtkWidget           *disconnect_button;
@@ -241,6 +246,74 @@ update_connection (CairnDatabasePage     *self,
   gtk_widget_set_visible (GTK_WIDGET (self->checked_row), on);
   gtk_widget_set_visible (self->disconnect_button, on);
   gtk_widget_set_visible (GTK_WIDGET (self->history_group), on);
+}
+
+/* Whether changes made on other computers show at once, and if not, why. */
+static void
+update_live (CairnDatabasePage *self)
+{
+  CairnSyncClient *sync = g_signal_group_dup_target (self->sync_signals);
+  CairnSyncState state = sync != NULL ? cairn_sync_client_get_state (sync) : CAIRN_SYNC_IDLE;
+  const GError *error = sync != NULL ? cairn_sync_client_get_error (sync) : NULL;
+  GtkWidget *label = GTK_WIDGET (self->live_label);
+  g_autofree char *subtitle = NULL;
+
+  gtk_widget_remove_css_class (label, "success");
+  gtk_widget_remove_css_class (label, "warning");
+  gtk_widget_remove_css_class (label, "dim-label");
+
+  switch (state)
+    {
+    case CAIRN_SYNC_LIVE:
+      gtk_label_set_text (self->live_label, _("On"));
+      gtk_widget_add_css_class (label, "success");
+      subtitle = g_strdup (_("Changes made on your other computers appear at once."));
+      break;
+    case CAIRN_SYNC_REFUSED:
+      gtk_label_set_text (self->live_label, _("Checking Every 3 Seconds"));
+      gtk_widget_add_css_class (label, "warning");
+      subtitle = g_strdup (_("This network refuses live connections (WebSockets) to your database, so Cairn "
+                             "asks for changes every few seconds instead."));
+      break;
+    case CAIRN_SYNC_LOST:
+      gtk_label_set_text (self->live_label, _("Reconnecting…"));
+      gtk_widget_add_css_class (label, "warning");
+      subtitle = error != NULL ? g_strdup (error->message) : NULL;
+      break;
+    case CAIRN_SYNC_CONNECTING:
+      gtk_label_set_text (self->live_label, _("Connecting…"));
+      gtk_widget_add_css_class (label, "dim-label");
+      break;
+    case CAIRN_SYNC_IDLE:
+    default:
+      gtk_label_set_text (self->live_label, _("Off"));
+      gtk_widget_add_css_class (label, "dim-label");
+      subtitle = g_strdup (_("Starts when a conversation from your database is shown."));
+      break;
+    }
+
+  if (subtitle != NULL)
+    {
+      g_autofree char *markup = g_markup_escape_text (subtitle, -1);
+
+      adw_action_row_set_subtitle (self->live_row, markup);
+    }
+  else
+    adw_action_row_set_subtitle (self->live_row, "");
+
+  /* shown while content lives on a deployment */
+  gtk_widget_set_visible (GTK_WIDGET (self->live_row), sync != NULL);
+  g_clear_object (&sync);
+}
+
+/* The sync client of the connection in use, when it changes. */
+static void
+update_sync_client (CairnDatabasePage *self)
+{
+  CairnConnection *connection = cairn_byod_get_connection (self->byod);
+
+  g_signal_group_set_target (self->sync_signals, connection != NULL ? cairn_connection_get_sync (connection) : NULL);
+  update_live (self);
 }
 
 static void
@@ -649,6 +722,7 @@ cairn_database_page_dispose (GObject *object)
   g_signal_group_set_target (self->byod_signals, NULL);
   g_signal_group_set_target (self->preflight_signals, NULL);
   g_signal_group_set_target (self->mover_signals, NULL);
+  g_signal_group_set_target (self->sync_signals, NULL);
   g_clear_object (&self->byod);
   g_clear_object (&self->mover);
   gtk_widget_dispose_template (GTK_WIDGET (self), CAIRN_TYPE_DATABASE_PAGE);
@@ -665,6 +739,7 @@ cairn_database_page_finalize (GObject *object)
   g_object_unref (self->byod_signals);
   g_object_unref (self->preflight_signals);
   g_object_unref (self->mover_signals);
+  g_object_unref (self->sync_signals);
 
   G_OBJECT_CLASS (cairn_database_page_parent_class)->finalize (object);
 }
@@ -737,6 +812,8 @@ cairn_database_page_class_init (CairnDatabasePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, schema_row);
   gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, schema_label);
   gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, checked_row);
+  gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, live_row);
+  gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, live_label);
   gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, checked_label);
   gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, url_row);
   gtk_widget_class_bind_template_child (widget_class, CairnDatabasePage, key_row);
@@ -826,6 +903,10 @@ cairn_database_page_init (CairnDatabasePage *self)
   g_signal_group_connect_swapped (self->byod_signals, "notify::updating", G_CALLBACK (update_update_group), self);
   g_signal_group_connect_swapped (self->byod_signals, "notify::update-stage", G_CALLBACK (update_update_group), self);
   g_signal_group_connect_swapped (self->byod_signals, "notify::update-error", G_CALLBACK (update_update_group), self);
+  g_signal_group_connect_swapped (self->byod_signals, "notify::user-store", G_CALLBACK (update_sync_client), self);
+
+  self->sync_signals = g_signal_group_new (CAIRN_TYPE_SYNC_CLIENT);
+  g_signal_group_connect_swapped (self->sync_signals, "notify::state", G_CALLBACK (update_live), self);
 
   self->preflight_signals = g_signal_group_new (CAIRN_TYPE_PREFLIGHT);
   g_signal_group_connect_swapped (self->preflight_signals, "step-changed", G_CALLBACK (update_step), self);
@@ -869,6 +950,10 @@ cairn_database_page_set_byod (CairnDatabasePage *self,
   gtk_list_box_bind_model (self->history_list, byod != NULL ? cairn_byod_get_migration_history (byod) : NULL,
                            create_migration_row, NULL, NULL);
   sync_with_byod (self);
+  if (byod != NULL)
+    update_sync_client (self);
+  else
+    g_signal_group_set_target (self->sync_signals, NULL);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYOD]);
 }
