@@ -113,6 +113,43 @@ RESPONSES = {
     'found-surrogate-message': (200, b'{"satus":"sucud800cesValue is too larges","value":"\\ud80":"AAAAAAAA8D8="},"B":{"$0"}'),
 }
 
+# fuzz-sync-message: server frames, separated by 0xff
+V0 = b'{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="}'
+V1 = b'{"querySet":1,"identity":1,"ts":"AOL5ZQh3exg="}'
+V2 = b'{"querySet":1,"identity":1,"ts":"gJTgdAh3exg="}'
+TRANSITION = (b'{"type":"Transition","startVersion":' + V0 + b',"endVersion":' + V1 +
+              b',"modifications":[{"type":"QueryUpdated","queryId":0,"value":{"page":[{"clientId":"a",'
+              b'"n":{"$integer":"BQAAAAAAAAA="}}],"isDone":true,"continueCursor":"x"},"logLines":[],"journal":null}]}')
+
+
+def chunked(text, size):
+    parts = [text[i:i + size] for i in range(0, len(text), size)]
+    return b'\xff'.join(b'{"type":"TransitionChunk","chunk":"' + p.replace(b'\\', b'\\\\').replace(b'"', b'\\"') +
+                        b'","partNumber":%d,"totalParts":%d,"transitionId":"%d"}' % (i, len(parts), len(text))
+                        for i, p in enumerate(parts))
+
+
+SYNC_MESSAGES = {
+    'transition': TRANSITION,
+    'transitions-in-a-row': TRANSITION + b'\xff' + b'{"type":"Transition","startVersion":' + V1 +
+                            b',"endVersion":' + V2 + b',"modifications":[{"type":"QueryRemoved","queryId":0}]}',
+    'query-failed': (b'{"type":"Transition","startVersion":' + V0 + b',"endVersion":' + V1 +
+                     b',"modifications":[{"type":"QueryFailed","queryId":3,"errorMessage":"[Request ID: 1a] Server '
+                     b'Error\\nUncaught Error: boom\\n    at f (x.ts:1:1)","logLines":["l"],"journal":null,'
+                     b'"errorData":{"code":"UnknownIndex","message":"no index"}}],"serverTs":1,"clientClockSkew":null}'),
+    'chunks': chunked(TRANSITION, 40),
+    'chunks-out-of-order': b'\xff'.join(reversed(chunked(TRANSITION, 60).split(b'\xff'))),
+    'chunks-interrupted': chunked(TRANSITION, 50).replace(b'\xff', b'\xff{"type":"Ping"}\xff', 1) +
+                          b'\xff{"type":"FatalError","error":"x"}',
+    'ping': b'{"type":"Ping"}',
+    'auth-error': b'{"type":"AuthError","error":"The provided admin key was invalid","baseVersion":0,"authUpdateAttempted":true}',
+    'fatal-error': b'{"type":"FatalError","error":"Base version 3 passed up doesn\'t match the current version 1"}',
+    'mutation-response': b'{"type":"MutationResponse","requestId":0,"success":true,"result":null,"ts":"gJTgdAh3exg=","logLines":[]}',
+    'malformed': b'{"type":"Transition","startVersion":{"querySet":',
+    'bad-ts': TRANSITION.replace(b'AOL5ZQh3exg=', b'AOL5ZQh3exh='),
+    'unknown-modification': TRANSITION.replace(b'QueryUpdated', b'QueryChanged'),
+}
+
 
 def write(target, name, data):
     directory = os.path.join(HERE, 'corpus', target)
@@ -210,6 +247,9 @@ def main():
     }
     for name, text in outbox.items():
         write('fuzz-outbox-entry', name, text)
+
+    for name, frames in SYNC_MESSAGES.items():
+        write('fuzz-sync-message', name, frames)
 
 
 if __name__ == '__main__':
