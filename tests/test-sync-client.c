@@ -714,6 +714,33 @@ test_inactivity (Fixture       *f,
   wait_for_message (f, query, second, 1000);
 }
 
+/* Quiet but alive: the server's JSON Pings (every 300 ms here) keep the
+ * inactivity timer (1 s) from firing, its ping frames (every 5 s) are
+ * answered, the session's idle timeout (4 s) does not touch the socket. */
+static void
+test_stays_live (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *first = insert_message (f, f->conversation, "one");
+  g_autofree char *second = NULL;
+  guint query = subscribe_messages (f, f->conversation);
+
+  convex_peer_control (peer, "sync", "{\"idlePingMs\": 300}");
+  g_object_set (f->sync, "inactivity-timeout-ms", 1000, NULL);
+  cairn_sync_client_start (f->sync);
+  wait_for_state (f, CAIRN_SYNC_LIVE, 5000);
+  wait_for_message (f, query, first, 1000);
+
+  test_util_run_for (6500);
+  g_assert_cmpuint (cairn_sync_client_get_state (f->sync), ==, CAIRN_SYNC_LIVE);
+  g_assert_cmpint (sync_stat (NULL, "connections"), ==, 1);
+  g_assert_cmpint (sync_stat ("sent", "Ping"), >=, 10);
+
+  second = insert_message (f, f->conversation, "two");
+  wait_for_message (f, query, second, 1000);
+  g_assert_cmpint (sync_stat (NULL, "connections"), ==, 1);
+}
+
 static void
 test_stop_and_start (Fixture       *f,
                      gconstpointer  data)
@@ -806,6 +833,7 @@ main (int   argc,
   ADD ("malformed", test_malformed);
   ADD ("bad-key", test_bad_key);
   ADD ("inactivity", test_inactivity);
+  ADD ("stays-live", test_stays_live);
   ADD ("stop-and-start", test_stop_and_start);
   ADD ("lost-and-back", test_lost_and_back);
 #undef ADD
