@@ -742,6 +742,66 @@ test_stays_live (Fixture       *f,
 }
 
 static void
+stop_in_handler_cb (CairnSyncClient *sync,
+                    guint            query_id,
+                    JsonNode        *value,
+                    guint           *stops)
+{
+  (*stops)++;
+  cairn_sync_client_stop (sync);
+}
+
+static void
+resync_once_cb (CairnSyncClient *sync,
+                GParamSpec      *pspec,
+                guint           *resyncs)
+{
+  if (cairn_sync_client_get_state (sync) == CAIRN_SYNC_CONNECTING && *resyncs == 0)
+    {
+      (*resyncs)++;
+      cairn_sync_client_resync (sync);
+    }
+}
+
+/* Handlers may stop or start over from inside a signal. */
+static void
+test_reentrant_handlers (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *first = insert_message (f, f->conversation, "one");
+  guint query = subscribe_messages (f, f->conversation);
+  guint other = subscribe_messages (f, f->conversation);
+  guint stops = 0;
+  guint resyncs = 0;
+  gulong handler;
+
+  /* stopped by the first result of a Transition with two */
+  handler = g_signal_connect (f->sync, "query-updated", G_CALLBACK (stop_in_handler_cb), &stops);
+  cairn_sync_client_start (f->sync);
+  wait_for_state (f, CAIRN_SYNC_IDLE, 5000);
+  test_util_run_for (300);
+  g_assert_cmpuint (stops, ==, 1);
+  g_assert_cmpuint (results_for (f, query)->updates + results_for (f, other)->updates, ==, 1);
+  g_signal_handler_disconnect (f->sync, handler);
+
+  cairn_sync_client_start (f->sync);
+  wait_for_state (f, CAIRN_SYNC_LIVE, 5000);
+  wait_for_message (f, other, first, 1000);
+
+  /* a resync from the state's notification, as the socket drops */
+  handler = g_signal_connect (f->sync, "notify::state", G_CALLBACK (resync_once_cb), &resyncs);
+  convex_peer_control (peer, "sync", "{\"drop\": true}");
+  wait_for_state (f, CAIRN_SYNC_CONNECTING, 2000);
+  wait_for_state (f, CAIRN_SYNC_LIVE, 3000);
+  test_util_run_for (500);
+  g_assert_cmpuint (resyncs, ==, 1);
+  g_assert_cmpuint (cairn_sync_client_get_state (f->sync), ==, CAIRN_SYNC_LIVE);
+  /* one socket after the drop: the resync's, not also the retry's */
+  g_assert_cmpint (sync_stat (NULL, "connections"), ==, 3);
+  g_signal_handler_disconnect (f->sync, handler);
+}
+
+static void
 test_stop_and_start (Fixture       *f,
                      gconstpointer  data)
 {
@@ -835,6 +895,7 @@ main (int   argc,
   ADD ("inactivity", test_inactivity);
   ADD ("stays-live", test_stays_live);
   ADD ("stop-and-start", test_stop_and_start);
+  ADD ("reentrant-handlers", test_reentrant_handlers);
   ADD ("lost-and-back", test_lost_and_back);
 #undef ADD
 

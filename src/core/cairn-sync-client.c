@@ -234,9 +234,13 @@ retry_later (CairnSyncClient *self,
              gboolean         at_cap)
 {
   guint attempt = self->failures > 0 ? self->failures - 1 : 0;
-  guint delay = at_cap ? cairn_backoff_delay_ms (self->rand, CAIRN_SYNC_BACKOFF_CAP_MS, 0, CAIRN_SYNC_BACKOFF_CAP_MS)
-                       : cairn_backoff_delay_ms (self->rand, CAIRN_SYNC_BACKOFF_BASE_MS, attempt,
-                                                 CAIRN_SYNC_BACKOFF_CAP_MS);
+  guint delay;
+
+  if (!self->started)
+    return;
+
+  delay = at_cap ? cairn_backoff_delay_ms (self->rand, CAIRN_SYNC_BACKOFF_CAP_MS, 0, CAIRN_SYNC_BACKOFF_CAP_MS)
+                 : cairn_backoff_delay_ms (self->rand, CAIRN_SYNC_BACKOFF_BASE_MS, attempt, CAIRN_SYNC_BACKOFF_CAP_MS);
 
   g_debug ("reconnecting in %u ms (%u failures in a row)", delay, self->failures);
   cancel_retry (self);
@@ -257,12 +261,16 @@ connection_failed (CairnSyncClient *self,
   g_message ("Live connection to the deployment %s: %s",
              protocol_error ? "dropped after a protocol error" : "ended", error->message);
 
+  /* the notifications go out once all is said, the retry scheduled: a
+   * handler may stop or resync from there */
+  g_object_freeze_notify (G_OBJECT (self));
   drop_socket (self, close_reason);
   set_error (self, error);
   if (counted)
     set_failures (self, self->failures + 1);
   set_state (self, self->failures >= CAIRN_SYNC_RETRIES ? CAIRN_SYNC_LOST : CAIRN_SYNC_CONNECTING);
   retry_later (self, FALSE);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static gboolean
@@ -418,9 +426,11 @@ handle_transition (CairnSyncClient  *self,
   if (!self->socket_live && self->version.query_set >= 1 && (!self->authenticated || self->version.identity >= 1))
     {
       self->socket_live = TRUE;
+      g_object_freeze_notify (G_OBJECT (self));
       set_failures (self, 0);
       set_error (self, NULL);
       set_state (self, CAIRN_SYNC_LIVE);
+      g_object_thaw_notify (G_OBJECT (self));
     }
 }
 
@@ -485,12 +495,14 @@ handle_message (CairnSyncClient *self,
     case CAIRN_SYNC_MESSAGE_AUTH_ERROR:
       /* the server's words are not repeated: nothing of the key may end up in an error */
       g_message ("Live connection to the deployment: the deploy key was refused");
+      g_object_freeze_notify (G_OBJECT (self));
       drop_socket (self, "AuthError");
       set_error (self, g_error_new_literal (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_UNAUTHORIZED,
                                             _("Your database refused the deploy key for the live connection.")));
       set_failures (self, MAX (self->failures + 1, CAIRN_SYNC_RETRIES));
       set_state (self, CAIRN_SYNC_LOST);
       retry_later (self, TRUE);
+      g_object_thaw_notify (G_OBJECT (self));
       break;
 
     case CAIRN_SYNC_MESSAGE_FATAL_ERROR:
@@ -607,8 +619,10 @@ connect_cb (GObject      *object,
   if (socket == NULL && g_error_matches (error, CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_SOCKET_REFUSED))
     {
       g_message ("Live connection to the deployment refused: %s", error->message);
+      g_object_freeze_notify (G_OBJECT (self));
       set_error (self, g_steal_pointer (&error));
       set_state (self, CAIRN_SYNC_REFUSED);
+      g_object_thaw_notify (G_OBJECT (self));
       return;
     }
   if (socket == NULL)
@@ -623,9 +637,11 @@ connect_cb (GObject      *object,
 static void
 connect_now (CairnSyncClient *self)
 {
-  g_return_if_fail (self->socket == NULL && self->connecting == NULL);
-
   cancel_retry (self);
+  /* a handler started over already */
+  if (self->socket != NULL || self->connecting != NULL)
+    return;
+
   self->connecting = g_cancellable_new ();
   cairn_convex_client_connect_sync_async (self->client, self->connecting, connect_cb, self);
 }
@@ -663,9 +679,11 @@ cairn_sync_client_start (CairnSyncClient *self)
     return;
 
   self->started = TRUE;
+  g_object_freeze_notify (G_OBJECT (self));
+  connect_now (self);
   set_failures (self, 0);
   set_state (self, CAIRN_SYNC_CONNECTING);
-  connect_now (self);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /* Closes the socket, stops every timer: IDLE. The subscriptions stay, for
@@ -679,9 +697,11 @@ cairn_sync_client_stop (CairnSyncClient *self)
   cancel_connecting (self);
   cancel_retry (self);
   drop_socket (self, "Stopped");
+  g_object_freeze_notify (G_OBJECT (self));
   set_failures (self, 0);
   set_error (self, NULL);
   set_state (self, CAIRN_SYNC_IDLE);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /**
@@ -702,9 +722,11 @@ cairn_sync_client_resync (CairnSyncClient *self)
   cancel_connecting (self);
   cancel_retry (self);
   drop_socket (self, "Resync");
+  g_object_freeze_notify (G_OBJECT (self));
+  connect_now (self);
   set_failures (self, 0);
   set_state (self, CAIRN_SYNC_CONNECTING);
-  connect_now (self);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /**
