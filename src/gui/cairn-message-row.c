@@ -30,7 +30,9 @@
 #include "cairn-message-row.h"
 #include "cairn-message-window.h"
 #include "cairn-outbox-delivery.h"
+#include "cairn-side-bin.h"
 #include "cairn-workspace.h"
+#include "cairn-wrap-bin.h"
 
 #define PREVIEW_CHARS     2000
 #define PREVIEW_LINES     40
@@ -51,6 +53,7 @@ struct _CairnMessageRow
   gboolean        truncated;
   guint           copied_id;
 
+  CairnSideBin   *side;
   GtkWidget      *bubble;
   GtkLabel       *content_label;
   GtkWidget      *show_full_button;
@@ -214,7 +217,7 @@ update (CairnMessageRow *self)
   gtk_label_set_label (self->content_label, shown != NULL ? shown : content);
   gtk_widget_set_visible (self->show_full_button, self->truncated);
   gtk_label_set_label (self->time_label, when != NULL ? when : "");
-  gtk_widget_set_halign (self->bubble, outgoing ? GTK_ALIGN_END : GTK_ALIGN_START);
+  cairn_side_bin_set_end (self->side, outgoing);
 
   if (outgoing)
     gtk_widget_add_css_class (self->bubble, "outgoing");
@@ -541,7 +544,10 @@ cairn_message_row_class_init (CairnMessageRowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (CAIRN_TYPE_SIDE_BIN);
+  g_type_ensure (CAIRN_TYPE_WRAP_BIN);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/cairnapp/Cairn/cairn-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, side);
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, content_label);
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, show_full_button);
