@@ -62,9 +62,5 @@ guint                 cairn_connection_backoff_ms             (CairnConnection  
                                                                guint              base_ms,
                                                                guint              attempt,
                                                                guint              cap_ms);
-guint                 cairn_backoff_delay_ms                  (GRand             *rand,
-                                                               guint              base_ms,
-                                                               guint              attempt,
-                                                               guint              cap_ms);
 
 G_END_DECLS

@@ -35,6 +35,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "cairn-backoff.h"
 #include "cairn-connection.h"
 #include "cairn-convex-response.h"
 #include "cairn-error.h"

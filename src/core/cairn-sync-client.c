@@ -40,16 +40,10 @@
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
+#include "cairn-backoff.h"
 #include "cairn-error.h"
 #include "cairn-sync-client.h"
 #include "cairn-sync-protocol.h"
-
-/* Defined in cairn-connection.c (which owns a sync client, and so cannot be
- * included from here without a cycle of modules). */
-guint cairn_backoff_delay_ms (GRand *rand,
-                              guint  base_ms,
-                              guint  attempt,
-                              guint  cap_ms);
 
 typedef struct {
   guint       id;
