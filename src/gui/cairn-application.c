@@ -211,6 +211,8 @@ preferences_action (GSimpleAction *action,
     return;
 
   preferences = cairn_preferences_window_new (self->workspace);
+  /* the app's actions (Database Health on the Database page) work in it */
+  gtk_window_set_application (GTK_WINDOW (preferences), GTK_APPLICATION (self));
   gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
   gtk_window_set_modal (GTK_WINDOW (preferences), TRUE);
   cairn_preferences_window_set_visible_page_name (CAIRN_PREFERENCES_WINDOW (preferences),
@@ -274,8 +276,9 @@ database_health_action (GSimpleAction *action,
 
   byod = cairn_workspace_get_byod (self->workspace);
   window = cairn_health_window_new (cairn_byod_get_health (byod), byod);
+  /* over the window it was asked from: the main one, or a modal Preferences */
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
-    if (CAIRN_IS_WINDOW (l->data))
+    if (CAIRN_IS_WINDOW (l->data) || ADW_IS_PREFERENCES_WINDOW (l->data))
       {
         gtk_window_set_transient_for (GTK_WINDOW (window), l->data);
         gtk_window_set_destroy_with_parent (GTK_WINDOW (window), TRUE);

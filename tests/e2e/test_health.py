@@ -31,8 +31,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cairnui import name_of, role_name, walk, wait_for  # noqa: E402
-from byod_helpers import (SHOTS, CairnWithDeployment, connect_byod, die_with_parent, helper_env,  # noqa: E402
-                          keyring_available, peer_available)
+from gi.repository import Atspi  # noqa: E402  (cairnui loaded gi)
+from byod_helpers import (SHOTS, CairnWithDeployment, close_preferences, connect_byod, die_with_parent,  # noqa: E402
+                          helper_env, keyring_available, open_database_page, peer_available)
 
 DEPLOY_KEY = "dev:cairn-e2e|eyJ2MiI6ImNhaXJuLWUyZS1oZWFsdGgifQ=="
 TITLE = "Database Health"
@@ -128,6 +129,18 @@ class HealthWindow(CairnWithDeployment):
         focus_window(app, TITLE)
         subprocess.run(["xdotool", "key", "Escape"], check=True)
         wait_for(lambda: app.toplevel(TITLE) is None, what=f"Escape to close {TITLE}")
+        app.quit()
+
+    def test_from_database_page(self):
+        """Preferences → Database → Database Health is a live row: the app's
+        action reaches the Preferences window (it is one of the app's)."""
+        app = self.launch()
+        connect_byod(app, self.peer.url, DEPLOY_KEY)
+        preferences = open_database_page(app)
+        row = app.wait(role="list item", name=TITLE, root=preferences)
+        wait_for(lambda: row.get_state_set().contains(Atspi.StateType.SENSITIVE),
+                 what="the Database Health row to be sensitive")
+        close_preferences(app, preferences)
         app.quit()
 
     def start_notification_server(self):
