@@ -204,37 +204,16 @@ loaded (CairnPagedList *list)
   return list;
 }
 
-static CairnConversation *
-create (CairnWorkspace *workspace,
-        const char     *title)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  CairnConversation *conversation;
-
-  cairn_conversations_create_async (workspace, title, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  conversation = cairn_conversations_create_finish (workspace, result, &error);
-  g_assert_no_error (error);
-
-  return conversation;
-}
-
+/* Sent on @workspace and acknowledged by the deployment, not only queued. */
 static CairnMessage *
 send (CairnWorkspace *workspace,
       const char     *conversation_id,
       const char     *text)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  CairnMessage *message;
+  CairnMessage *message = test_util_send_message (workspace, conversation_id, text, &error);
 
-  cairn_conversations_send_message_async (workspace, conversation_id, text, NULL, test_util_result_cb, &result);
-  test_util_wait_for_result (&result);
-  message = cairn_conversations_send_message_finish (workspace, result, &error);
   g_assert_no_error (error);
-
-  /* acknowledged by the deployment, not only queued */
   while (cairn_outbox_delivery_get_count (cairn_workspace_get_delivery (workspace)) > 0)
     g_main_context_iteration (NULL, TRUE);
 
@@ -285,7 +264,7 @@ test_other_computer (Fixture       *f,
   g_assert_true (test_util_wait_until (sync_live, sync_of (f->b), LIVE_TIMEOUT_MS));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (sidebar)), ==, 0);
 
-  conversation = create (f->a, "Written on A");
+  conversation = test_util_create_conversation (f->a, "Written on A");
   find.client_id = cairn_conversation_get_client_id (conversation);
   g_assert_true (test_util_wait_until (list_has, &find, LIVE_TIMEOUT_MS));
 
@@ -324,7 +303,7 @@ static void
 test_full_page (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(CairnConversation) conversation = create (f->a, "Long");
+  g_autoptr(CairnConversation) conversation = test_util_create_conversation (f->a, "Long");
   const char *id = cairn_conversation_get_client_id (conversation);
   g_autoptr(CairnPagedList) messages = NULL;
   guint before;
@@ -357,7 +336,7 @@ static void
 test_dropped (Fixture       *f,
               gconstpointer  data)
 {
-  g_autoptr(CairnConversation) conversation = create (f->a, "Gap");
+  g_autoptr(CairnConversation) conversation = test_util_create_conversation (f->a, "Gap");
   const char *id = cairn_conversation_get_client_id (conversation);
   g_autoptr(CairnPagedList) messages = loaded (cairn_conversations_list_messages (f->b, id));
   g_autoptr(CairnMessage) during = NULL;
@@ -382,7 +361,7 @@ static void
 test_refused (Fixture       *f,
               gconstpointer  data)
 {
-  g_autoptr(CairnConversation) conversation = create (f->a, "Polled");
+  g_autoptr(CairnConversation) conversation = test_util_create_conversation (f->a, "Polled");
   const char *id = cairn_conversation_get_client_id (conversation);
   g_autoptr(CairnPagedList) messages = NULL;
   g_autoptr(CairnLiveQuery) live = NULL;
