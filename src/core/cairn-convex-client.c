@@ -62,17 +62,23 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* A request's own cancellable: cancelled by the caller's, or when its time
+ * is up (then timed_out says so). */
 typedef struct {
-  SoupMessage  *message;
-  GInputStream *stream;
-  GByteArray   *body;
-  goffset       expected;       /* the answer's Content-Length, or -1 */
-  GCancellable *cancellable;    /* ours: cancelled by the caller's or the timeout */
+  GCancellable *cancellable;
   GCancellable *caller_cancellable;
   gulong        caller_handler;
   GSource      *timeout;
   gboolean      timed_out;
   guint         timeout_ms;
+} Deadline;
+
+typedef struct {
+  SoupMessage  *message;
+  GInputStream *stream;
+  GByteArray   *body;
+  goffset       expected;       /* the answer's Content-Length, or -1 */
+  Deadline      deadline;
   guint64       request_id;
   const char   *route;          /* "query", "mutation", "action" or a push route */
   const char   *function;       /* interned; the function's path, or a push route */
@@ -82,19 +88,62 @@ typedef struct {
   CairnRequestKind kind;
 } Request;
 
+static gboolean
+deadline_timeout_cb (gpointer user_data)
+{
+  Deadline *deadline = user_data;
+
+  deadline->timed_out = TRUE;
+  g_cancellable_cancel (deadline->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+caller_cancelled_cb (GCancellable *caller,
+                     GCancellable *ours)
+{
+  g_cancellable_cancel (ours);
+}
+
+static void
+deadline_start (Deadline     *deadline,
+                GCancellable *caller,
+                guint         timeout_ms)
+{
+  deadline->cancellable = g_cancellable_new ();
+  deadline->timeout_ms = timeout_ms;
+  if (caller != NULL)
+    {
+      deadline->caller_cancellable = g_object_ref (caller);
+      deadline->caller_handler = g_cancellable_connect (caller, G_CALLBACK (caller_cancelled_cb),
+                                                        deadline->cancellable, NULL);
+    }
+
+  deadline->timeout = g_timeout_source_new (timeout_ms);
+  g_source_set_callback (deadline->timeout, deadline_timeout_cb, deadline, NULL);
+  g_source_attach (deadline->timeout, g_main_context_get_thread_default ());
+}
+
+static void
+deadline_clear (Deadline *deadline)
+{
+  if (deadline->caller_handler != 0)
+    g_cancellable_disconnect (deadline->caller_cancellable, deadline->caller_handler);
+  if (deadline->timeout != NULL)
+    {
+      g_source_destroy (deadline->timeout);
+      g_source_unref (deadline->timeout);
+    }
+  g_clear_object (&deadline->caller_cancellable);
+  g_clear_object (&deadline->cancellable);
+}
+
 static void
 request_free (Request *request)
 {
-  if (request->caller_handler != 0)
-    g_cancellable_disconnect (request->caller_cancellable, request->caller_handler);
-  if (request->timeout != NULL)
-    {
-      g_source_destroy (request->timeout);
-      g_source_unref (request->timeout);
-    }
-  g_clear_object (&request->caller_cancellable);
+  deadline_clear (&request->deadline);
   g_clear_object (&request->metrics);
-  g_clear_object (&request->cancellable);
   g_clear_object (&request->message);
   g_clear_object (&request->stream);
   g_clear_pointer (&request->body, g_byte_array_unref);
@@ -286,10 +335,10 @@ static GError *
 transport_error (Request      *request,
                  const GError *error)
 {
-  if (request->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+  if (request->deadline.timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_TIMEOUT,
                         _("Your database did not answer within %.1f seconds."),
-                        request->timeout_ms / 1000.0);
+                        request->deadline.timeout_ms / 1000.0);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
@@ -448,7 +497,7 @@ read_more (GTask *task)
       g_autoptr(GError) error = NULL;
       gsize want = make_room (request);
       gssize n = g_pollable_input_stream_read_nonblocking (pollable, request->body->data + request->body->len,
-                                                           want, request->cancellable, &error);
+                                                           want, request->deadline.cancellable, &error);
 
       if (n == 0)
         {
@@ -471,7 +520,7 @@ read_more (GTask *task)
     }
 
   g_input_stream_read_async (request->stream, request->body->data + request->body->len, make_room (request),
-                             G_PRIORITY_DEFAULT, request->cancellable, read_cb, task);
+                             G_PRIORITY_DEFAULT, request->deadline.cancellable, read_cb, task);
 }
 
 static void
@@ -533,24 +582,6 @@ send_cb (GObject      *object,
     }
 
   read_more (g_steal_pointer (&task));
-}
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  Request *request = user_data;
-
-  request->timed_out = TRUE;
-  g_cancellable_cancel (request->cancellable);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-caller_cancelled_cb (GCancellable *caller,
-                     GCancellable *ours)
-{
-  g_cancellable_cancel (ours);
 }
 
 /* GObject ------------------------------------------------------------------ */
@@ -1007,9 +1038,7 @@ send_request (CairnConvexClient *self,
   request->route = route;
   request->function = g_intern_string (function);
   request->admin = admin;
-  request->timeout_ms = timeout_ms;
   request->body = g_byte_array_new ();
-  request->cancellable = g_cancellable_new ();
   request->expected = -1;
   request->message = soup_message_new_from_uri ("POST", uri);
   /* A redirect is answered as an error, never followed with or without the
@@ -1019,17 +1048,7 @@ send_request (CairnConvexClient *self,
    * request as unreachable, as any lost connection does. */
   soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_IDEMPOTENT);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
-
-  if (cancellable != NULL)
-    {
-      request->caller_cancellable = g_object_ref (cancellable);
-      request->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
-                                                       request->cancellable, NULL);
-    }
-
-  request->timeout = g_timeout_source_new (timeout_ms);
-  g_source_set_callback (request->timeout, timeout_cb, request, NULL);
-  g_source_attach (request->timeout, g_main_context_get_thread_default ());
+  deadline_start (&request->deadline, cancellable, timeout_ms);
 
   headers = soup_message_get_request_headers (request->message);
   soup_message_headers_append (headers, "Convex-Client", CONVEX_CLIENT_ID);
@@ -1040,7 +1059,7 @@ send_request (CairnConvexClient *self,
   if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
     g_debug ("request %" G_GUINT64_FORMAT ": %s %s", request->request_id, route, function);
 
-  soup_session_send_async (self->session, request->message, G_PRIORITY_DEFAULT, request->cancellable,
+  soup_session_send_async (self->session, request->message, G_PRIORITY_DEFAULT, request->deadline.cancellable,
                            send_cb, g_object_ref (task));
 }
 
@@ -1194,39 +1213,15 @@ cairn_convex_client_post_admin_finish (CairnConvexClient  *self,
 
 typedef struct {
   SoupMessage  *message;
-  GCancellable *cancellable;        /* ours: cancelled by the caller's or the timeout */
-  GCancellable *caller_cancellable;
-  gulong        caller_handler;
-  GSource      *timeout;
-  gboolean      timed_out;
-  guint         timeout_ms;
+  Deadline      deadline;
 } SyncConnect;
 
 static void
 sync_connect_free (SyncConnect *connect)
 {
-  if (connect->caller_handler != 0)
-    g_cancellable_disconnect (connect->caller_cancellable, connect->caller_handler);
-  if (connect->timeout != NULL)
-    {
-      g_source_destroy (connect->timeout);
-      g_source_unref (connect->timeout);
-    }
-  g_clear_object (&connect->caller_cancellable);
-  g_clear_object (&connect->cancellable);
+  deadline_clear (&connect->deadline);
   g_clear_object (&connect->message);
   g_free (connect);
-}
-
-static gboolean
-sync_timeout_cb (gpointer user_data)
-{
-  SyncConnect *connect = user_data;
-
-  connect->timed_out = TRUE;
-  g_cancellable_cancel (connect->cancellable);
-
-  return G_SOURCE_REMOVE;
 }
 
 /* Why the upgrade failed, classified like a call's failure; an HTTP answer
@@ -1239,10 +1234,10 @@ sync_connect_error (SyncConnect  *connect,
 {
   guint status = soup_message_get_status (connect->message);
 
-  if (connect->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+  if (connect->deadline.timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_TIMEOUT,
                         _("Your database did not open the live connection within %.1f seconds."),
-                        connect->timeout_ms / 1000.0);
+                        connect->deadline.timeout_ms / 1000.0);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
@@ -1334,26 +1329,14 @@ cairn_convex_client_connect_sync_async (CairnConvexClient   *self,
 
   connect = g_new0 (SyncConnect, 1);
   connect->message = soup_message_new_from_uri ("GET", uri);
-  connect->cancellable = g_cancellable_new ();
-  connect->timeout_ms = self->timeout_ms;
   soup_message_add_flags (connect->message, SOUP_MESSAGE_NO_REDIRECT);
   soup_message_headers_append (soup_message_get_request_headers (connect->message),
                                "Convex-Client", CONVEX_CLIENT_ID);
   g_task_set_task_data (task, connect, (GDestroyNotify) sync_connect_free);
-
-  if (cancellable != NULL)
-    {
-      connect->caller_cancellable = g_object_ref (cancellable);
-      connect->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
-                                                       connect->cancellable, NULL);
-    }
-
-  connect->timeout = g_timeout_source_new (connect->timeout_ms);
-  g_source_set_callback (connect->timeout, sync_timeout_cb, connect, NULL);
-  g_source_attach (connect->timeout, g_main_context_get_thread_default ());
+  deadline_start (&connect->deadline, cancellable, self->timeout_ms);
 
   soup_session_websocket_connect_async (self->session, connect->message, NULL, NULL, G_PRIORITY_DEFAULT,
-                                        connect->cancellable, sync_connect_cb, g_steal_pointer (&task));
+                                        connect->deadline.cancellable, sync_connect_cb, g_steal_pointer (&task));
 }
 
 /**
