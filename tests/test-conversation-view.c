@@ -304,6 +304,46 @@ test_scroll_to_the_beginning (ViewFixture   *f,
   g_assert_true (cairn_paged_list_get_done (CAIRN_PAGED_LIST (f->messages)));
 }
 
+static gboolean
+at_bottom (ViewFixture *f)
+{
+  GtkAdjustment *adj = vadjustment (f);
+
+  return gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
+         >= gtk_adjustment_get_upper (adj) - 1.0;
+}
+
+/* To no conversation and back, scrolled up before: the view opens at its
+ * end again, and GtkListView is never asked to scroll an empty list (it
+ * warns, and warnings fail the test). */
+static void
+test_back_from_none (ViewFixture   *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CairnConversation) conversation = g_object_ref (cairn_conversation_view_get_conversation (f->view));
+
+  open_conversation (f);
+  g_assert_true (at_bottom (f));
+  gtk_adjustment_set_value (vadjustment (f), gtk_adjustment_get_upper (vadjustment (f)) / 3);
+  wait_for_frames (f, 3);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(CairnMessage) last = NULL;
+
+      cairn_conversation_view_set_conversation (f->view, NULL);
+      wait_for_frames (f, 3);
+      cairn_conversation_view_set_conversation (f->view, conversation);
+      f->messages = cairn_conversation_view_get_messages (f->view);
+      wait_until (has_messages, f, "the first page of messages");
+      wait_for_frames (f, 2);
+
+      g_assert_true (at_bottom (f));
+      last = g_list_model_get_item (f->messages, g_list_model_get_n_items (f->messages) - 1);
+      g_assert_nonnull (row_of (f, cairn_message_get_client_id (last)));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -315,6 +355,7 @@ main (int   argc,
   ADD ("/widgets/conversation-view/prepend-at-top-keeps-position", test_prepend_at_top_keeps_position);
   ADD ("/widgets/conversation-view/prepend-mid-scroll-keeps-position", test_prepend_mid_scroll_keeps_position);
   ADD ("/widgets/conversation-view/scroll-to-the-beginning", test_scroll_to_the_beginning);
+  ADD ("/widgets/conversation-view/back-from-none", test_back_from_none);
 #undef ADD
 
   return g_test_run ();

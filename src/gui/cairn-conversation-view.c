@@ -10,6 +10,11 @@
  * end. Sticking means that whenever the list view lays out again (rows are
  * measured, the window is resized) the view is pinned to the end once more;
  * row heights are estimates until rows exist, so one scroll is not enough.
+ * The pin is made in the frame's layout phase, right after GTK's layout:
+ * the frame clock lays out again (GtkListView moves its anchor to the new
+ * position) before it paints, so the first frame with the first page shows
+ * its end. Never while the list is empty or hidden: GtkListView cannot
+ * scroll there and says so ("failed to scroll to given position").
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -43,7 +48,9 @@ struct _CairnConversationView
   CairnPagedList    *messages;
   GtkNoSelection    *selection;
   guint              check_idle_id;
-  guint              pin_idle_id;
+  gboolean           pin_pending;
+  GdkFrameClock     *frame_clock;   /* (nullable): while realized */
+  gulong             layout_id;
   guint              spacer_tick_id;
   guint              spacer_frames;
   gboolean           stick_to_bottom;
@@ -155,27 +162,37 @@ maybe_load_older (CairnConversationView *self)
     cairn_paged_list_load_more (self->messages);
 }
 
-static gboolean
-pin_idle_cb (gpointer user_data)
+/* After GTK's layout of the frame: the adjustment describes what is laid out. */
+static void
+pin_to_bottom (CairnConversationView *self)
 {
-  CairnConversationView *self = user_data;
   GtkAdjustment *adj = vadjustment (self);
+  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
 
-  self->pin_idle_id = 0;
+  if (!self->pin_pending || !self->stick_to_bottom
+      || n_messages (self) == 0 || !gtk_widget_get_mapped (GTK_WIDGET (self->list_view)))
+    return;
 
-  if (self->stick_to_bottom)
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
-
-  return G_SOURCE_REMOVE;
+  self->pin_pending = FALSE;
+  if (gtk_adjustment_get_value (adj) != bottom)
+    gtk_adjustment_set_value (adj, bottom);
 }
 
-/* Not from the adjustment's handlers directly: they run while the list view
+static void
+frame_layout_cb (GdkFrameClock         *frame_clock,
+                 CairnConversationView *self)
+{
+  pin_to_bottom (self);
+}
+
+/* Not from the adjustment's handlers: they run while the list view
  * allocates itself. */
 static void
 queue_pin_to_bottom (CairnConversationView *self)
 {
-  if (self->pin_idle_id == 0)
-    self->pin_idle_id = g_idle_add (pin_idle_cb, self);
+  self->pin_pending = TRUE;
+  if (self->frame_clock != NULL)
+    gdk_frame_clock_request_phase (self->frame_clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
 }
 
 /* Rows exist for what is visible (and laid out at the latest frame):
@@ -293,7 +310,8 @@ on_items_changed (CairnConversationView *self,
   if (added > 0 && position + added == n_messages (self))
     stick (self);
 
-  queue_check (self);
+  /* now, not from an idle: the next frame shows the messages */
+  update_page (self);
   queue_update_spacer (self);
 }
 
@@ -315,7 +333,7 @@ on_vadjustment_changed (CairnConversationView *self)
     {
       /* A scroll: the user decides whether the view follows new messages
        * (unless the view is about to be pinned, after a relayout). */
-      if (self->pin_idle_id == 0)
+      if (!self->pin_pending)
         self->stick_to_bottom = at_bottom (self);
     }
   else
@@ -402,6 +420,33 @@ reload (CairnConversationView *self)
   update_page (self);
 }
 
+/* GtkWidget */
+
+static void
+cairn_conversation_view_realize (GtkWidget *widget)
+{
+  CairnConversationView *self = CAIRN_CONVERSATION_VIEW (widget);
+
+  GTK_WIDGET_CLASS (cairn_conversation_view_parent_class)->realize (widget);
+
+  /* after the window's own layout handler */
+  self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+  self->layout_id = g_signal_connect_after (self->frame_clock, "layout", G_CALLBACK (frame_layout_cb), self);
+  if (self->pin_pending)
+    gdk_frame_clock_request_phase (self->frame_clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
+}
+
+static void
+cairn_conversation_view_unrealize (GtkWidget *widget)
+{
+  CairnConversationView *self = CAIRN_CONVERSATION_VIEW (widget);
+
+  g_clear_signal_handler (&self->layout_id, self->frame_clock);
+  g_clear_object (&self->frame_clock);
+
+  GTK_WIDGET_CLASS (cairn_conversation_view_parent_class)->unrealize (widget);
+}
+
 /* GObject */
 
 static void
@@ -410,7 +455,6 @@ cairn_conversation_view_dispose (GObject *object)
   CairnConversationView *self = CAIRN_CONVERSATION_VIEW (object);
 
   g_clear_handle_id (&self->check_idle_id, g_source_remove);
-  g_clear_handle_id (&self->pin_idle_id, g_source_remove);
   if (self->spacer_tick_id != 0)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->spacer_tick_id);
   if (self->selection != NULL)
@@ -478,6 +522,9 @@ cairn_conversation_view_class_init (CairnConversationViewClass *klass)
   object_class->dispose = cairn_conversation_view_dispose;
   object_class->get_property = cairn_conversation_view_get_property;
   object_class->set_property = cairn_conversation_view_set_property;
+
+  widget_class->realize = cairn_conversation_view_realize;
+  widget_class->unrealize = cairn_conversation_view_unrealize;
 
   properties[PROP_WORKSPACE] =
     g_param_spec_object ("workspace", NULL, NULL,
