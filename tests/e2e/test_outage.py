@@ -7,19 +7,23 @@ and started again at the same URL with the same data; a real
 gnome-keyring-daemon holds the deploy key. Every test connects through
 Preferences → Database first, as a person would, then through AT-SPI:
 
-- the deployment stops; Send → "Database Connection Error" covers the window
-  within 2 s of that request; the message is listed and the overlay says it
-  is kept safe; Retry Connection while it is down keeps it blocked, and after
+- the deployment stops answering requests (its live connection still open);
+  Send → "Database Connection Error" covers the window within 2 s of that
+  request; the message is listed and the overlay says it is kept safe; Retry Connection while it is down keeps it blocked, and after
   the third failed retry the "Still having issues?" hint shows; the
   deployment comes back → the overlay is gone within 10 s, untouched; the
   message is on the deployment exactly once. A screenshot of the blocked
   window: <build dir>/screenshots/e2e-outage-blocked.png;
+- the deployment stops while nothing is sent: the live connection notices,
+  and the overlay covers the window by itself within 5 s; what was typed
+  stays in Message; back → the overlay goes, Send delivers it once;
 - a message whose mutation the deployment committed but never answered (it
   stopped while the answer was on its way) is there exactly once after the
   outbox replayed it;
 - Cairn killed (SIGKILL) while a message waits in the outbox, the deployment
   back, Cairn started again → the message is delivered exactly once;
-- the deployment started with another admin key → "Deploy Key Refused";
+- the deployment started with another admin key → "Deploy Key Refused", by
+  itself (the live connection's key is refused), what was typed kept;
   the Cairn functions gone (/_peer/config functions: false) → "Cairn
   Functions Not Deployed" with the `npx convex deploy` command; each time
   Retry Connection after the fix lifts it.
@@ -179,10 +183,11 @@ class Outage(CairnWithDeployment):
         wait_for(lambda: self.delivered(first) == 1, what="the first message on the deployment")
         self.assertTrue(blocker.gone())
 
-        # the deployment goes away; the next request finds out
+        # the deployment stops answering requests; the next one finds out (a
+        # stopped deployment is noticed sooner, by the live connection: below)
         text = "Sent while the deployment is down"
         self.type_message(app, text)
-        self.peer.stop()
+        self.peer.fault(mode="refuse")
         pressed = self.send(app)
         self.assert_blocked_within(blocker, pressed, UNREACHABLE)
         # nothing typed is lost: listed, and the overlay says it is kept safe
@@ -204,7 +209,7 @@ class Outage(CairnWithDeployment):
         app.screenshot(os.path.join(SHOTS, "e2e-outage-blocked.png"), title="Cairn")
 
         # the deployment is back: the overlay goes by itself
-        self.peer.start()
+        self.peer.reset()
         back = time.monotonic()
         gone = timed(blocker.gone, back, timeout=30, what="the overlay to go")
         log(f"overlay gone {gone * 1000:.0f} ms after the deployment's return")
@@ -219,6 +224,30 @@ class Outage(CairnWithDeployment):
         self.assertTrue(blocker.gone())
         app.quit()
         self.assertEqual(app.proc.returncode, 0)
+
+    def test_outage_noticed_without_a_request(self):
+        app, blocker = self.connected_app()
+        self.type_message(app, "Hello", new_conversation=True)
+        self.send(app)
+        wait_for(lambda: self.delivered("Hello") == 1, what="the first message on the deployment")
+
+        # nothing is sent: the live connection notices the deployment gone
+        text = "Typed while the deployment is gone"
+        self.type_message(app, text)
+        self.peer.stop()
+        stopped = time.monotonic()
+        shown = timed(lambda: blocker.blocked(UNREACHABLE), stopped, timeout=30, what="the overlay")
+        log(f"overlay shown {shown * 1000:.0f} ms after the deployment stopped, with no request")
+        self.assertLessEqual(shown, 5.0)
+        self.assertEqual(app.text_of(app.wait(role="text", name="Message")), text)
+
+        self.peer.start()
+        wait_for(blocker.gone, timeout=30, what="the overlay to go")
+        self.send(app)
+        wait_for(lambda: self.delivered(text) == 1, what="the message on the deployment")
+        time.sleep(1)
+        self.assertEqual(self.delivered(text), 1)
+        app.quit()
 
     def test_message_sent_as_the_deployment_fails_is_delivered_once(self):
         app, blocker = self.connected_app()
@@ -257,7 +286,7 @@ class Outage(CairnWithDeployment):
 
         text = "Waiting in the outbox when Cairn died"
         self.type_message(app, text)
-        self.peer.stop()
+        self.peer.fault(mode="refuse")
         pressed = self.send(app)
         self.assert_blocked_within(blocker, pressed, UNREACHABLE)
         app.wait(role="label", name=text)
@@ -269,7 +298,7 @@ class Outage(CairnWithDeployment):
         self.assertEqual(app.proc.returncode, -9)
         self.assertGreater(self.outbox_rows(), 0, "the outbox did not survive the crash")
 
-        self.peer.start()
+        self.peer.reset()
         app = self.launch()
         # the connection comes back from the keyring; the outbox goes out
         wait_for(lambda: self.delivered(text) >= 1, timeout=30, what="the message on the deployment")
@@ -289,13 +318,13 @@ class Outage(CairnWithDeployment):
         self.send(app)
         wait_for(lambda: self.delivered("Hello") == 1, what="the first message on the deployment")
 
-        # the deploy key was regenerated: the deployment refuses ours
+        # the deploy key was regenerated: the deployment refuses ours, and the
+        # live connection finds out before anything is sent
+        self.type_message(app, "After the key changed")
         self.peer.stop()
         self.peer.start(admin_key=OTHER_KEY)
-        self.type_message(app, "After the key changed")
-        pressed = self.send(app)
-        self.assert_blocked_within(blocker, pressed, UNAUTHORIZED)
-        app.wait(role="label", name="After the key changed")
+        wait_for(lambda: blocker.blocked(UNAUTHORIZED), timeout=15, what="the overlay “Deploy Key Refused”")
+        self.assertEqual(app.text_of(app.wait(role="text", name="Message")), "After the key changed")
         # the way out is new credentials; Retry is still there
         self.assertIsNotNone(blocker.find(role="push button", name="Check Settings"))
         self.assertIsNotNone(blocker.find(role="push button", name="Retry Connection"))
@@ -305,7 +334,8 @@ class Outage(CairnWithDeployment):
         self.peer.stop()
         self.peer.start(admin_key=DEPLOY_KEY)
         self.retry_until_gone(app, blocker)
-        wait_for(lambda: self.delivered("After the key changed") == 1, what="the waiting message")
+        self.send(app)
+        wait_for(lambda: self.delivered("After the key changed") == 1, what="the message")
         self.settle()
 
         # the Cairn functions are gone from the deployment
