@@ -7,6 +7,8 @@
  * characters froze the window for minutes; a label of 2 000 takes most of a
  * second, of 400 a few milliseconds). Longer messages end in "…" and a Show
  * Full Message button, which opens all of the text in a CairnMessageWindow.
+ * The button, too, is built the first time the row shows such a message: a
+ * button was a seventh of the cost of a page of history, for a few rows.
  *
  * A message the user's database refused for good (it waits in the outbox,
  * failed) says so in the row itself, with the reason, and offers to copy its
@@ -55,8 +57,9 @@ struct _CairnMessageRow
 
   CairnSideBin   *side;
   GtkWidget      *bubble;
+  GtkWidget      *content_bin;
   GtkLabel       *content_label;
-  GtkWidget      *show_full_button;
+  GtkWidget      *show_full_button;  /* (nullable): built for the first long message */
   GtkWidget      *failure;       /* (nullable): built for the first failed message */
   GtkLabel       *time_label;
 };
@@ -152,6 +155,25 @@ reset_copy_button (CairnMessageRow *self)
     cairn_message_failure_set_copied (CAIRN_MESSAGE_FAILURE (self->failure), FALSE);
 }
 
+/* The button goes under the text. */
+static GtkWidget *
+ensure_show_full_button (CairnMessageRow *self)
+{
+  if (self->show_full_button == NULL)
+    {
+      self->show_full_button = gtk_button_new_with_label (_("Show Full Message"));
+      gtk_widget_set_halign (self->show_full_button, GTK_ALIGN_START);
+      gtk_widget_set_tooltip_text (self->show_full_button,
+                                   _("Only the beginning of this long message is shown here"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->show_full_button), "row.show-full");
+      gtk_widget_add_css_class (self->show_full_button, "flat");
+      gtk_widget_add_css_class (self->show_full_button, "small");
+      gtk_box_insert_child_after (GTK_BOX (self->bubble), self->show_full_button, self->content_bin);
+    }
+
+  return self->show_full_button;
+}
+
 /* The panel goes under the text (and its Show Full Message button). */
 static CairnMessageFailure *
 ensure_failure_panel (CairnMessageRow *self)
@@ -159,7 +181,8 @@ ensure_failure_panel (CairnMessageRow *self)
   if (self->failure == NULL)
     {
       self->failure = cairn_message_failure_new ();
-      gtk_box_insert_child_after (GTK_BOX (self->bubble), self->failure, self->show_full_button);
+      gtk_box_insert_child_after (GTK_BOX (self->bubble), self->failure,
+                                  self->show_full_button != NULL ? self->show_full_button : self->content_bin);
     }
 
   return CAIRN_MESSAGE_FAILURE (self->failure);
@@ -215,7 +238,10 @@ update (CairnMessageRow *self)
   shown = preview (content);
   self->truncated = shown != NULL;
   gtk_label_set_label (self->content_label, shown != NULL ? shown : content);
-  gtk_widget_set_visible (self->show_full_button, self->truncated);
+  if (self->truncated)
+    gtk_widget_set_visible (ensure_show_full_button (self), TRUE);
+  else if (self->show_full_button != NULL)
+    gtk_widget_set_visible (self->show_full_button, FALSE);
   gtk_label_set_label (self->time_label, when != NULL ? when : "");
   cairn_side_bin_set_end (self->side, outgoing);
 
@@ -550,7 +576,7 @@ cairn_message_row_class_init (CairnMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, side);
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, content_label);
-  gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, show_full_button);
+  gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, content_bin);
   gtk_widget_class_bind_template_child (widget_class, CairnMessageRow, time_label);
 
   gtk_widget_class_install_action (widget_class, "row.show-full", NULL, show_full_action);
