@@ -19,6 +19,7 @@
 #include "cairn-system-clock.h"
 #include "convex-peer.h"
 #include "test-util.h"
+#include "stats.h"
 
 #define ADMIN_SECRET "sync-secret-4f9c2a"
 #define ADMIN_KEY    "dev:cairn-test|" ADMIN_SECRET
@@ -360,16 +361,6 @@ logged_since (gsize       offset,
   return strstr (logged->str + offset, text) != NULL;
 }
 
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double da = *(const double *) a;
-  double db = *(const double *) b;
-
-  return da < db ? -1 : da > db;
-}
-
 /* Tests ----------------------------------------------------------------------------- */
 
 static void
@@ -429,7 +420,7 @@ test_subscribe_and_insert (Fixture       *f,
         wait_for_message (f, query, id, 1000);
         latencies[i] = (results->updated_at - sent) / 1000.0;
       }
-    qsort (latencies, G_N_ELEMENTS (latencies), sizeof (double), compare_doubles);
+    qsort (latencies, G_N_ELEMENTS (latencies), sizeof (double), stats_compare_doubles);
     g_test_message ("insert sent → query-updated, 20 writes: median %.1f ms, max %.1f ms",
                     latencies[G_N_ELEMENTS (latencies) / 2], latencies[G_N_ELEMENTS (latencies) - 1]);
     g_assert_cmpfloat (latencies[G_N_ELEMENTS (latencies) - 1], <, 1000);

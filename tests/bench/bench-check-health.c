@@ -15,6 +15,7 @@
 #include "convex-peer.h"
 #include "test-keyring.h"
 #include "test-util.h"
+#include "../stats.h"
 
 #define RUNS      20
 #define TARGET_MS 500
@@ -45,16 +46,6 @@ run_once (const char *binary,
   return (g_get_monotonic_time () - started) / 1000.0;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a;
-  double y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -82,7 +73,7 @@ main (int   argc,
   run_once (binary, dir);
   for (guint i = 0; i < RUNS; i++)
     times[i] = run_once (binary, dir);
-  qsort (times, RUNS, sizeof times[0], (int (*) (const void *, const void *)) compare_doubles);
+  qsort (times, RUNS, sizeof times[0], (int (*) (const void *, const void *)) stats_compare_doubles);
 
   printf ("{\"benchmark\": \"check-health\", \"runs\": %d, \"median_ms\": %.0f, \"max_ms\": %.0f, "
           "\"target_ms\": %d, \"within_target\": %s}\n",

@@ -14,6 +14,7 @@
 #include "cairn-convex-client.h"
 #include "cairn-metrics.h"
 #include "cairn-system-clock.h"
+#include "../stats.h"
 
 typedef struct {
   CairnConvexClient *client;
@@ -78,25 +79,6 @@ cpu_seconds (void)
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a;
-  double y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static double
-percentile (GArray *sorted,
-            double  p)
-{
-  guint index = (guint) (p * (sorted->len - 1) + 0.5);
-
-  return g_array_index (sorted, double, index);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -140,11 +122,10 @@ main (int   argc,
   wall = (g_get_monotonic_time () - start) / 1e6;
   cpu = cpu_seconds () - cpu_start;
 
-  g_array_sort (bench.latencies, compare_doubles);
   g_print ("{\"client\": \"cairn-c\", \"requests\": %u, \"concurrency\": %u, \"failed\": %u, "
            "\"rps\": %.1f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"cpu_us_per_request\": %.1f}\n",
            requests, concurrency, bench.failed, requests / wall,
-           percentile (bench.latencies, 0.50), percentile (bench.latencies, 0.99),
+           stats_percentile (bench.latencies, 0.50), stats_percentile (bench.latencies, 0.99),
            cpu * 1e6 / requests);
 
   g_array_unref (bench.latencies);

@@ -33,6 +33,7 @@
 #include "cairn-health.h"
 #include "cairn-health-window.h"
 #include "widget-util.h"
+#include "../stats.h"
 
 #define ADMIN_KEY      "dev:cairn-bench|health-secret"
 #define MINUTE_MS      60000
@@ -204,15 +205,6 @@ show_main_window (CairnWorkspace *workspace)
   return GTK_WINDOW (window);
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 static gboolean
 history_loaded (gpointer data)
 {
@@ -306,7 +298,7 @@ main (int   argc,
       open_once (workspace, TRUE, "health-window-30-days-lower.png");
     }
   first = g_array_index (times, double, 0);
-  g_array_sort (times, compare_doubles);
+  g_array_sort (times, stats_compare_doubles);
   median = g_array_index (times, double, times->len / 2);
   slowest = g_array_index (times, double, times->len - 1);
 

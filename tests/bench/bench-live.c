@@ -51,6 +51,7 @@
 #include "read-key.h"
 #include "test-keyring.h"
 #include "test-util.h"
+#include "../stats.h"
 
 #define ADMIN_KEY          "dev:cairn-bench|live-secret"
 #define CONVERSATION_ID    "00000000-0000-4000-8000-00000000001e"
@@ -145,40 +146,6 @@ typedef struct {
   gint64     painted;   /* B's, µs; 0 until then */
   gboolean   failed;    /* the writer went away */
 } Write;
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* The value at @fraction of the sorted @values (nearest rank). */
-static double
-percentile (GArray *values,
-            double  fraction)
-{
-  g_autoptr(GArray) sorted = g_array_copy (values);
-  guint rank;
-
-  if (sorted->len == 0)
-    return 0;
-  g_array_sort (sorted, compare_doubles);
-  rank = (guint) MAX (1.0, (double) sorted->len * fraction + 0.999999) - 1;
-  return g_array_index (sorted, double, MIN (rank, sorted->len - 1));
-}
-
-static double
-maximum (GArray *values)
-{
-  double max = 0;
-
-  for (guint i = 0; i < values->len; i++)
-    max = MAX (max, g_array_index (values, double, i));
-  return max;
-}
 
 static GtkWidget *
 find_descendant (GtkWidget *widget,
@@ -481,10 +448,10 @@ run_latency (ConvexPeer *peer,
            "\"p50_ms\": %.1f, \"p95_ms\": %.1f, \"max_ms\": %.1f, \"from_ack_p50_ms\": %.1f, \"from_ack_p95_ms\": %.1f, "
            "\"write_ack_p50_ms\": %.1f, \"target_p50_ms\": %.0f, \"target_p95_ms\": %.0f, "
            "\"http_requests_during\": %" G_GINT64_FORMAT ", \"met\": %s}\n",
-           writes, from_start->len, missed, percentile (from_start, 0.5), percentile (from_start, 0.95),
-           maximum (from_start), percentile (from_ack, 0.5), percentile (from_ack, 0.95), percentile (acks, 0.5),
+           writes, from_start->len, missed, stats_percentile (from_start, 0.5), stats_percentile (from_start, 0.95),
+           stats_max (from_start), stats_percentile (from_ack, 0.5), stats_percentile (from_ack, 0.95), stats_percentile (acks, 0.5),
            TARGET_P50_MS, TARGET_P95_MS, (gint64) convex_peer_request_count (peer) - requests_before - writes,
-           missed == 0 && percentile (from_start, 0.5) <= TARGET_P50_MS && percentile (from_start, 0.95) <= TARGET_P95_MS
+           missed == 0 && stats_percentile (from_start, 0.5) <= TARGET_P50_MS && stats_percentile (from_start, 0.95) <= TARGET_P95_MS
            ? "true" : "false");
   ok = missed < (guint) writes;
 

@@ -48,6 +48,7 @@
 #include "cairn-workspace.h"
 #include "convex-peer.h"
 #include "test-util.h"
+#include "../stats.h"
 
 #define ADMIN_KEY       "dev:cairn-bench|scroll-secret"
 #define CONVERSATION_ID "00000000-0000-4000-8000-00000000000b"
@@ -87,34 +88,6 @@ typedef struct {
   guint          target_n;      /* stop with this many */
   GArray        *stalls;
 } Reader;
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *values)
-{
-  g_autoptr(GArray) sorted = g_array_copy (values);
-
-  g_array_sort (sorted, compare_doubles);
-  return g_array_index (sorted, double, sorted->len / 2);
-}
-
-static double
-maximum (GArray *values)
-{
-  double max = 0;
-
-  for (guint i = 0; i < values->len; i++)
-    max = MAX (max, g_array_index (values, double, i));
-  return max;
-}
 
 static void
 wait_until (gboolean  (*condition) (gpointer),
@@ -220,7 +193,7 @@ set_latency (ConvexPeer     *peer,
       g_array_append_val (trips, ms);
     }
 
-  return median (trips);
+  return stats_percentile (trips, 0.5);
 }
 
 static gboolean
@@ -439,12 +412,12 @@ print_opens (int     latency_ms,
              GArray *frames)
 {
   double target = 2 * rtt + OPEN_EXTRA_MS;
-  gboolean met = median (times) <= target;
+  gboolean met = stats_percentile (times, 0.5) <= target;
 
   g_print ("{\"latency_ms\": %d, \"round_trip_ms\": %.1f, \"target_ms\": %.1f, "
            "\"open_median_ms\": %.1f, \"open_max_ms\": %.1f, \"loaded_median_ms\": %.1f, "
            "\"frames_after_load_median\": %.0f, \"requests_per_open\": %.1f, \"met\": %s, \"open_ms\": [",
-           latency_ms, rtt, target, median (times), maximum (times), median (loads), median (frames),
+           latency_ms, rtt, target, stats_percentile (times, 0.5), stats_max (times), stats_percentile (loads, 0.5), stats_percentile (frames, 0.5),
            (double) requests / times->len, met ? "true" : "false");
   for (guint i = 0; i < times->len; i++)
     g_print ("%s%.1f", i > 0 ? ", " : "", g_array_index (times, double, i));
@@ -531,8 +504,8 @@ run_scroll (Bench             *bench,
            "\"stall_median_ms\": %.1f, \"stall_max_ms\": %.1f, \"target_ms\": %.1f, \"met\": %s, \"stall_ms\": [",
            latency_ms, rtt, stalls->len, requests, page_height, page_ms,
            (g_get_monotonic_time () - started) / 1000.0, stalled,
-           median (stalls), maximum (stalls), rtt + TARGET_EXTRA_MS,
-           median (stalls) <= rtt + TARGET_EXTRA_MS ? "true" : "false");
+           stats_percentile (stalls, 0.5), stats_max (stalls), rtt + TARGET_EXTRA_MS,
+           stats_percentile (stalls, 0.5) <= rtt + TARGET_EXTRA_MS ? "true" : "false");
   for (guint i = 0; i < stalls->len; i++)
     g_print ("%s%.1f", i > 0 ? ", " : "", g_array_index (stalls, double, i));
   g_print ("]}\n");

@@ -59,6 +59,7 @@
 #include "cairn-window.h"
 #include "cairn-workspace.h"
 #include "test-util.h"
+#include "../stats.h"
 
 #define WAIT_TIMEOUT_MS  30000
 #define SETTLE_MS        1000
@@ -593,15 +594,6 @@ scroll_back (Bench   *bench,
   return times;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 /* Output ------------------------------------------------------------------------ */
 
 static void
@@ -924,7 +916,7 @@ add_times (Bench      *bench,
   g_autofree char *max = g_strconcat (name, "_max_ms", NULL);
   g_autofree char *all = g_strconcat (name, "_ms", NULL);
 
-  g_array_sort (sorted, compare_doubles);
+  g_array_sort (sorted, stats_compare_doubles);
   add_number (bench, median, g_array_index (sorted, double, sorted->len / 2));
   add_number (bench, max, g_array_index (sorted, double, sorted->len - 1));
   json_builder_set_member_name (bench->json, all);
