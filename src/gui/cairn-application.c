@@ -359,6 +359,7 @@ set_accels (GtkApplication *app)
     { "app.quit", { "<Control>q", NULL } },
     { "app.preferences('')", { "<Control>comma", NULL } },
     { "win.new-conversation", { "<Control>n", NULL } },
+    { "win.rename-conversation", { "F2", NULL } },
     { "win.show-help-overlay", { "<Control>question", NULL } },
   };
 

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """End to end: the real cairn binary, driven through AT-SPI and the keyboard.
 
-New Conversation, type into Message, Send, the message is listed; quit,
-relaunch, it is still there. A screenshot lands in the build dir.
+New Conversation, type into Message, Send, the message is listed; F2
+renames the conversation; quit, relaunch, it is still there. A screenshot lands in the build dir.
 """
 import os
 import shutil
@@ -48,6 +48,13 @@ class BasicFlow(unittest.TestCase):
         app.wait(name=text, role="label")
         wait_for(lambda: app.text_of(composer) == "", what="Message to be cleared after sending")
         app.screenshot(os.path.join(SHOTS, "e2e-basic.png"))
+
+        # F2 renames the open conversation (GNOME's key for renaming)
+        app.key("F2")
+        dialog_entry = app.wait(role="text", name="Title")
+        app.set_text(dialog_entry, "Camping trip")
+        app.click(app.wait(role="push button", name_contains="Rename"))
+        app.wait(role="label", name="Camping trip", root=app.toplevel("Cairn"))
 
         app.quit()
         self.assertEqual(app.proc.returncode, 0)
