@@ -5,8 +5,8 @@
  * lists of B follow the deployment through the sync socket; whatever A
  * writes over HTTP appears in them without a reload: a new conversation in
  * the sidebar's list, a message in the open conversation, a removal. The
- * socket dropped, refused (B polls) or lost for good (B blocks), and a
- * wake-up from suspend (B reconnects at once) are each tried.
+ * socket dropped, refused (B polls) or lost for good (B blocks), a wake-up
+ * from suspend and a network change (B reconnects at once) are each tried.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -24,6 +24,7 @@
 #include "cairn-sync-client.h"
 #include "cairn-workspace.h"
 #include "convex-peer.h"
+#include "fake-network-monitor.h"
 #include "jump-clock.h"
 #include "test-keyring.h"
 #include "test-util.h"
@@ -409,6 +410,34 @@ test_lost_blocks (Fixture       *f,
   convex_peer_free (own);
 }
 
+/* A connection of its own to the peer, on @clock and @monitor, connected,
+ * with the sidebar's listing followed live: the socket open. */
+static CairnConnection *
+live_connection (CairnClock      *clock,
+                 GNetworkMonitor *monitor,
+                 CairnLiveQuery **live)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CairnConvexClient) client = cairn_convex_client_new (convex_peer_get_url (peer), &error);
+  g_autoptr(CairnQuery) query = cairn_query_new ("conversations", "by_archived_updatedAt");
+  g_autoptr(JsonNode) not_archived = json_node_init_boolean (json_node_alloc (), FALSE);
+  CairnConnection *connection;
+
+  g_assert_no_error (error);
+  cairn_query_add_equal (query, not_archived);
+  cairn_query_set_descending (query, TRUE);
+  cairn_convex_client_set_admin_key (client, ADMIN_KEY);
+  connection = cairn_connection_new ("default", client, clock, monitor);
+  cairn_connection_start (connection);
+  while (cairn_connection_get_state (connection) != CAIRN_CONNECTION_CONNECTED)
+    g_main_context_iteration (NULL, TRUE);
+
+  *live = cairn_connection_watch (connection, query);
+  g_assert_true (test_util_wait_until (sync_live, cairn_connection_get_sync (connection), LIVE_TIMEOUT_MS));
+
+  return connection;
+}
+
 /* Back from suspend (the wall clock 40 s ahead of a 10 s timer): the
  * socket is opened again at once, without waiting for it to time out. */
 static void
@@ -416,30 +445,31 @@ test_wake (Fixture       *f,
            gconstpointer  data)
 {
   g_autoptr(JumpClock) clock = jump_clock_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CairnConvexClient) client = cairn_convex_client_new (convex_peer_get_url (peer), &error);
-  g_autoptr(CairnConnection) connection = NULL;
-  g_autoptr(CairnQuery) query = cairn_query_new ("conversations", "by_archived_updatedAt");
-  g_autoptr(JsonNode) not_archived = json_node_init_boolean (json_node_alloc (), FALSE);
   g_autoptr(CairnLiveQuery) live = NULL;
-  gint64 connects;
-
-  g_assert_no_error (error);
-  cairn_query_add_equal (query, not_archived);
-  cairn_query_set_descending (query, TRUE);
-  cairn_convex_client_set_admin_key (client, ADMIN_KEY);
-  connection = cairn_connection_new ("default", client, CAIRN_CLOCK (clock), NULL);
-  cairn_connection_start (connection);
-  while (cairn_connection_get_state (connection) != CAIRN_CONNECTION_CONNECTED)
-    g_main_context_iteration (NULL, TRUE);
-
-  live = cairn_connection_watch (connection, query);
-  g_assert_true (test_util_wait_until (sync_live, cairn_connection_get_sync (connection), LIVE_TIMEOUT_MS));
-  connects = sync_count ("connections");
+  g_autoptr(CairnConnection) connection = live_connection (CAIRN_CLOCK (clock), NULL, &live);
+  gint64 connects = sync_count ("connections");
 
   jump_clock_jump (clock, 40000);
   g_assert_true (test_util_wait_until (sync_live, cairn_connection_get_sync (connection), LIVE_TIMEOUT_MS));
   g_assert_cmpint (sync_count ("connections"), ==, connects + 1);
+}
+
+/* The network changed (another Wi-Fi, a cable): the socket is opened again
+ * at once; the connection does not block meanwhile. */
+static void
+test_network_change (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(JumpClock) clock = jump_clock_new ();
+  g_autoptr(FakeNetworkMonitor) monitor = fake_network_monitor_new ();
+  g_autoptr(CairnLiveQuery) live = NULL;
+  g_autoptr(CairnConnection) connection = live_connection (CAIRN_CLOCK (clock), G_NETWORK_MONITOR (monitor), &live);
+  gint64 connects = sync_count ("connections");
+
+  fake_network_monitor_set_available (monitor, TRUE);
+  g_assert_true (test_util_wait_until (sync_live, cairn_connection_get_sync (connection), LIVE_TIMEOUT_MS));
+  g_assert_cmpint (sync_count ("connections"), ==, connects + 1);
+  g_assert_cmpuint (cairn_connection_get_state (connection), ==, CAIRN_CONNECTION_CONNECTED);
 }
 
 int
@@ -462,6 +492,7 @@ main (int   argc,
   ADD ("/live/refused", test_refused);
   ADD ("/live/lost-blocks", test_lost_blocks);
   ADD ("/live/wake", test_wake);
+  ADD ("/live/network-change", test_network_change);
 #undef ADD
 
   peer = convex_peer_start (ADMIN_KEY, NULL);
