@@ -52,6 +52,7 @@
 #include "test-keyring.h"
 #include "test-util.h"
 #include "../stats.h"
+#include "../widget-tree.h"
 
 #define ADMIN_KEY          "dev:cairn-bench|live-secret"
 #define CONVERSATION_ID    "00000000-0000-4000-8000-00000000001e"
@@ -147,21 +148,6 @@ typedef struct {
   gboolean   failed;    /* the writer went away */
 } Write;
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  for (GtkWidget *w = gtk_widget_get_first_child (widget); w != NULL; w = gtk_widget_get_next_sibling (w))
-    {
-      GtkWidget *found = G_TYPE_CHECK_INSTANCE_TYPE (w, type) ? w : find_descendant (w, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 /* Whether a row showing the message @client_id is on screen, the whole of
  * it: mapped (the list view keeps the rows scrolled out of sight, unmapped)
  * and inside the list's visible height (not just laid out below it, before
@@ -170,7 +156,7 @@ static gboolean
 row_shown (GtkWidget  *view,
            const char *client_id)
 {
-  GtkWidget *list = find_descendant (view, GTK_TYPE_LIST_VIEW);
+  GtkWidget *list = widget_tree_find (view, GTK_TYPE_LIST_VIEW);
 
   if (list == NULL)
     return FALSE;
@@ -181,8 +167,7 @@ row_shown (GtkWidget  *view,
 
       if (!gtk_widget_get_mapped (child))
         continue;
-      row = G_TYPE_CHECK_INSTANCE_TYPE (child, CAIRN_TYPE_MESSAGE_ROW) ? child
-                                                                        : find_descendant (child, CAIRN_TYPE_MESSAGE_ROW);
+      row = widget_tree_find (child, CAIRN_TYPE_MESSAGE_ROW);
       if (row == NULL || (shown = cairn_message_row_get_message (CAIRN_MESSAGE_ROW (row))) == NULL)
         continue;
       if (g_strcmp0 (cairn_message_get_client_id (shown), client_id) == 0)

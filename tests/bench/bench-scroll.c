@@ -49,6 +49,7 @@
 #include "convex-peer.h"
 #include "test-util.h"
 #include "../stats.h"
+#include "../widget-tree.h"
 
 #define ADMIN_KEY       "dev:cairn-bench|scroll-secret"
 #define CONVERSATION_ID "00000000-0000-4000-8000-00000000000b"
@@ -258,27 +259,11 @@ read_enough (gpointer data)
   return reader->n >= reader->target_n;
 }
 
-/* The first widget of @type under @widget, depth first. */
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  for (GtkWidget *w = gtk_widget_get_first_child (widget); w != NULL; w = gtk_widget_get_next_sibling (w))
-    {
-      GtkWidget *found = G_TYPE_CHECK_INSTANCE_TYPE (w, type) ? w : find_descendant (w, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 /* The messages' list view (the status pages hold scrolled windows too) */
 static GtkWidget *
 list_view (GtkWidget *view)
 {
-  GtkWidget *list = find_descendant (view, GTK_TYPE_LIST_VIEW);
+  GtkWidget *list = widget_tree_find (view, GTK_TYPE_LIST_VIEW);
 
   if (list == NULL)
     g_error ("the view has no list view");

@@ -60,6 +60,7 @@
 #include "cairn-workspace.h"
 #include "test-util.h"
 #include "../stats.h"
+#include "../widget-tree.h"
 
 #define WAIT_TIMEOUT_MS  30000
 #define SETTLE_MS        1000
@@ -161,30 +162,11 @@ wait_until (Condition   condition,
 
 /* The widget tree ------------------------------------------------------------ */
 
-static GtkWidget *
-find_child_of_type (GtkWidget *root,
-                    GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_child_of_type (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static gpointer
 window_part (Bench *bench,
              GType  type)
 {
-  GtkWidget *found = find_child_of_type (GTK_WIDGET (bench->window), type);
+  GtkWidget *found = widget_tree_find (GTK_WIDGET (bench->window), type);
 
   if (found == NULL)
     fail ("the window lacks a part it should have");
@@ -222,7 +204,7 @@ static gboolean
 stack_shows (GtkWidget  *root,
              const char *page)
 {
-  GtkStack *stack = GTK_STACK (find_child_of_type (root, GTK_TYPE_STACK));
+  GtkStack *stack = GTK_STACK (widget_tree_find (root, GTK_TYPE_STACK));
 
   return g_strcmp0 (gtk_stack_get_visible_child_name (stack), page) == 0;
 }
@@ -230,7 +212,7 @@ stack_shows (GtkWidget  *root,
 static gboolean
 stack_settled (GtkWidget *root)
 {
-  return !gtk_stack_get_transition_running (GTK_STACK (find_child_of_type (root, GTK_TYPE_STACK)));
+  return !gtk_stack_get_transition_running (GTK_STACK (widget_tree_find (root, GTK_TYPE_STACK)));
 }
 
 /* Conditions ------------------------------------------------------------------ */
@@ -252,7 +234,7 @@ sidebar_shows_rows (gpointer data)
 {
   GtkWidget *list = GTK_WIDGET (sidebar (data));
 
-  return stack_shows (list, "list") && n_rows_shown (find_child_of_type (list, GTK_TYPE_LIST_VIEW)) > 0;
+  return stack_shows (list, "list") && n_rows_shown (widget_tree_find (list, GTK_TYPE_LIST_VIEW)) > 0;
 }
 
 static gboolean
@@ -266,7 +248,7 @@ is_target_shown (Bench *bench)
          && g_strcmp0 (cairn_conversation_get_client_id (conversation), bench->shown_data) == 0
          && messages != NULL && g_list_model_get_n_items (messages) > 0
          && stack_shows (GTK_WIDGET (v), "messages")
-         && n_rows_shown (find_child_of_type (GTK_WIDGET (v), GTK_TYPE_LIST_VIEW)) > 0;
+         && n_rows_shown (widget_tree_find (GTK_WIDGET (v), GTK_TYPE_LIST_VIEW)) > 0;
 }
 
 static gboolean
@@ -279,7 +261,7 @@ messages_shown (gpointer data)
 static GtkAdjustment *
 messages_adjustment (GtkWidget *view_widget)
 {
-  GtkWidget *list_view = find_child_of_type (view_widget, GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = widget_tree_find (view_widget, GTK_TYPE_LIST_VIEW);
   GtkWidget *scrolled = gtk_widget_get_ancestor (list_view, GTK_TYPE_SCROLLED_WINDOW);
 
   return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
@@ -330,7 +312,7 @@ static void
 trace_frame (Bench  *bench,
              gint64  now)
 {
-  GtkWidget *list_view = find_child_of_type (GTK_WIDGET (view (bench)), GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = widget_tree_find (GTK_WIDGET (view (bench)), GTK_TYPE_LIST_VIEW);
   guint n_children = 0;
 
   for (GtkWidget *child = gtk_widget_get_first_child (list_view); child != NULL;
@@ -462,7 +444,7 @@ click_conversation (Bench      *bench,
 {
   CairnConversationList *list = sidebar (bench);
   GListModel *model = cairn_conversation_list_get_model (list);
-  GtkWidget *list_view = find_child_of_type (GTK_WIDGET (list), GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = widget_tree_find (GTK_WIDGET (list), GTK_TYPE_LIST_VIEW);
   guint position;
 
   if (cairn_paged_list_find (CAIRN_PAGED_LIST (model), client_id, &position) == NULL)
@@ -682,12 +664,12 @@ long_text (gsize    length,
 static GtkWidget *
 long_row (Bench *bench)
 {
-  GtkWidget *list_view = find_child_of_type (GTK_WIDGET (view (bench)), GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = widget_tree_find (GTK_WIDGET (view (bench)), GTK_TYPE_LIST_VIEW);
 
   for (GtkWidget *child = gtk_widget_get_first_child (list_view); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *widget = find_child_of_type (child, CAIRN_TYPE_MESSAGE_ROW);
+      GtkWidget *widget = widget_tree_find (child, CAIRN_TYPE_MESSAGE_ROW);
       CairnMessage *message;
 
       if (widget == NULL || !gtk_widget_get_mapped (widget) || gtk_widget_get_height (widget) <= 0)
