@@ -331,6 +331,19 @@ write_value (GString   *out,
 
 /* Error classification --------------------------------------------------------- */
 
+/* No connection could be made, or it broke before an answer: TLS, refused,
+ * DNS, reset. */
+static GError *
+unreachable_error (const GError *error)
+{
+  if (error->domain == G_TLS_ERROR)
+    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
+                        _("A secure connection to your database could not be made: %s"), error->message);
+
+  return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
+                      _("Your database could not be reached: %s"), error->message);
+}
+
 static GError *
 transport_error (Request      *request,
                  const GError *error)
@@ -348,12 +361,7 @@ transport_error (Request      *request,
     return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_BAD_RESPONSE,
                         _("The answer from your database was cut off: %s"), error->message);
 
-  if (error->domain == G_TLS_ERROR)
-    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
-                        _("A secure connection to your database could not be made: %s"), error->message);
-
-  return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
-                      _("Your database could not be reached: %s"), error->message);
+  return unreachable_error (error);
 }
 
 /* Whatever the server echoes back, the key never leaves in an error. */
@@ -599,6 +607,17 @@ cairn_convex_client_dispose (GObject *object)
   G_OBJECT_CLASS (cairn_convex_client_parent_class)->dispose (object);
 }
 
+/* <the deployment>/api/@route. The URL is only a scheme, a host and a port
+ * (cairn_convex_client_new() checks it). */
+static GUri *
+api_uri (CairnConvexClient *self,
+         const char        *route)
+{
+  g_autofree char *text = g_strconcat (self->url, "/api/", route, NULL);
+
+  return g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+}
+
 static void
 cairn_convex_client_constructed (GObject *object)
 {
@@ -612,12 +631,7 @@ cairn_convex_client_constructed (GObject *object)
   base = g_uri_parse (self->url, G_URI_FLAGS_NONE, NULL);
   g_return_if_fail (base != NULL);
   for (guint i = 0; i < G_N_ELEMENTS (self->endpoints); i++)
-    {
-      g_autofree char *path = g_strconcat (g_uri_get_path (base), "/api/", kinds[i], NULL);
-
-      self->endpoints[i] = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (base), NULL, g_uri_get_host (base),
-                                        g_uri_get_port (base), path, NULL, NULL);
-    }
+    self->endpoints[i] = api_uri (self, kinds[i]);
 
   /* A deployment on this computer is never reached through a proxy: a proxy
    * elsewhere would reach its own loopback, not ours. This also spares every
@@ -1165,15 +1179,13 @@ cairn_convex_client_post_admin_async (CairnConvexClient   *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *text = NULL;
   g_autoptr(GUri) uri = NULL;
 
   g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
   g_return_if_fail (path != NULL && *path != '/');
   g_return_if_fail (body != NULL && !json_object_has_member (body, "adminKey"));
 
-  text = g_strdup_printf ("%s/api/%s", self->url, path);
-  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  uri = api_uri (self, path);
   g_return_if_fail (uri != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -1258,12 +1270,7 @@ sync_connect_error (SyncConnect  *connect,
                         _("Your database answered the live connection in a way Cairn cannot use: %s"),
                         error->message);
 
-  if (error->domain == G_TLS_ERROR)
-    return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
-                        _("A secure connection to your database could not be made: %s"), error->message);
-
-  return g_error_new (CAIRN_CONVEX_ERROR, CAIRN_CONVEX_ERROR_CONNECTIVITY,
-                      _("Your database could not be reached: %s"), error->message);
+  return unreachable_error (error);
 }
 
 static void
@@ -1310,9 +1317,7 @@ cairn_convex_client_connect_sync_async (CairnConvexClient   *self,
                                         gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GUri) base = NULL;
   g_autoptr(GUri) uri = NULL;
-  g_autofree char *path = NULL;
   SyncConnect *connect;
 
   g_return_if_fail (CAIRN_IS_CONVEX_CLIENT (self));
@@ -1320,12 +1325,9 @@ cairn_convex_client_connect_sync_async (CairnConvexClient   *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cairn_convex_client_connect_sync_async);
 
-  base = g_uri_parse (self->url, G_URI_FLAGS_NONE, NULL);
-  g_return_if_fail (base != NULL);
   /* the upgrade is a GET on the http(s) URL; libsoup speaks ws(s) over it */
-  path = g_strconcat (g_uri_get_path (base), "/api/sync", NULL);
-  uri = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (base), NULL, g_uri_get_host (base),
-                     g_uri_get_port (base), path, NULL, NULL);
+  uri = api_uri (self, "sync");
+  g_return_if_fail (uri != NULL);
 
   connect = g_new0 (SyncConnect, 1);
   connect->message = soup_message_new_from_uri ("GET", uri);
