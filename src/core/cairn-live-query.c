@@ -64,6 +64,8 @@ static void
 take_page (CairnLiveQuery *self,
            CairnPage      *page)
 {
+  /* a handler may let go of the list, and of this with it, while it is told */
+  g_autoptr(CairnLiveQuery) hold = g_object_ref (self);
   g_autoptr(GHashTable) shown = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                        (GDestroyNotify) json_object_unref);
   JsonObject *last = page->documents->len > 0 ? g_ptr_array_index (page->documents, page->documents->len - 1) : NULL;
